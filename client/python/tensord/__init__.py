@@ -1,0 +1,74 @@
+"""tensord: PyTorch's tensor API, computed on a tensord server.
+
+    import tensord as torch
+    x = torch.tensor([1., 2., 3.], requires_grad=True)
+    (x * x).sum().backward()
+    print(x.grad)            # tensor([2., 4., 6.])
+
+The server address comes from ``tensord.connect(address)`` or
+$TENSORD_ADDRESS (default localhost:50051). Operations are pipelined: they are
+sent without waiting, and errors surface at the next point where the program
+needs a value (printing, .item(), .tolist(), .numpy(), shape queries, .grad,
+tensord.synchronize()) as a TensordError naming the op and the source line.
+Set TENSORD_BLOCKING=1 to make every operation wait (errors at their line).
+
+Differences from PyTorch: tensors live on the server, so ``from_numpy`` and
+``numpy()`` copy; there is no memory sharing with NumPy.
+"""
+
+from . import _dtype as _dt
+from ._device import device
+from ._errors import TensordError
+from ._format import set_printoptions
+from ._functions import (
+    Generator, add, arange, as_tensor, bmm, clone, cos, default_generator, detach, div,
+    divide, dot, empty, empty_like, exp, flatten, from_numpy, full, full_like,
+    get_default_dtype, initial_seed, is_floating_point, is_tensor, log, manual_seed, matmul,
+    mean, mm, mul, multiply, mv, neg, negative, numel, ones, ones_like, permute, pow, rand,
+    rand_like, randint, randn, randn_like, relu, reshape, seed, sigmoid, sin, squeeze, sub,
+    subtract, sum, swapaxes, t, tensor, transpose, true_divide, unsqueeze, zeros, zeros_like,
+)
+from ._grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from ._session import Session, connect, default_session, synchronize
+from ._size import Size
+from ._tensor import Tensor
+from . import autograd  # noqa: E402
+from . import random  # noqa: E402
+
+__version__ = "0.1.0"
+
+dtype = _dt.dtype
+float32 = _dt.float32
+float64 = _dt.float64
+float16 = _dt.float16
+bfloat16 = _dt.bfloat16
+uint8 = _dt.uint8
+int8 = _dt.int8
+int16 = _dt.int16
+int32 = _dt.int32
+int64 = _dt.int64
+half = float16
+double = float64
+long = int64
+short = int16
+# These shadow builtins inside this module only (as in torch); keep them last.
+float = float32  # noqa: A001
+int = int32  # noqa: A001
+bool = _dt.bool_  # noqa: A001
+
+
+__all__ = [
+    "Tensor", "Size", "device", "dtype", "TensordError", "Session", "connect",
+    "default_session", "synchronize", "no_grad", "enable_grad", "set_grad_enabled",
+    "is_grad_enabled", "set_printoptions", "autograd", "random",
+    "float32", "float64", "float16", "bfloat16", "uint8", "int8", "int16", "int32", "int64",
+    "half", "double", "long", "short", "float", "int", "bool",
+    "tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "arange", "rand",
+    "randn", "randint", "zeros_like", "ones_like", "full_like", "empty_like", "rand_like",
+    "randn_like", "manual_seed", "seed", "initial_seed", "Generator", "default_generator",
+    "is_tensor", "numel", "is_floating_point", "get_default_dtype",
+    "add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "pow", "neg",
+    "negative", "exp", "log", "sin", "cos", "relu", "sigmoid", "sum", "mean", "matmul", "mm",
+    "mv", "dot", "bmm", "transpose", "swapaxes", "t", "reshape", "flatten", "squeeze",
+    "unsqueeze", "permute", "clone", "detach",
+]

@@ -1,0 +1,822 @@
+"""tensord.Tensor: a handle to a tensor that lives on the server.
+
+Note [Cached metadata]
+  Shape, dtype and device of a handle never change, so they are cached on the
+  Python object when known locally (creation from data, factories with given
+  sizes) or after the first Describe. Autograd metadata (requires_grad,
+  is_leaf, grad_fn) can change through in-place ops, so its cache is stamped
+  with the session's ``epoch``, which every in-place op bumps; a stale stamp
+  means "ask the server again". It is inferred locally only where PyTorch's
+  rule is unconditional: results of ops run under no_grad(), or whose tensor
+  inputs are all known not to require grad, are leaves without grad.
+  Everything else comes from Describe: correct over clever.
+"""
+
+import numbers
+import warnings
+
+import numpy as np
+
+from . import _dtype
+from . import _format
+from ._device import canonical as _canon_device
+from ._device import device as _device_cls
+from ._grad_mode import is_grad_enabled
+from ._session import INLINE_LIMIT, default_session, pb
+from ._size import Size
+
+__all__ = ["Tensor"]
+
+
+# ---------------------------------------------------------------- grad_fn objects
+
+class Node:
+    """A tensor's grad_fn, e.g. ``<AddBackward0 object at 0x...>``.
+
+    Only the name travels over the wire; ``type(t.grad_fn).__name__`` and
+    ``t.grad_fn.name()`` both give it.
+    """
+
+    __slots__ = ("__weakref__",)
+
+    def name(self):
+        return type(self).__name__
+
+    def __repr__(self):
+        return "<%s object at %#x>" % (type(self).__name__, id(self))
+
+
+_node_types = {}
+
+
+def _node(name):
+    cls = _node_types.get(name)
+    if cls is None:
+        cls = type(name, (Node,), {"__slots__": (), "__module__": "tensord.autograd"})
+        _node_types[name] = cls
+    return cls()
+
+
+# ---------------------------------------------------------------- wire helpers
+
+def _scalar(x):
+    if isinstance(x, (bool, np.bool_)):
+        return pb.Scalar(b=bool(x))
+    if isinstance(x, numbers.Integral):
+        return pb.Scalar(i=int(x))
+    if isinstance(x, numbers.Real):
+        return pb.Scalar(f=float(x))
+    if isinstance(x, Tensor):
+        return _scalar(x.item())
+    raise TypeError("expected a number, got %s" % type(x).__name__)
+
+
+def _is_number(x):
+    return isinstance(x, (numbers.Real, np.bool_)) and not isinstance(x, Tensor)
+
+
+def _operand(x, session):
+    if isinstance(x, Tensor):
+        if x._session is not session:
+            raise RuntimeError("tensors of different tensord sessions cannot be mixed in one op")
+        return pb.Operand(handle=x._handle)
+    if x is None:
+        return pb.Operand(none=True)
+    if _is_number(x):
+        return pb.Operand(scalar=_scalar(x))
+    raise TypeError("expected a Tensor or a number, got %s" % type(x).__name__)
+
+
+def _ints(v):
+    if isinstance(v, numbers.Integral):
+        return [int(v)]
+    return [int(i) for i in v]
+
+
+def _attr(value, typ):
+    """AttrValue for ``value`` given the schema type (None: inferred from Python)."""
+    if value is None:
+        return pb.AttrValue(none=True)
+    if typ == "ints" or (typ is None and isinstance(value, (list, tuple))):
+        return pb.AttrValue(ints=pb.IntList(values=_ints(value)))
+    if typ == "dtype" or (typ is None and isinstance(value, _dtype.dtype)):
+        return pb.AttrValue(dtype=_dtype.canonical(value).wire)
+    if typ == "scalar":
+        return pb.AttrValue(scalar=_scalar(value))
+    if typ == "str" or (typ is None and isinstance(value, (str, _device_cls))):
+        return pb.AttrValue(s=str(value))
+    if typ == "bool" or (typ is None and isinstance(value, (bool, np.bool_))):
+        return pb.AttrValue(b=bool(value))
+    if typ == "int" or (typ is None and isinstance(value, numbers.Integral)):
+        return pb.AttrValue(i=int(value))
+    if typ == "float" or (typ is None and isinstance(value, numbers.Real)):
+        return pb.AttrValue(f=float(value))
+    raise TypeError("unsupported attribute value %r" % (value,))
+
+
+def run_op(name, inputs, attrs=None, session=None):
+    """Sends op ``name`` (pipelined) and returns its output Tensors."""
+    for x in inputs:
+        if isinstance(x, Tensor):
+            if session is None:
+                session = x._session
+            elif x._session is not session:
+                raise RuntimeError("tensors of different tensord sessions cannot be mixed "
+                                   "in one op (%s)" % name)
+    if session is None:
+        session = default_session()
+    info = session.op_info(name)
+    inplace = info.inplace if info is not None else name.endswith("_")
+    n_out = 0 if inplace else (info.num_outputs if info is not None else 1)
+    types = info.attr_types if info is not None else {}
+    grad_on = is_grad_enabled()
+    op = pb.OpCommand(op=name, inputs=[_operand(x, session) for x in inputs],
+                      no_grad=not grad_on)
+    for k, v in (attrs or {}).items():
+        op.attrs[k].CopyFrom(_attr(v, types.get(k)))
+    outs = [session.new_handle() for _ in range(n_out)]
+    op.outputs.extend(outs)
+    session.enqueue(pb.Command(op=op), name)
+    if inplace:
+        session.epoch += 1
+    results = [Tensor._wrap(session, h) for h in outs]
+    # Note [Cached metadata]: the unconditional no-grad cases.
+    no_grad_out = not grad_on or (info is not None and not info.differentiable)
+    if not no_grad_out:
+        no_grad_out = all(x._known_ag() is not None and not x._known_ag()[0]
+                          for x in inputs if isinstance(x, Tensor))
+    if no_grad_out:
+        for t in results:
+            t._set_ag(False, True, "")
+    return results
+
+
+def run1(name, inputs, attrs=None, session=None):
+    return run_op(name, inputs, attrs, session)[0]
+
+
+def _prod(shape):
+    n = 1
+    for s in shape:
+        n *= s
+    return n
+
+
+def _wrap_dim(dim, ndim):
+    n = max(ndim, 1)
+    if not -n <= dim < n:
+        raise IndexError("Dimension out of range (expected to be in range of [%d, %d], but "
+                         "got %d)" % (-n, n - 1, dim))
+    return dim + n if dim < 0 else dim
+
+
+def _shape_args(args, name="size"):
+    """Sizes as varargs (2, 3) or one sequence ((2, 3), [2, 3], Size)."""
+    if len(args) == 1 and not isinstance(args[0], numbers.Integral):
+        args = args[0]
+    try:
+        return tuple(int(a) for a in args)
+    except TypeError:
+        raise TypeError("%s must be a sequence of ints, got %r" % (name, args)) from None
+
+
+_warned_from_numpy = False
+
+
+# ---------------------------------------------------------------- Tensor
+
+class Tensor:
+    """A tensor stored on a tensord server, with PyTorch's interface.
+
+    Operations are sent to the server without waiting (Note [Pipelining]);
+    reading values (print, item, tolist, numpy) or uncached metadata waits
+    for them and raises any deferred TensordError.
+    """
+
+    __slots__ = ("_session", "_handle", "_shape", "_dtype", "_device", "_ag", "_ag_epoch",
+                 "_grad_fn_obj", "_contig", "__weakref__")
+    __array_priority__ = 1000  # numpy defers binary operators to us
+
+    def __new__(cls, *args, **kwargs):
+        return object.__new__(cls)
+
+    def __init__(self, *args, **kwargs):
+        """Legacy constructor: ``Tensor(2, 3)`` (uninitialized float32) or ``Tensor(data)``."""
+        if getattr(self, "_handle", None) is not None:
+            return
+        if not args or all(isinstance(a, numbers.Integral) for a in args):
+            size = tuple(int(a) for a in args) if args else (0,)
+            src = run1("empty", [], {"size": list(size), "dtype": _dtype.float32},
+                       session=default_session())
+            src._shape, src._dtype, src._device, src._contig = size, _dtype.float32, "cpu", True
+        elif len(args) == 1 and isinstance(args[0], Size):
+            return Tensor.__init__(self, *args[0])
+        else:
+            from ._functions import tensor as _tensor_fn
+            src = _tensor_fn(args[0], dtype=_dtype.float32)
+        # Steal the handle of src.
+        for slot in Tensor.__slots__[:-1]:
+            object.__setattr__(self, slot, getattr(src, slot))
+        src._session = None
+
+    @classmethod
+    def _wrap(cls, session, handle, shape=None, dtype=None, device=None, contig=None):
+        t = object.__new__(cls)
+        t._session = session
+        t._handle = handle
+        t._shape = None if shape is None else tuple(int(s) for s in shape)
+        t._dtype = dtype
+        t._device = device
+        t._ag = None
+        t._ag_epoch = -1
+        t._grad_fn_obj = None
+        t._contig = contig
+        return t
+
+    def __del__(self):
+        try:
+            s = self._session
+            if s is not None:
+                s.release(self._handle)
+        except Exception:  # noqa: BLE001 - never raise from __del__ (interpreter shutdown)
+            pass
+
+    # ------------------------------------------------------------ metadata
+
+    def _set_ag(self, requires_grad, is_leaf, grad_fn):
+        self._ag = (bool(requires_grad), bool(is_leaf), grad_fn or "")
+        self._ag_epoch = self._session.epoch
+
+    def _known_ag(self):
+        if self._ag is not None and self._ag_epoch == self._session.epoch:
+            return self._ag
+        return None
+
+    def _absorb(self, info):
+        self._shape = tuple(info.shape)
+        self._dtype = _dtype.from_wire(info.dtype)
+        self._device = info.device or "cpu"
+        self._contig = info.is_contiguous
+        self._set_ag(info.requires_grad, info.is_leaf, info.grad_fn)
+
+    def _describe(self):
+        """Describe (a sync point): refreshes the cache, returns TensorInfo."""
+        (r,) = self._session.sync([(pb.Command(describe=pb.DescribeCommand(handle=self._handle)),
+                                    "describe")])
+        self._absorb(r.info)
+        return r.info
+
+    def _meta(self):
+        if self._shape is None or self._dtype is None or self._device is None:
+            self._describe()
+        return self
+
+    def _autograd(self):
+        ag = self._known_ag()
+        if ag is None:
+            self._describe()
+            ag = self._ag
+        return ag
+
+    @property
+    def shape(self):
+        """torch.Size of the tensor."""
+        return Size(self._meta()._shape)
+
+    def size(self, dim=None):
+        """torch.Size, or the size of dimension ``dim``."""
+        shape = self._meta()._shape
+        if dim is None:
+            return Size(shape)
+        return shape[_wrap_dim(dim, len(shape))] if shape else _size_of_scalar(dim)
+
+    @property
+    def dtype(self):
+        return self._meta()._dtype
+
+    @property
+    def device(self):
+        return _device_cls(self._meta()._device)
+
+    @property
+    def is_cuda(self):
+        return self.device.type == "cuda"
+
+    def dim(self):
+        return len(self._meta()._shape)
+
+    ndimension = dim
+
+    @property
+    def ndim(self):
+        return self.dim()
+
+    def numel(self):
+        return _prod(self._meta()._shape)
+
+    nelement = numel
+
+    def element_size(self):
+        return self.dtype.itemsize
+
+    def is_floating_point(self):
+        return self.dtype.is_floating_point
+
+    def is_contiguous(self):
+        if self._contig is None:
+            self._describe()
+        return bool(self._contig)
+
+    def stride(self, dim=None):
+        info = self._describe()
+        strides = tuple(info.strides)
+        return strides if dim is None else strides[_wrap_dim(dim, len(strides))]
+
+    def storage_offset(self):
+        return int(self._describe().storage_offset)
+
+    def __len__(self):
+        shape = self._meta()._shape
+        if not shape:
+            raise TypeError("len() of a 0-d tensor")
+        return shape[0]
+
+    # ------------------------------------------------------------ autograd
+
+    @property
+    def requires_grad(self):
+        return self._autograd()[0]
+
+    @requires_grad.setter
+    def requires_grad(self, value):
+        self.requires_grad_(bool(value))
+
+    def requires_grad_(self, requires_grad=True):
+        """Sets requires_grad in place (leaves only); returns self."""
+        if requires_grad and self._dtype is not None and not self._dtype.is_floating_point:
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
+        before = self._known_ag()
+        run_op("requires_grad_", [self], {"requires_grad": bool(requires_grad)})
+        if before is not None and before[1]:
+            self._set_ag(requires_grad, True, "")
+        return self
+
+    @property
+    def is_leaf(self):
+        return self._autograd()[1]
+
+    @property
+    def grad_fn(self):
+        name = self._autograd()[2]
+        if not name:
+            return None
+        if self._grad_fn_obj is None or self._grad_fn_obj.name() != name:
+            self._grad_fn_obj = _node(name)
+        return self._grad_fn_obj
+
+    @property
+    def grad(self):
+        """The accumulated gradient (a Tensor aliasing the server's .grad), or None."""
+        info = self._describe()
+        if not info.has_grad:
+            if not info.is_leaf:
+                warnings.warn(
+                    "The .grad attribute of a Tensor that is not a leaf Tensor is being "
+                    "accessed. Its .grad attribute won't be populated during "
+                    "autograd.backward().", UserWarning, stacklevel=2)
+            return None
+        g = run1("grad", [self])
+        g._shape, g._dtype, g._device = tuple(info.shape), _dtype.from_wire(info.dtype), \
+            info.device or "cpu"
+        return g
+
+    @grad.setter
+    def grad(self, value):
+        raise NotImplementedError("assigning .grad is not supported by tensord yet")
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Runs backward from this tensor (pipelined; errors raise at the next sync)."""
+        from .autograd import backward as _backward
+        _backward([self], None if gradient is None else [gradient], retain_graph, create_graph,
+                  inputs=inputs)
+
+    def detach(self):
+        out = run1("detach", [self])
+        out._shape, out._dtype, out._device = self._shape, self._dtype, self._device
+        out._set_ag(False, True, "")
+        return out
+
+    @property
+    def data(self):
+        """A detached alias of this tensor (sharing storage)."""
+        return self.detach()
+
+    # ------------------------------------------------------------ values
+
+    def _fetch_array(self, refresh_ag=False, allow_unknown_inline=False):
+        """Values as a NumPy array (float32 for bfloat16). A sync point."""
+        s = self._session
+        meta_known = self._shape is not None and self._dtype is not None \
+            and self._device is not None
+        need_describe = not meta_known or (refresh_ag and self._known_ag() is None)
+        small = meta_known and _prod(self._shape) * self._dtype.itemsize <= INLINE_LIMIT
+        fetch = (pb.Command(fetch=pb.FetchCommand(handle=self._handle)), "fetch")
+        if need_describe and (small or (not meta_known and allow_unknown_inline)):
+            info_r, data_r = s.sync([
+                (pb.Command(describe=pb.DescribeCommand(handle=self._handle)), "describe"),
+                fetch])
+            self._absorb(info_r.info)
+            td = data_r.tensor
+            return _dtype.from_bytes(td.data, _dtype.from_wire(td.dtype), td.shape)
+        if need_describe:
+            self._describe()
+        if _prod(self._shape) * self._dtype.itemsize > INLINE_LIMIT:
+            d, shape, data = s.fetch_streamed(self._handle)
+            return _dtype.from_bytes(data, d, shape)
+        (r,) = s.sync([fetch])
+        td = r.tensor
+        return _dtype.from_bytes(td.data, _dtype.from_wire(td.dtype), td.shape)
+
+    def item(self):
+        """The value of a one-element tensor as a Python number."""
+        a = self._fetch_array(allow_unknown_inline=True)
+        if a.size != 1:
+            raise RuntimeError("a Tensor with %d elements cannot be converted to Scalar" % a.size)
+        return a.reshape(()).item()
+
+    def tolist(self):
+        """Nested Python lists (a Python number for a 0-d tensor)."""
+        return self._fetch_array().tolist()
+
+    def numpy(self, *, force=False):
+        """A NumPy copy of the values (tensord tensors never share memory with NumPy)."""
+        if not force and self._autograd()[0]:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. "
+                               "Use tensor.detach().numpy() instead.")
+        if self._meta()._dtype is _dtype.bfloat16:
+            raise TypeError("Got unsupported ScalarType BFloat16")
+        return self._fetch_array()
+
+    def __array__(self, dtype=None, copy=None):
+        a = self.numpy()
+        return a if dtype is None else a.astype(dtype, copy=False)
+
+    def _one_element(self, kind):
+        a = self._fetch_array(allow_unknown_inline=True)
+        if a.size != 1:
+            raise RuntimeError("only one element tensors can be converted to Python scalars"
+                               if kind != "bool" else
+                               "Boolean value of Tensor with more than one value is ambiguous")
+        return a.reshape(()).item()
+
+    def __float__(self):
+        return float(self._one_element("float"))
+
+    def __int__(self):
+        return int(self._one_element("int"))
+
+    def __bool__(self):
+        return bool(self._one_element("bool"))
+
+    def __index__(self):
+        if self.dtype.is_floating_point or self.numel() != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an "
+                            "index")
+        return int(self._one_element("int"))
+
+    def __complex__(self):
+        return complex(self._one_element("complex"))
+
+    def __repr__(self):
+        if self._session is None or self._session.closed:
+            return "<tensord.Tensor handle=%s (session closed)>" % self._handle
+        a = self._fetch_array(refresh_ag=True)
+        requires_grad, _, grad_fn = self._autograd()
+        d = self._dtype
+        return _format.tensor_repr(a, d.name, d.is_floating_point, self._device or "cpu",
+                                   grad_fn, requires_grad)
+
+    __str__ = __repr__
+
+    def __format__(self, spec):
+        if self.dim() == 0:
+            return self.item().__format__(spec)
+        return object.__format__(self, spec) if spec else str(self)
+
+    __hash__ = object.__hash__
+
+    # ------------------------------------------------------------ conversions
+
+    def to(self, *args, **kwargs):
+        """to(dtype) / to(device) / to(device, dtype) / to(tensor); self if unchanged."""
+        dtype = kwargs.pop("dtype", None)
+        device = kwargs.pop("device", None)
+        copy = kwargs.pop("copy", False)
+        kwargs.pop("non_blocking", None)
+        if kwargs:
+            raise TypeError("to() got unexpected keyword arguments %s" % sorted(kwargs))
+        for a in args:
+            if isinstance(a, Tensor):
+                dtype, device = a.dtype, a.device
+            elif isinstance(a, _dtype.dtype):
+                dtype = a
+            elif isinstance(a, (str, _device_cls, int)) and not isinstance(a, bool):
+                device = a
+            else:
+                raise TypeError("to() received an invalid combination of arguments: %r" % (a,))
+        dtype = _dtype.canonical(dtype)
+        device = _canon_device(device)
+        self._meta()
+        same_dtype = dtype is None or dtype is self._dtype
+        same_device = device is None or device == self._device or \
+            (device == "cuda" and self._device.startswith("cuda"))
+        if same_dtype and same_device and not copy:
+            return self
+        attrs = {}
+        if dtype is not None:
+            attrs["dtype"] = dtype
+        if device is not None:
+            attrs["device"] = device
+        out = run1("to", [self], attrs)
+        out._shape = self._shape
+        out._dtype = dtype or self._dtype
+        if device is None:
+            out._device = self._device
+        elif ":" in device or device == "cpu":
+            out._device = device
+        return out
+
+    def float(self):
+        return self.to(_dtype.float32)
+
+    def double(self):
+        return self.to(_dtype.float64)
+
+    def half(self):
+        return self.to(_dtype.float16)
+
+    def bfloat16(self):
+        return self.to(_dtype.bfloat16)
+
+    def long(self):
+        return self.to(_dtype.int64)
+
+    def int(self):
+        return self.to(_dtype.int32)
+
+    def short(self):
+        return self.to(_dtype.int16)
+
+    def char(self):
+        return self.to(_dtype.int8)
+
+    def byte(self):
+        return self.to(_dtype.uint8)
+
+    def bool(self):
+        return self.to(_dtype.bool_)
+
+    def cpu(self):
+        return self.to("cpu")
+
+    def cuda(self, device=None):
+        return self.to("cuda" if device is None else _canon_device(device))
+
+    def type(self, dtype=None):
+        if dtype is None:
+            return _LEGACY_NAMES[self.dtype.name]
+        if isinstance(dtype, str) and dtype in _LEGACY_TYPES:
+            dtype = _LEGACY_TYPES[dtype]
+        return self.to(_dtype.canonical(dtype))
+
+    # ------------------------------------------------------------ arithmetic
+
+    def add(self, other, *, alpha=1):
+        return run1("add", [self, other], None if alpha == 1 else {"alpha": alpha})
+
+    def sub(self, other, *, alpha=1):
+        return run1("sub", [self, other], None if alpha == 1 else {"alpha": alpha})
+
+    subtract = sub
+
+    def mul(self, other):
+        return run1("mul", [self, other])
+
+    multiply = mul
+
+    def div(self, other, *, rounding_mode=None):
+        if rounding_mode is not None:
+            raise NotImplementedError("div(rounding_mode=...) is not supported by tensord yet")
+        return run1("div", [self, other])
+
+    divide = true_divide = div
+
+    def pow(self, exponent):
+        return run1("pow", [self, exponent])
+
+    def neg(self):
+        return run1("neg", [self])
+
+    negative = neg
+
+    def exp(self):
+        return run1("exp", [self])
+
+    def log(self):
+        return run1("log", [self])
+
+    def sin(self):
+        return run1("sin", [self])
+
+    def cos(self):
+        return run1("cos", [self])
+
+    def relu(self):
+        return run1("relu", [self])
+
+    def sigmoid(self):
+        return run1("sigmoid", [self])
+
+    def sum(self, dim=None, keepdim=False, *, dtype=None):
+        return run1("sum", [self], _reduce_attrs(dim, keepdim, dtype))
+
+    def mean(self, dim=None, keepdim=False, *, dtype=None):
+        return run1("mean", [self], _reduce_attrs(dim, keepdim, dtype))
+
+    def matmul(self, other):
+        return run1("matmul", [self, other])
+
+    def mm(self, mat2):
+        return run1("mm", [self, mat2])
+
+    def mv(self, vec):
+        return run1("mv", [self, vec])
+
+    def dot(self, other):
+        return run1("dot", [self, other])
+
+    def bmm(self, mat2):
+        return run1("bmm", [self, mat2])
+
+    def _binary(name, reflected=False):
+        def method(self, other):
+            if not (isinstance(other, Tensor) or _is_number(other)):
+                return NotImplemented
+            return run1(name, [other, self] if reflected else [self, other])
+        method.__name__ = name
+        return method
+
+    __add__ = _binary("add")
+    __radd__ = _binary("add", reflected=True)
+    __sub__ = _binary("sub")
+    __rsub__ = _binary("sub", reflected=True)
+    __mul__ = _binary("mul")
+    __rmul__ = _binary("mul", reflected=True)
+    __truediv__ = _binary("div")
+    __rtruediv__ = _binary("div", reflected=True)
+    __pow__ = _binary("pow")
+    __rpow__ = _binary("pow", reflected=True)
+    del _binary
+
+    def __matmul__(self, other):
+        if not isinstance(other, Tensor):
+            return NotImplemented
+        return run1("matmul", [self, other])
+
+    def __rmatmul__(self, other):
+        if not isinstance(other, Tensor):
+            return NotImplemented
+        return run1("matmul", [other, self])
+
+    def __neg__(self):
+        return run1("neg", [self])
+
+    def __pos__(self):
+        return self
+
+    # ------------------------------------------------------------ views and shapes
+
+    def transpose(self, dim0, dim1):
+        return run1("transpose", [self], {"dim0": dim0, "dim1": dim1})
+
+    swapaxes = swapdims = transpose
+
+    def t(self):
+        return run1("t", [self])
+
+    @property
+    def T(self):
+        n = self.dim()
+        if n <= 2:
+            return self.t()
+        return self.permute(*range(n - 1, -1, -1))
+
+    @property
+    def mT(self):
+        return self.transpose(-2, -1)
+
+    def view(self, *shape):
+        if len(shape) == 1 and isinstance(shape[0], _dtype.dtype):
+            raise NotImplementedError("view(dtype) is not supported by tensord yet")
+        return run1("view", [self], {"size": list(_shape_args(shape))})
+
+    def view_as(self, other):
+        return self.view(other.shape)
+
+    def reshape(self, *shape):
+        return run1("reshape", [self], {"shape": list(_shape_args(shape, "shape"))})
+
+    def reshape_as(self, other):
+        return self.reshape(other.shape)
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        shape = self._meta()._shape
+        if not shape:
+            return self.reshape(1)
+        s, e = _wrap_dim(start_dim, len(shape)), _wrap_dim(end_dim, len(shape))
+        if s > e:
+            raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+        if s == e:
+            return self
+        return self.reshape(*shape[:s], _prod(shape[s:e + 1]), *shape[e + 1:])
+
+    def expand(self, *sizes):
+        return run1("expand", [self], {"size": list(_shape_args(sizes))})
+
+    def expand_as(self, other):
+        return self.expand(other.shape)
+
+    def contiguous(self):
+        if self._contig:
+            return self
+        return run1("contiguous", [self])
+
+    def unsqueeze(self, dim):
+        return run1("unsqueeze", [self], {"dim": dim})
+
+    def squeeze(self, dim=None):
+        return run1("squeeze", [self], None if dim is None else {"dim": _ints(dim)})
+
+    def permute(self, *dims):
+        return run1("permute", [self], {"dims": list(_shape_args(dims, "dims"))})
+
+    def clone(self):
+        out = run1("clone", [self])
+        out._shape, out._dtype, out._device, out._contig = \
+            self._shape, self._dtype, self._device, True
+        return out
+
+
+Tensor.__module__ = "tensord"
+
+
+def _size_of_scalar(dim):
+    raise IndexError("Dimension specified as %d but tensor has no dimensions" % dim)
+
+
+def _reduce_attrs(dim, keepdim, dtype):
+    attrs = {}
+    if dim is not None:
+        attrs["dim"] = _ints(dim)
+    if keepdim:
+        attrs["keepdim"] = True
+    if dtype is not None:
+        attrs["dtype"] = _dtype.canonical(dtype)
+    return attrs
+
+
+_LEGACY_NAMES = {
+    "float32": "torch.FloatTensor", "float64": "torch.DoubleTensor",
+    "float16": "torch.HalfTensor", "bfloat16": "torch.BFloat16Tensor",
+    "int64": "torch.LongTensor", "int32": "torch.IntTensor", "int16": "torch.ShortTensor",
+    "int8": "torch.CharTensor", "uint8": "torch.ByteTensor", "bool": "torch.BoolTensor",
+}
+_LEGACY_TYPES = {v: _dtype.from_name(k) for k, v in _LEGACY_NAMES.items()}
+
+
+def wrap_created(session, handle, shape, d, device, requires_grad):
+    t = Tensor._wrap(session, handle, shape, d, device, contig=True)
+    t._set_ag(requires_grad, True, "")
+    return t
+
+
+def create_from_array(arr, d, requires_grad=False, device=None, session=None):
+    """Binds a new handle to the values of NumPy array ``arr`` as dtype ``d``."""
+    if requires_grad and not d.is_floating_point:
+        raise RuntimeError("Only Tensors of floating point and complex dtype can require "
+                           "gradients")
+    session = session or default_session()
+    dev = _canon_device(device) or "cpu"
+    payload = _dtype.to_bytes(arr, d)
+    shape = tuple(int(s) for s in np.shape(arr))
+    h = session.new_handle()
+    if len(payload) > INLINE_LIMIT:
+        session.upload(h, payload, d, shape, requires_grad, dev)
+    else:
+        cmd = pb.Command(create=pb.CreateCommand(
+            handle=h, data=pb.TensorData(dtype=d.wire, shape=shape, data=payload),
+            requires_grad=requires_grad, device=dev))
+        session.enqueue(cmd, "create", nbytes=len(payload))
+    return wrap_created(session, h, shape, d, dev if dev == "cpu" or ":" in dev else None,
+                        requires_grad)
+
