@@ -1,0 +1,314 @@
+#include "engine/autograd.h"
+
+#include <atomic>
+#include <queue>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "engine/autograd_internal.h"
+#include "engine/cpu/kernels.h"
+#include "engine/functional.h"
+
+namespace tensord::engine {
+
+namespace {
+thread_local bool grad_mode_enabled = true;
+std::atomic<uint64_t> next_sequence_nr{0};
+
+std::string TensorTypeString(DType dtype, IntSpan sizes) {
+  static constexpr absl::string_view kNames[] = {"Bool", "Byte", "Char", "Short", "Int", "Long",
+                                                "Half", "BFloat16", "Float", "Double"};
+  return absl::StrCat("torch.", kNames[static_cast<int>(dtype)], "Tensor ", ShapeToString(sizes));
+}
+
+Edge GradientEdge(const Tensor& t) {
+  if (!t.defined() || !t.requires_grad()) return {};
+  if (const auto& fn = t.grad_fn()) return {fn, t.output_nr()};
+  AutogradMeta& meta = t.impl()->mutable_autograd();
+  std::shared_ptr<Node> acc = meta.grad_accumulator.lock();
+  if (!acc) {
+    acc = std::make_shared<AccumulateGrad>(t);
+    meta.grad_accumulator = acc;
+  }
+  return {acc, 0};
+}
+}  // namespace
+
+bool GradModeEnabled() { return grad_mode_enabled; }
+GradModeGuard::GradModeGuard(bool enabled) : prev_(grad_mode_enabled) { grad_mode_enabled = enabled; }
+GradModeGuard::~GradModeGuard() { grad_mode_enabled = prev_; }
+
+// ---------------------------------------------------------------- Node
+
+Node::Node() : sequence_nr_(next_sequence_nr.fetch_add(1, std::memory_order_relaxed)) {}
+
+Node::~Node() {
+  // Destroying the last reference to a long chain would recurse once per node
+  // and overflow the stack. Instead, the outermost destructor on this thread
+  // drains a worklist of edges whose last owner is going away.
+  thread_local std::vector<std::shared_ptr<Node>> pending;
+  thread_local bool draining = false;
+  for (Edge& e : next_edges) {
+    if (e.fn) pending.push_back(std::move(e.fn));
+  }
+  next_edges.clear();
+  if (draining) return;
+  draining = true;
+  while (!pending.empty()) {
+    std::shared_ptr<Node> n = std::move(pending.back());
+    pending.pop_back();
+    n.reset();  // may run ~Node, which appends to `pending` and returns
+  }
+  draining = false;
+}
+
+// ---------------------------------------------------------------- SavedTensor
+
+SavedTensor::SavedTensor(const Tensor& t, bool is_output) : is_output_(is_output) {
+  if (!t.defined()) return;
+  version_ = t.version();
+  if (is_output) {
+    data_ = Detach(t);
+    grad_fn_ = t.grad_fn();
+    output_nr_ = t.output_nr();
+  } else {
+    data_ = t;
+  }
+}
+
+Tensor SavedTensor::Unpack(absl::string_view node_name) const {
+  if (!data_.defined()) return data_;
+  if (data_.version() != version_) {
+    throw EngineError(absl::InvalidArgumentError(absl::StrCat(
+        "one of the variables needed for gradient computation has been modified by an inplace "
+        "operation: [", TensorTypeString(data_.dtype(), data_.sizes()), "], which is ",
+        is_output_ ? absl::StrCat("output ", output_nr_, " of ", node_name) : "an input of " + std::string(node_name),
+        ", is at version ", data_.version(), "; expected version ", version_,
+        " instead. Hint: the backtrace further above shows the operation that failed to compute "
+        "its gradient. The variable in question was changed in there or anywhere later. Good luck!")));
+  }
+  if (is_output_) {
+    if (std::shared_ptr<Node> fn = grad_fn_.lock()) {
+      Tensor t = Detach(data_);
+      AutogradMeta& m = t.impl()->mutable_autograd();
+      m.grad_fn = std::move(fn);
+      m.output_nr = output_nr_;
+      return t;
+    }
+  }
+  return data_;
+}
+
+// ---------------------------------------------------------------- OpNode
+
+OpNode::OpNode(const OpDef& def, absl::string_view name, Attrs attrs, std::vector<TensorMeta> input_meta,
+               std::vector<TensorMeta> output_meta, std::vector<bool> needs_input_grad)
+    : def_(def), name_(name), attrs_(std::move(attrs)), input_meta_(std::move(input_meta)),
+      output_meta_(std::move(output_meta)), needs_input_grad_(std::move(needs_input_grad)) {}
+
+void OpNode::ReleaseSaved() {
+  for (SavedTensor& s : saved_inputs) s.Reset();
+  for (SavedTensor& s : saved_outputs) s.Reset();
+  // Only a node that needed saved values can no longer run.
+  released_ = !saved_inputs.empty() || !saved_outputs.empty();
+}
+
+std::vector<Tensor> OpNode::Apply(std::vector<Tensor> grads) {
+  if (released_) {
+    throw EngineError(absl::FailedPreconditionError(
+        "Trying to backward through the graph a second time (or directly access saved tensors "
+        "after they have already been freed). Saved intermediate values of the graph are freed "
+        "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
+        "backward through the graph a second time or if you need to access saved tensors after "
+        "calling backward."));
+  }
+  bool any = false;
+  for (const Tensor& g : grads) any = any || g.defined();
+  if (!any) return std::vector<Tensor>(input_meta_.size());
+  BackwardCtx ctx;
+  ctx.grads = std::move(grads);
+  ctx.grads.resize(output_meta_.size());
+  for (size_t i = 0; i < ctx.grads.size(); ++i) {
+    if (!ctx.grads[i].defined()) ctx.grads[i] = fn::Full(output_meta_[i].sizes, Scalar(0), output_meta_[i].dtype);
+  }
+  for (const SavedTensor& s : saved_inputs) ctx.inputs.push_back(s.Unpack(name_));
+  for (const SavedTensor& s : saved_outputs) ctx.outputs.push_back(s.Unpack(name_));
+  ctx.attrs = &attrs_;
+  ctx.input_meta = &input_meta_;
+  ctx.needs_input_grad = needs_input_grad_;
+  std::vector<Tensor> result = def_.backward(ctx);
+  result.resize(input_meta_.size());
+  return result;
+}
+
+// ---------------------------------------------------------------- AccumulateGrad
+
+std::vector<Tensor> AccumulateGrad::Apply(std::vector<Tensor> grads) {
+  Tensor& g = grads[0];
+  if (!g.defined()) return {};
+  AutogradMeta& meta = variable_.impl()->mutable_autograd();
+  if (!meta.grad.defined()) {
+    // A fresh tensor: the incoming gradient may be a view or shared elsewhere.
+    meta.grad = GradModeEnabled() ? g : fn::Clone(g);
+  } else if (GradModeEnabled()) {
+    meta.grad = fn::Add(meta.grad, g);  // create_graph: keep the graph, out of place
+  } else {
+    cpu::AddInPlace(meta.grad, g);
+    meta.grad.storage()->BumpVersion();
+  }
+  return {};
+}
+
+// ---------------------------------------------------------------- recording
+
+bool AnyRequiresGrad(const std::vector<Tensor>& inputs) {
+  for (const Tensor& t : inputs) {
+    if (t.defined() && t.requires_grad()) return true;
+  }
+  return false;
+}
+
+void RecordGraph(const OpCall& call, absl::string_view name, const std::vector<Tensor>& outputs) {
+  const OpDef& def = *call.def;
+  std::vector<TensorMeta> in_meta, out_meta;
+  std::vector<bool> needs;
+  for (const Tensor& t : call.inputs) {
+    in_meta.push_back(t.defined() ? TensorMeta{t.dtype(), Shape(t.sizes().begin(), t.sizes().end())}
+                                  : TensorMeta{DType::kFloat32, {}});
+    needs.push_back(t.defined() && t.requires_grad());
+  }
+  for (const Tensor& t : outputs) out_meta.push_back({t.dtype(), Shape(t.sizes().begin(), t.sizes().end())});
+  auto node = std::make_shared<OpNode>(def, name, call.attrs, std::move(in_meta), std::move(out_meta), needs);
+  for (const Tensor& t : call.inputs) node->next_edges.push_back(GradientEdge(t));
+  if (def.save & kSaveInputs) {
+    for (const Tensor& t : call.inputs) node->saved_inputs.emplace_back(t, false);
+  }
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    AutogradMeta& m = outputs[i].impl()->mutable_autograd();
+    m.grad_fn = node;
+    m.output_nr = static_cast<uint32_t>(i);
+  }
+  if (def.save & kSaveOutputs) {
+    for (const Tensor& t : outputs) node->saved_outputs.emplace_back(t, true);
+  }
+}
+
+Tensor Detach(const Tensor& t) {
+  return MakeView(t, Shape(t.sizes().begin(), t.sizes().end()), Shape(t.strides().begin(), t.strides().end()),
+                  t.storage_offset());
+}
+
+absl::Status SetRequiresGrad(const Tensor& t, bool requires_grad) {
+  if (!t.is_leaf()) {
+    if (!requires_grad) {
+      return absl::InvalidArgumentError(
+          "[requires_grad_] you can only change requires_grad flags of leaf variables. If you want "
+          "to use a computed variable in a subgraph that doesn't require differentiation use "
+          "var_no_grad = var.detach().");
+    }
+    return absl::OkStatus();
+  }
+  if (requires_grad && !IsFloating(t.dtype())) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "[requires_grad_] only Tensors of floating point dtype can require gradients (got ",
+        DTypeName(t.dtype()), ")"));
+  }
+  t.impl()->mutable_autograd().requires_grad = requires_grad;
+  return absl::OkStatus();
+}
+
+// ---------------------------------------------------------------- the engine
+
+absl::Status Backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& grads,
+                      bool retain_graph, bool create_graph) {
+  if (!grads.empty() && grads.size() != roots.size()) {
+    return absl::InvalidArgumentError(absl::StrCat("[backward] got ", grads.size(),
+                                                   " gradients for ", roots.size(), " tensors"));
+  }
+  try {
+    GradModeGuard grad_mode(create_graph);
+    // Root gradients.
+    std::vector<std::pair<Edge, Tensor>> root_inputs;
+    for (size_t i = 0; i < roots.size(); ++i) {
+      const Tensor& root = roots[i];
+      if (!root.defined() || !root.requires_grad()) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "[backward] element ", i, " of tensors does not require grad and does not have a grad_fn"));
+      }
+      Tensor g = i < grads.size() ? grads[i] : Tensor();
+      if (!g.defined()) {
+        if (root.numel() != 1) {
+          return absl::InvalidArgumentError("[backward] grad can be implicitly created only for scalar outputs");
+        }
+        g = fn::OnesLike(root);
+      } else {
+        if (!std::equal(g.sizes().begin(), g.sizes().end(), root.sizes().begin(), root.sizes().end())) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              "[backward] Mismatch in shape: grad_output[", i, "] has a shape of torch.Size(",
+              ShapeToString(g.sizes()), ") and output[", i, "] has a shape of torch.Size(",
+              ShapeToString(root.sizes()), ")."));
+        }
+        if (g.dtype() != root.dtype()) g = fn::To(g, root.dtype());
+      }
+      root_inputs.emplace_back(GradientEdge(root), std::move(g));
+    }
+
+    // Dependency counts over the reachable graph (iterative DFS).
+    absl::flat_hash_map<Node*, int> deps;
+    absl::flat_hash_set<Node*> seen;
+    std::vector<Node*> stack;
+    for (auto& [edge, g] : root_inputs) {
+      if (seen.insert(edge.fn.get()).second) stack.push_back(edge.fn.get());
+    }
+    while (!stack.empty()) {
+      Node* n = stack.back();
+      stack.pop_back();
+      for (const Edge& e : n->next_edges) {
+        if (!e.fn) continue;
+        ++deps[e.fn.get()];
+        if (seen.insert(e.fn.get()).second) stack.push_back(e.fn.get());
+      }
+    }
+
+    // Input buffers: gradients arriving at each node, summed per input.
+    absl::flat_hash_map<Node*, std::vector<Tensor>> buffers;
+    auto accumulate = [&](const Edge& e, Tensor g) {
+      std::vector<Tensor>& buf = buffers[e.fn.get()];
+      if (buf.size() <= e.input_nr) buf.resize(e.input_nr + 1);
+      Tensor& slot = buf[e.input_nr];
+      slot = slot.defined() ? fn::Add(slot, g) : std::move(g);
+    };
+    auto later_first = [](const std::shared_ptr<Node>& a, const std::shared_ptr<Node>& b) {
+      return a->sequence_nr() < b->sequence_nr();
+    };
+    std::priority_queue<std::shared_ptr<Node>, std::vector<std::shared_ptr<Node>>, decltype(later_first)>
+        ready(later_first);
+    absl::flat_hash_set<Node*> queued;
+    for (auto& [edge, g] : root_inputs) accumulate(edge, std::move(g));
+    for (auto& [edge, g] : root_inputs) {
+      if (deps[edge.fn.get()] == 0 && queued.insert(edge.fn.get()).second) ready.push(edge.fn);
+    }
+    while (!ready.empty()) {
+      std::shared_ptr<Node> node = ready.top();
+      ready.pop();
+      std::vector<Tensor> in = std::move(buffers[node.get()]);
+      buffers.erase(node.get());
+      std::vector<Tensor> out = node->Apply(std::move(in));
+      if (!retain_graph) node->ReleaseSaved();
+      for (size_t i = 0; i < node->next_edges.size(); ++i) {
+        const Edge& e = node->next_edges[i];
+        if (!e.fn) continue;
+        if (i < out.size() && out[i].defined()) accumulate(e, std::move(out[i]));
+        if (--deps[e.fn.get()] == 0) ready.push(e.fn);
+      }
+    }
+  } catch (const EngineError& e) {
+    return e.status();
+  } catch (const std::bad_alloc&) {
+    return absl::ResourceExhaustedError("[backward] out of memory");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace tensord::engine

@@ -1,0 +1,51 @@
+// Autograd: the dynamic graph and the iterative backward engine.
+//
+// Note [Autograd graph]
+//   When grad mode is on and any input of a differentiable op requires grad,
+//   the op's outputs get a grad_fn Node that saves what the op's backward
+//   rule needs (with the storage version at save time) and has one Edge per
+//   input to that input's grad_fn (or to a leaf's AccumulateGrad). Backward
+//   walks the graph in topological order with an explicit worklist (no
+//   recursion: million-node chains are fine), sums gradients arriving at the
+//   same input, and accumulates into leaf .grad. Without retain_graph the saved
+//   tensors are freed as each node runs; running it again is an error.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "engine/tensor.h"
+
+namespace tensord::engine {
+
+// Thread-local grad mode (torch.is_grad_enabled / no_grad).
+bool GradModeEnabled();
+class GradModeGuard {
+ public:
+  explicit GradModeGuard(bool enabled);
+  ~GradModeGuard();
+  GradModeGuard(const GradModeGuard&) = delete;
+  GradModeGuard& operator=(const GradModeGuard&) = delete;
+
+ private:
+  bool prev_;
+};
+
+// torch.autograd.backward(roots, grads). grads[i] undefined = implicit ones
+// (roots[i] must then have one element). Errors: FAILED_PRECONDITION if a root
+// does not require grad or the graph was already freed; INVALID_ARGUMENT on a
+// gradient of the wrong shape/dtype or an implicit gradient for a non-scalar.
+absl::Status Backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& grads,
+                      bool retain_graph, bool create_graph);
+
+// Sets requires_grad on a leaf (tensor.requires_grad_()). Only floating leaves
+// may require grad; a non-leaf may only be switched on.
+absl::Status SetRequiresGrad(const Tensor& t, bool requires_grad);
+
+// A new tensor sharing storage and version counter, outside the graph.
+Tensor Detach(const Tensor& t);
+
+}  // namespace tensord::engine

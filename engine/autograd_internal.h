@@ -1,0 +1,99 @@
+// Autograd graph nodes (internal). See Note [Autograd graph] in autograd.h.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include "absl/strings/string_view.h"
+#include <vector>
+
+#include "engine/ops/op_def.h"
+#include "engine/tensor.h"
+
+namespace tensord::engine {
+
+class Node;
+
+struct Edge {
+  std::shared_ptr<Node> fn;  // null: this input needs no gradient
+  uint32_t input_nr = 0;     // which input of fn the gradient feeds
+};
+
+class Node {
+ public:
+  Node();
+  virtual ~Node();  // releases edges iteratively (deep graphs must not recurse)
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
+  virtual absl::string_view name() const = 0;
+  // Gradients of this node's inputs from gradients of its outputs. Throws
+  // EngineError.
+  virtual std::vector<Tensor> Apply(std::vector<Tensor> grads) = 0;
+  // Frees saved tensors (backward without retain_graph).
+  virtual void ReleaseSaved() {}
+
+  uint64_t sequence_nr() const { return sequence_nr_; }
+  std::vector<Edge> next_edges;
+
+ private:
+  uint64_t sequence_nr_;
+};
+
+// A tensor saved for backward, with the version it had when saved.
+class SavedTensor {
+ public:
+  SavedTensor() = default;
+  SavedTensor(const Tensor& t, bool is_output);
+  // The saved tensor; throws if it was modified in place since saving.
+  Tensor Unpack(absl::string_view node_name) const;
+  void Reset() { data_ = Tensor(); }
+  bool defined() const { return data_.defined(); }
+
+ private:
+  Tensor data_;  // outputs are saved detached (no cycle through grad_fn) ...
+  std::weak_ptr<Node> grad_fn_;  // ... and re-attached on unpack
+  uint32_t output_nr_ = 0;
+  uint64_t version_ = 0;
+  bool is_output_ = false;
+};
+
+// The grad_fn of one recorded op.
+class OpNode : public Node {
+ public:
+  OpNode(const OpDef& def, absl::string_view name, Attrs attrs, std::vector<TensorMeta> input_meta,
+         std::vector<TensorMeta> output_meta, std::vector<bool> needs_input_grad);
+  absl::string_view name() const override { return name_; }
+  std::vector<Tensor> Apply(std::vector<Tensor> grads) override;
+  void ReleaseSaved() override;
+
+  std::vector<SavedTensor> saved_inputs;
+  std::vector<SavedTensor> saved_outputs;
+
+ private:
+  const OpDef& def_;
+  absl::string_view name_;
+  Attrs attrs_;
+  std::vector<TensorMeta> input_meta_;
+  std::vector<TensorMeta> output_meta_;
+  std::vector<bool> needs_input_grad_;
+  bool released_ = false;
+};
+
+// Sums incoming gradients into a leaf's .grad.
+class AccumulateGrad : public Node {
+ public:
+  explicit AccumulateGrad(Tensor variable) : variable_(std::move(variable)) {}
+  absl::string_view name() const override { return "AccumulateGrad"; }
+  std::vector<Tensor> Apply(std::vector<Tensor> grads) override;
+
+ private:
+  Tensor variable_;
+};
+
+// Records `call` producing `outputs` in the graph (grad mode on, some input
+// requires grad, def.backward set).
+void RecordGraph(const OpCall& call, absl::string_view name, const std::vector<Tensor>& outputs);
+bool AnyRequiresGrad(const std::vector<Tensor>& inputs);
+
+}  // namespace tensord::engine

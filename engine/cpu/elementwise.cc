@@ -1,0 +1,249 @@
+// Elementwise kernels: fill, arange, binary, unary, copy/cast.
+#include <cmath>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "engine/cpu/kernels.h"
+#include "engine/cpu/loops.h"
+
+namespace tensord::engine::cpu {
+
+namespace {
+
+template <typename T>
+T* As(char* p) { return reinterpret_cast<T*>(p); }
+
+// out[i] = f(a[i], b[i]) with fast paths for contiguous and scalar-b runs.
+template <typename Out, typename In, typename F>
+void BinaryLoop(const Tensor& out, const Tensor& a, const Tensor& b, F f) {
+  ForEach<3>(out.sizes(), {static_cast<char*>(out.raw_data()), static_cast<char*>(a.raw_data()),
+                           static_cast<char*>(b.raw_data())},
+             {out.strides(), a.strides(), b.strides()},
+             {int(sizeof(Out)), int(sizeof(In)), int(sizeof(In))},
+             [&](char** p, int64_t n, const int64_t* s) {
+               Out* o = As<Out>(p[0]);
+               const In* x = As<In>(p[1]);
+               const In* y = As<In>(p[2]);
+               if (s[0] == sizeof(Out) && s[1] == sizeof(In) && s[2] == sizeof(In)) {
+                 for (int64_t i = 0; i < n; ++i) o[i] = f(x[i], y[i]);
+               } else if (s[0] == sizeof(Out) && s[1] == sizeof(In) && s[2] == 0) {
+                 const In yv = *y;
+                 for (int64_t i = 0; i < n; ++i) o[i] = f(x[i], yv);
+               } else if (s[0] == sizeof(Out) && s[1] == 0 && s[2] == sizeof(In)) {
+                 const In xv = *x;
+                 for (int64_t i = 0; i < n; ++i) o[i] = f(xv, y[i]);
+               } else {
+                 for (int64_t i = 0; i < n; ++i) {
+                   *As<Out>(p[0] + i * s[0]) = f(*As<In>(p[1] + i * s[1]), *As<In>(p[2] + i * s[2]));
+                 }
+               }
+             });
+}
+
+template <typename Out, typename In, typename F>
+void UnaryLoop(const Tensor& out, const Tensor& a, F f) {
+  ForEach<2>(out.sizes(), {static_cast<char*>(out.raw_data()), static_cast<char*>(a.raw_data())},
+             {out.strides(), a.strides()}, {int(sizeof(Out)), int(sizeof(In))},
+             [&](char** p, int64_t n, const int64_t* s) {
+               if (s[0] == sizeof(Out) && s[1] == sizeof(In)) {
+                 Out* o = As<Out>(p[0]);
+                 const In* x = As<In>(p[1]);
+                 for (int64_t i = 0; i < n; ++i) o[i] = f(x[i]);
+               } else {
+                 for (int64_t i = 0; i < n; ++i) *As<Out>(p[0] + i * s[0]) = f(*As<In>(p[1] + i * s[1]));
+               }
+             });
+}
+
+template <typename T>
+T IntPow(T base, T exp) {
+  T result = 1;
+  while (exp) {
+    if (exp & 1) result *= base;
+    exp >>= 1;
+    base *= base;
+  }
+  return result;
+}
+
+// True if `t` is one value broadcast everywhere (a scalar operand).
+bool IsBroadcastScalar(const Tensor& t) {
+  for (int64_t s : t.strides()) if (s != 0) return false;
+  return true;
+}
+
+}  // namespace
+
+absl::Status FullKernel(const OpCall& call, std::vector<Tensor>& out) {
+  const Scalar& value = call.GetScalar(1);
+  DispatchAll(out[0].dtype(), [&]<typename T>() {
+    T v = value.to<T>();
+    T* p = out[0].data<T>();
+    ParallelFor(out[0].numel(), kGrainSize, [&](int64_t b, int64_t e) { std::fill(p + b, p + e, v); });
+  });
+  return absl::OkStatus();
+}
+
+absl::Status ArangeKernel(const OpCall& call, std::vector<Tensor>& out) {
+  const Scalar& start = call.GetScalar(0);
+  const Scalar& step = call.GetScalar(2);
+  DispatchAll(out[0].dtype(), [&]<typename T>() {
+    T* p = out[0].data<T>();
+    const int64_t n = out[0].numel();
+    if constexpr (std::is_integral_v<T>) {
+      int64_t s0 = start.to_int(), st = step.to_int();
+      for (int64_t i = 0; i < n; ++i) p[i] = static_cast<T>(s0 + i * st);
+    } else {
+      double s0 = start.to_double(), st = step.to_double();
+      for (int64_t i = 0; i < n; ++i) p[i] = static_cast<T>(s0 + static_cast<double>(i) * st);
+    }
+  });
+  return absl::OkStatus();
+}
+
+absl::Status BinaryKernel(const OpCall& call, std::vector<Tensor>& outputs) {
+  const Tensor& out = outputs[0];
+  const Tensor& a = call.in(0);
+  const Tensor& b = call.in(1);
+  const OpId id = call.def->id;
+  absl::Status status;
+  DispatchAll(a.dtype(), [&]<typename T>() {
+    using M = OpMath<T>;
+    switch (id) {
+      case OpId::kAdd:
+      case OpId::kSub: {
+        M alpha = call.GetScalar(0).to<M>();
+        if (id == OpId::kSub) alpha = static_cast<M>(-alpha);
+        if constexpr (std::is_same_v<T, bool>) {
+          BinaryLoop<T, T>(out, a, b, [=](T x, T y) -> T { return x || (alpha && y); });
+        } else if (alpha == M(1)) {
+          BinaryLoop<T, T>(out, a, b, [](T x, T y) -> T { return static_cast<T>(M(x) + M(y)); });
+        } else {
+          BinaryLoop<T, T>(out, a, b, [=](T x, T y) -> T { return static_cast<T>(M(x) + alpha * M(y)); });
+        }
+        break;
+      }
+      case OpId::kMul:
+        if constexpr (std::is_same_v<T, bool>) BinaryLoop<T, T>(out, a, b, [](T x, T y) -> T { return x && y; });
+        else BinaryLoop<T, T>(out, a, b, [](T x, T y) -> T { return static_cast<T>(M(x) * M(y)); });
+        break;
+      case OpId::kDiv:
+        if constexpr (std::is_floating_point_v<M>) {
+          BinaryLoop<T, T>(out, a, b, [](T x, T y) -> T { return static_cast<T>(M(x) / M(y)); });
+        }
+        break;  // prepare casts integer true division to float
+      case OpId::kPow:
+        if constexpr (std::is_same_v<T, bool>) {
+          BinaryLoop<T, T>(out, a, b, [](T x, T y) -> T { return x || !y; });
+        } else if constexpr (std::is_integral_v<T>) {
+          bool negative = false;
+          UnaryLoop<bool, T>(Tensor::Empty(b.sizes(), DType::kBool), b, [&](T y) { negative |= y < 0; return false; });
+          if (negative) {
+            status = absl::InvalidArgumentError("[pow] Integers to negative integer powers are not allowed.");
+            return;
+          }
+          BinaryLoop<T, T>(out, a, b, [](T x, T y) -> T { return IntPow<T>(x, y); });
+        } else {
+          if (IsBroadcastScalar(b)) {  // PyTorch's exact special cases for scalar exponents
+            M e = static_cast<M>(*b.data<T>());
+            if (e == M(2)) { UnaryLoop<T, T>(out, a, [](T x) -> T { return static_cast<T>(M(x) * M(x)); }); break; }
+            if (e == M(3)) { UnaryLoop<T, T>(out, a, [](T x) -> T { return static_cast<T>(M(x) * M(x) * M(x)); }); break; }
+            if (e == M(0.5)) { UnaryLoop<T, T>(out, a, [](T x) -> T { return static_cast<T>(std::sqrt(M(x))); }); break; }
+            if (e == M(-1)) { UnaryLoop<T, T>(out, a, [](T x) -> T { return static_cast<T>(M(1) / M(x)); }); break; }
+          }
+          BinaryLoop<T, T>(out, a, b, [](T x, T y) -> T { return static_cast<T>(std::pow(M(x), M(y))); });
+        }
+        break;
+      case OpId::kEq: BinaryLoop<bool, T>(out, a, b, [](T x, T y) { return M(x) == M(y); }); break;
+      case OpId::kNe: BinaryLoop<bool, T>(out, a, b, [](T x, T y) { return M(x) != M(y); }); break;
+      case OpId::kLt: BinaryLoop<bool, T>(out, a, b, [](T x, T y) { return M(x) < M(y); }); break;
+      case OpId::kLe: BinaryLoop<bool, T>(out, a, b, [](T x, T y) { return M(x) <= M(y); }); break;
+      case OpId::kGt: BinaryLoop<bool, T>(out, a, b, [](T x, T y) { return M(x) > M(y); }); break;
+      case OpId::kGe: BinaryLoop<bool, T>(out, a, b, [](T x, T y) { return M(x) >= M(y); }); break;
+      default:
+        status = absl::InternalError(absl::StrCat("[", call.def->name, "] is not a binary kernel op"));
+    }
+  });
+  return status;
+}
+
+absl::Status UnaryKernel(const OpCall& call, std::vector<Tensor>& outputs) {
+  const Tensor& out = outputs[0];
+  const Tensor& a = call.in(0);
+  const OpId id = call.def->id;
+  absl::Status status;
+  DispatchAll(a.dtype(), [&]<typename T>() {
+    using M = OpMath<T>;
+    if constexpr (std::is_same_v<T, bool>) {
+      status = absl::InternalError("unary kernel on bool");  // prepare rejects these
+    } else if constexpr (std::is_integral_v<T>) {
+      switch (id) {
+        case OpId::kNeg: UnaryLoop<T, T>(out, a, [](T x) -> T { return static_cast<T>(-x); }); break;
+        case OpId::kRelu: UnaryLoop<T, T>(out, a, [](T x) -> T { return x > 0 ? x : T(0); }); break;
+        default: status = absl::InternalError("integral unary kernel");  // prepare casts to float
+      }
+    } else {
+      switch (id) {
+        case OpId::kNeg: UnaryLoop<T, T>(out, a, [](T x) -> T { return static_cast<T>(-M(x)); }); break;
+        case OpId::kExp: UnaryLoop<T, T>(out, a, [](T x) -> T { return static_cast<T>(std::exp(M(x))); }); break;
+        case OpId::kLog: UnaryLoop<T, T>(out, a, [](T x) -> T { return static_cast<T>(std::log(M(x))); }); break;
+        case OpId::kSin: UnaryLoop<T, T>(out, a, [](T x) -> T { return static_cast<T>(std::sin(M(x))); }); break;
+        case OpId::kCos: UnaryLoop<T, T>(out, a, [](T x) -> T { return static_cast<T>(std::cos(M(x))); }); break;
+        case OpId::kRelu:
+          UnaryLoop<T, T>(out, a, [](T x) -> T { M v = M(x); return static_cast<T>(v > M(0) || std::isnan(v) ? v : M(0)); });
+          break;
+        case OpId::kSigmoid:
+          UnaryLoop<T, T>(out, a, [](T x) -> T { return static_cast<T>(M(1) / (M(1) + std::exp(-M(x)))); });
+          break;
+        default: status = absl::InternalError(absl::StrCat("[", call.def->name, "] is not a unary kernel op"));
+      }
+    }
+  });
+  return status;
+}
+
+void CopyCast(const Tensor& src, const Tensor& dst) {
+  DispatchAll(dst.dtype(), [&]<typename D>() {
+    DispatchAll(src.dtype(), [&]<typename S>() {
+      if constexpr (std::is_same_v<D, S>) {
+        UnaryLoop<D, S>(dst, src, [](S x) { return x; });
+      } else if constexpr (std::is_same_v<D, bool>) {
+        UnaryLoop<D, S>(dst, src, [](S x) { return static_cast<OpMath<S>>(x) != OpMath<S>(0); });
+      } else {
+        UnaryLoop<D, S>(dst, src, [](S x) { return static_cast<D>(static_cast<OpMath<D>>(static_cast<OpMath<S>>(x))); });
+      }
+    });
+  });
+}
+
+void CopyToContiguous(const Tensor& src, void* dst) {
+  const Shape dst_strides = ContiguousStrides(src.sizes());
+  const int item = ItemSize(src.dtype());
+  ForEach<2>(src.sizes(), {static_cast<char*>(dst), static_cast<char*>(src.raw_data())},
+             {IntSpan(dst_strides), src.strides()}, {item, item},
+             [&](char** p, int64_t n, const int64_t* s) {
+               if (s[0] == item && s[1] == item) {
+                 std::memcpy(p[0], p[1], n * item);
+               } else {
+                 for (int64_t i = 0; i < n; ++i) std::memcpy(p[0] + i * s[0], p[1] + i * s[1], item);
+               }
+             });
+}
+
+absl::Status CopyKernel(const OpCall& call, std::vector<Tensor>& outputs) {
+  CopyCast(call.in(0), outputs[0]);
+  return absl::OkStatus();
+}
+
+void AddInPlace(const Tensor& dst, const Tensor& src) {
+  DispatchAll(dst.dtype(), [&]<typename T>() {
+    using M = OpMath<T>;
+    if constexpr (std::is_same_v<T, bool>) {
+      BinaryLoop<T, T>(dst, dst, src, [](T x, T y) -> T { return x || y; });
+    } else {
+      BinaryLoop<T, T>(dst, dst, src, [](T x, T y) -> T { return static_cast<T>(M(x) + M(y)); });
+    }
+  });
+}
+
+}  // namespace tensord::engine::cpu

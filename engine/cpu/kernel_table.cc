@@ -1,0 +1,37 @@
+// The CPU kernel table: one explicit slot per op (Note [The op list]).
+#include <array>
+
+#include "engine/cpu/kernels.h"
+
+namespace tensord::engine::cpu {
+
+const KernelFn* KernelTable() {
+  static const std::array<KernelFn, kNumOps> table = [] {
+    std::array<KernelFn, kNumOps> t{};
+    auto set = [&](OpId id, KernelFn fn) { t[static_cast<int>(id)] = fn; };
+    set(OpId::kFull, FullKernel);
+    set(OpId::kArange, ArangeKernel);
+    set(OpId::kRand, RandKernel);
+    set(OpId::kRandn, RandnKernel);
+    set(OpId::kRandint, RandintKernel);
+    for (OpId id : {OpId::kAdd, OpId::kSub, OpId::kMul, OpId::kDiv, OpId::kPow, OpId::kEq, OpId::kNe,
+                    OpId::kLt, OpId::kLe, OpId::kGt, OpId::kGe}) {
+      set(id, BinaryKernel);
+    }
+    for (OpId id : {OpId::kNeg, OpId::kExp, OpId::kLog, OpId::kSin, OpId::kCos, OpId::kRelu, OpId::kSigmoid}) {
+      set(id, UnaryKernel);
+    }
+    set(OpId::kSum, ReduceKernel);
+    set(OpId::kMean, ReduceKernel);
+    set(OpId::kMm, MmKernel);
+    set(OpId::kMv, MvKernel);
+    set(OpId::kDot, DotKernel);
+    set(OpId::kBmm, BmmKernel);
+    set(OpId::kClone, CopyKernel);
+    set(OpId::kToCopy, CopyKernel);
+    return t;
+  }();
+  return table.data();
+}
+
+}  // namespace tensord::engine::cpu

@@ -1,0 +1,50 @@
+// CPU kernels: plain functions in one explicit table indexed by OpId.
+// Kernels assume validated input (the op's prepare rule ran); they may only
+// fail for value-dependent reasons (e.g. integer division by zero).
+#pragma once
+
+#include <vector>
+
+#include "absl/status/status.h"
+#include "engine/ops/op_def.h"
+#include "engine/tensor.h"
+
+namespace tensord::engine::cpu {
+
+using KernelFn = absl::Status (*)(const OpCall& call, std::vector<Tensor>& outputs);
+
+// One slot per op (nullptr: no CPU kernel — composites and views need none).
+const KernelFn* KernelTable();
+
+// Kernel entry points, grouped by file.
+// elementwise.cc
+absl::Status FullKernel(const OpCall&, std::vector<Tensor>&);
+absl::Status ArangeKernel(const OpCall&, std::vector<Tensor>&);
+absl::Status BinaryKernel(const OpCall&, std::vector<Tensor>&);   // add sub mul div pow, comparisons
+absl::Status UnaryKernel(const OpCall&, std::vector<Tensor>&);    // neg exp log sin cos relu sigmoid
+absl::Status CopyKernel(const OpCall&, std::vector<Tensor>&);     // clone, _to_copy
+// reduce.cc
+absl::Status ReduceKernel(const OpCall&, std::vector<Tensor>&);   // sum, mean
+// blas.cc
+absl::Status MmKernel(const OpCall&, std::vector<Tensor>&);
+absl::Status MvKernel(const OpCall&, std::vector<Tensor>&);
+absl::Status DotKernel(const OpCall&, std::vector<Tensor>&);
+absl::Status BmmKernel(const OpCall&, std::vector<Tensor>&);
+// random.cc
+absl::Status RandKernel(const OpCall&, std::vector<Tensor>&);
+absl::Status RandnKernel(const OpCall&, std::vector<Tensor>&);
+absl::Status RandintKernel(const OpCall&, std::vector<Tensor>&);
+
+// Helpers used outside the kernel table.
+// Copies `src` (any strides) into contiguous memory at `dst`, same dtype.
+void CopyToContiguous(const Tensor& src, void* dst);
+// dst[...] = cast(src[...]); same shape, any strides and dtypes.
+void CopyCast(const Tensor& src, const Tensor& dst);
+// dst += src (same shape and dtype; dst may be any strides). Gradient accumulation.
+void AddInPlace(const Tensor& dst, const Tensor& src);
+
+// Intra-op parallelism shared by all kernels (see parallel.cc).
+int NumThreads();
+void SetNumThreads(int n);
+
+}  // namespace tensord::engine::cpu

@@ -1,0 +1,30 @@
+// Autograd accessors exposed as ops, so clients reach them by name.
+#include "engine/autograd.h"
+#include "engine/ops/common.h"
+
+namespace tensord::engine {
+using namespace ops;
+
+const OpDef& RequiresGradOp() {
+  static const OpDef d{.id = OpId::kRequiresGrad, .name = "requires_grad_", .inputs = {{"self"}},
+                       .attrs = {WithDefault("requires_grad", AttrType::kBool, true)},
+                       .doc = "Sets requires_grad of a leaf (in place).", .num_outputs = 0, .inplace = true,
+                       .forward = [](OpCall& call) -> absl::StatusOr<std::vector<Tensor>> {
+                         TENSORD_RETURN_IF_ERROR(SetRequiresGrad(call.in(0), call.GetBool(0)));
+                         return std::vector<Tensor>{};
+                       }};
+  return d;
+}
+
+const OpDef& GradOp() {
+  static const OpDef d{.id = OpId::kGrad, .name = "grad", .inputs = {{"self"}},
+                       .doc = "The tensor's .grad (an alias: later accumulation shows through).",
+                       .forward = [](OpCall& call) -> absl::StatusOr<std::vector<Tensor>> {
+                         Tensor g = call.in(0).grad();
+                         if (!g.defined()) return absl::FailedPreconditionError("[grad] tensor has no .grad (it is None)");
+                         return std::vector<Tensor>{g};
+                       }};
+  return d;
+}
+
+}  // namespace tensord::engine

@@ -1,0 +1,274 @@
+// The registry and the one place every op call goes through.
+#include <algorithm>
+#include <array>
+#include <atomic>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "engine/autograd.h"
+#include "engine/autograd_internal.h"
+#include "engine/cpu/kernels.h"
+#include "engine/functional.h"
+#include "engine/ops/op_def.h"
+#include "engine/random.h"
+#include "engine/status.h"
+
+namespace tensord::engine {
+
+namespace {
+
+const std::array<const OpDef*, kNumOps>& OpTable() {
+  static const std::array<const OpDef*, kNumOps> table = [] {
+    std::array<const OpDef*, kNumOps> t{};
+    int i = 0;
+#define TENSORD_OP_ROW_(name, Camel) t[i++] = &Camel##Op();
+    TENSORD_FORALL_OPS(TENSORD_OP_ROW_)
+#undef TENSORD_OP_ROW_
+    return t;
+  }();
+  return table;
+}
+
+const absl::flat_hash_map<absl::string_view, const OpDef*>& OpsByName() {
+  static const auto* map = [] {
+    auto* m = new absl::flat_hash_map<absl::string_view, const OpDef*>();
+    for (const OpDef* d : OpTable()) (*m)[d->name] = d;
+    return m;
+  }();
+  return *map;
+}
+
+bool AttrMatches(AttrType type, const AttrValue& v) {
+  switch (type) {
+    case AttrType::kBool: return std::holds_alternative<bool>(v);
+    case AttrType::kInt: return std::holds_alternative<int64_t>(v);
+    case AttrType::kFloat: return std::holds_alternative<double>(v);
+    case AttrType::kStr: return std::holds_alternative<std::string>(v);
+    case AttrType::kInts: return std::holds_alternative<std::vector<int64_t>>(v);
+    case AttrType::kDType: return std::holds_alternative<DType>(v);
+    case AttrType::kScalar: return std::holds_alternative<Scalar>(v);
+  }
+  return false;
+}
+
+// Converts what a caller sent into what the spec asks for, where Python
+// would: an int where a float or scalar is wanted, a single int for a list.
+std::optional<AttrValue> Coerce(AttrType type, const AttrValue& v) {
+  if (AttrMatches(type, v)) return v;
+  if (type == AttrType::kFloat && std::holds_alternative<int64_t>(v)) return static_cast<double>(std::get<int64_t>(v));
+  if (type == AttrType::kScalar) {
+    if (auto* i = std::get_if<int64_t>(&v)) return Scalar(*i);
+    if (auto* f = std::get_if<double>(&v)) return Scalar(*f);
+    if (auto* b = std::get_if<bool>(&v)) return Scalar(*b);
+  }
+  if (type == AttrType::kInt) {
+    if (auto* s = std::get_if<Scalar>(&v); s && s->is_integral()) return s->to_int();
+  }
+  if (type == AttrType::kInts) {
+    if (auto* i = std::get_if<int64_t>(&v)) return std::vector<int64_t>{*i};
+  }
+  return std::nullopt;
+}
+
+absl::string_view ValueTypeName(const AttrValue& v) {
+  static constexpr absl::string_view kNames[] = {"None", "bool", "int", "float", "str", "ints", "dtype", "scalar"};
+  return kNames[v.index()];
+}
+
+}  // namespace
+
+namespace {
+std::atomic<int64_t> max_tensor_elements{int64_t{1} << 31};
+}  // namespace
+
+void SetMaxTensorElements(int64_t n) { max_tensor_elements.store(n); }
+int64_t MaxTensorElements() { return max_tensor_elements.load(); }
+
+const OpDef& GetOp(OpId id) { return *OpTable()[static_cast<int>(id)]; }
+
+const OpDef* FindOp(absl::string_view name) {
+  auto it = OpsByName().find(name);
+  return it == OpsByName().end() ? nullptr : it->second;
+}
+
+absl::string_view AttrTypeName(AttrType t) {
+  static constexpr absl::string_view kNames[] = {"bool", "int", "float", "str", "ints", "dtype", "scalar"};
+  return kNames[static_cast<int>(t)];
+}
+
+std::string AttrValueRepr(const AttrValue& v) {
+  struct Visitor {
+    std::string operator()(std::monostate) const { return "None"; }
+    std::string operator()(bool b) const { return b ? "True" : "False"; }
+    std::string operator()(int64_t i) const { return absl::StrCat(i); }
+    std::string operator()(double f) const { return absl::StrCat(f); }
+    std::string operator()(const std::string& s) const { return absl::StrCat("'", s, "'"); }
+    std::string operator()(const std::vector<int64_t>& v) const { return absl::StrCat("[", absl::StrJoin(v, ", "), "]"); }
+    std::string operator()(DType d) const { return absl::StrCat("torch.", DTypeName(d)); }
+    std::string operator()(const Scalar& s) const { return s.ToString(); }
+  };
+  return std::visit(Visitor{}, v);
+}
+
+const std::vector<OpSchema>& ListOps() {
+  static const std::vector<OpSchema>* schemas = [] {
+    auto* v = new std::vector<OpSchema>();
+    for (const OpDef* d : OpTable()) {
+      v->push_back({d->name, d->inputs, d->attrs, d->num_outputs,
+                    d->backward != nullptr || d->differentiable_composite, d->inplace, d->doc});
+    }
+    return v;
+  }();
+  return *schemas;
+}
+
+absl::StatusOr<int64_t> WrapDim(absl::string_view op, int64_t dim, int64_t ndim) {
+  int64_t lo = ndim == 0 ? -1 : -ndim, hi = ndim == 0 ? 0 : ndim - 1;
+  if (dim < lo || dim > hi) {
+    return absl::InvalidArgumentError(absl::StrCat("[", op, "] Dimension out of range (expected to be in range of [",
+                                                   lo, ", ", hi, "], but got ", dim, ")"));
+  }
+  return dim < 0 ? dim + std::max<int64_t>(ndim, 1) : dim;
+}
+
+absl::StatusOr<Shape> BroadcastShapes(absl::string_view op, IntSpan a, IntSpan b) {
+  size_t n = std::max(a.size(), b.size());
+  Shape out(n);
+  for (size_t i = 0; i < n; ++i) {
+    int64_t da = i < n - a.size() ? 1 : a[i - (n - a.size())];
+    int64_t db = i < n - b.size() ? 1 : b[i - (n - b.size())];
+    if (da != db && da != 1 && db != 1) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "[", op, "] The size of tensor a (", da, ") must match the size of tensor b (", db,
+          ") at non-singleton dimension ", i));
+    }
+    out[i] = da == 1 ? db : da;
+  }
+  return out;
+}
+
+DType ResultType(absl::Span<const Tensor> tensors) {
+  // PyTorch's three priority classes: tensors with dims, zero-dim tensors,
+  // wrapped Python numbers. A lower class only matters when it is of a higher
+  // kind (bool < integral < floating) than every higher class.
+  std::optional<DType> dim_result, zero_result, wrapped_result;
+  auto update = [](std::optional<DType>& r, DType t) { r = r ? PromoteTypes(*r, t) : t; };
+  for (const Tensor& t : tensors) {
+    if (!t.defined()) continue;
+    if (t.is_wrapped_number()) {
+      DType d = IsFloating(t.dtype()) ? kDefaultFloat : t.dtype();
+      update(wrapped_result, d);
+    } else if (t.dim() == 0) {
+      update(zero_result, t.dtype());
+    } else {
+      update(dim_result, t.dtype());
+    }
+  }
+  auto combine = [](std::optional<DType> higher, std::optional<DType> lower) -> std::optional<DType> {
+    if (!higher) return lower;
+    if (!lower) return higher;
+    if (IsFloating(*higher)) return higher;
+    if (*higher == DType::kBool || IsFloating(*lower)) return PromoteTypes(*higher, *lower);
+    return higher;
+  };
+  return combine(dim_result, combine(zero_result, wrapped_result)).value_or(kDefaultFloat);
+}
+
+absl::StatusOr<std::vector<Tensor>> Invoke(const OpDef& def, std::vector<Tensor> inputs, Attrs attrs) {
+  for (size_t i = attrs.size(); i < def.attrs.size(); ++i) attrs.push_back(def.attrs[i].default_value);
+  OpCall call{&def, std::move(inputs), std::move(attrs)};
+  for (size_t i = 0; i < call.inputs.size(); ++i) {
+    if (call.inputs[i].defined() && call.inputs[i].is_wrapped_number()) call.scalar_inputs |= 1u << i;
+  }
+  std::vector<Tensor> outputs;
+  if (def.prepare != nullptr) {
+    TENSORD_ASSIGN_OR_RETURN(std::vector<TensorMeta> metas, def.prepare(call));
+    Device device = kCPU;
+    for (const Tensor& t : call.inputs) {
+      if (t.defined() && !t.is_wrapped_number()) { device = t.device(); break; }
+    }
+    cpu::KernelFn kernel = cpu::KernelTable()[static_cast<int>(def.id)];
+    if (kernel == nullptr || device != kCPU) {
+      return absl::UnimplementedError(absl::StrCat("[", def.name, "] no ", device.ToString(), " kernel"));
+    }
+    for (const TensorMeta& m : metas) {
+      if (Numel(m.sizes) > MaxTensorElements()) {
+        return absl::ResourceExhaustedError(absl::StrCat(
+            "[", def.name, "] output of shape ", ShapeToString(m.sizes), " exceeds the limit of ",
+            MaxTensorElements(), " elements per tensor"));
+      }
+    }
+    for (const TensorMeta& m : metas) outputs.push_back(Tensor::Empty(m.sizes, m.dtype, device));
+    TENSORD_RETURN_IF_ERROR(kernel(call, outputs));
+  } else {
+    // A differentiable forward records itself below, not the ops inside it.
+    GradModeGuard guard(def.backward == nullptr && GradModeEnabled());
+    TENSORD_ASSIGN_OR_RETURN(outputs, def.forward(call));
+  }
+  if (def.backward != nullptr && GradModeEnabled() && AnyRequiresGrad(call.inputs)) {
+    RecordGraph(call, def.backward_name_fn ? def.backward_name_fn(call) : def.backward_name, outputs);
+  }
+  return outputs;
+}
+
+absl::StatusOr<std::vector<Tensor>> CallOp(absl::string_view name, std::vector<Tensor> inputs,
+                                           const AttrMap& attr_map, const CallOptions& options) {
+  const OpDef* def = FindOp(name);
+  if (def == nullptr) return absl::NotFoundError(absl::StrCat("unknown op '", name, "' (see ListOps)"));
+  if (inputs.size() != def->inputs.size()) {
+    return absl::InvalidArgumentError(absl::StrCat("[", name, "] takes ", def->inputs.size(),
+                                                   " tensor inputs but ", inputs.size(), " were given"));
+  }
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (!inputs[i].defined() && !def->inputs[i].optional) {
+      return absl::InvalidArgumentError(absl::StrCat("[", name, "] input '", def->inputs[i].name,
+                                                     "' must be a tensor, not None"));
+    }
+  }
+  Attrs attrs(def->attrs.size());
+  std::vector<bool> given(def->attrs.size(), false);
+  for (const auto& [key, value] : attr_map) {
+    auto it = std::find_if(def->attrs.begin(), def->attrs.end(), [&](const AttrSpec& s) { return s.name == key; });
+    if (it == def->attrs.end()) {
+      return absl::InvalidArgumentError(absl::StrCat("[", name, "] got an unexpected keyword argument '", key, "'"));
+    }
+    size_t i = it - def->attrs.begin();
+    if (std::holds_alternative<std::monostate>(value)) {
+      if (!it->nullable) {
+        return absl::InvalidArgumentError(absl::StrCat("[", name, "] argument '", key, "' must not be None"));
+      }
+      attrs[i] = value;
+    } else if (std::optional<AttrValue> v = Coerce(it->type, value)) {
+      attrs[i] = *std::move(v);
+    } else {
+      return absl::InvalidArgumentError(absl::StrCat("[", name, "] argument '", key, "' must be ",
+                                                     AttrTypeName(it->type), ", not ", ValueTypeName(value)));
+    }
+    given[i] = true;
+  }
+  for (size_t i = 0; i < def->attrs.size(); ++i) {
+    if (given[i]) continue;
+    if (def->attrs[i].required) {
+      return absl::InvalidArgumentError(absl::StrCat("[", name, "] missing required argument '", def->attrs[i].name, "'"));
+    }
+    attrs[i] = def->attrs[i].default_value;
+  }
+  GeneratorScope generator_scope(options.generator);
+  GradModeGuard grad_mode(options.grad_enabled);
+  try {
+    return Invoke(*def, std::move(inputs), std::move(attrs));
+  } catch (const EngineError& e) {
+    return e.status();
+  } catch (const std::bad_alloc&) {
+    return absl::ResourceExhaustedError(absl::StrCat("[", name, "] out of memory"));
+  }
+}
+
+namespace fn {
+std::vector<Tensor> Call(OpId id, std::vector<Tensor> inputs, Attrs attrs) {
+  return ValueOrThrow(Invoke(GetOp(id), std::move(inputs), std::move(attrs)));
+}
+}  // namespace fn
+
+}  // namespace tensord::engine

@@ -1,0 +1,227 @@
+// Elementwise ops: binary arithmetic and comparisons, unary math.
+#include "engine/ops/common.h"
+
+namespace tensord::engine {
+using namespace ops;
+
+namespace {
+
+const std::vector<InputSpec> kBinaryInputs = {{"self"}, {"other"}};
+const std::vector<InputSpec> kUnaryInputs = {{"self"}};
+
+enum class BinaryKind { kArith, kTrueDiv, kCompare };
+
+// Shape/dtype rule of every binary op: broadcast, promote (PyTorch's
+// result_type), then feed the kernel same-dtype, same-shape inputs.
+template <BinaryKind kKind>
+absl::StatusOr<std::vector<TensorMeta>> BinaryPrepare(OpCall& call) {
+  const absl::string_view op = call.def->name;
+  const Tensor& a = call.in(0);
+  const Tensor& b = call.in(1);
+  if (a.device() != b.device() && !a.is_wrapped_number() && !b.is_wrapped_number()) {
+    return Error(op, absl::StrCat("Expected all tensors to be on the same device, but found at least two devices, ",
+                                  a.device().ToString(), " and ", b.device().ToString(), "!"));
+  }
+  TENSORD_ASSIGN_OR_RETURN(Shape shape, BroadcastShapes(op, a.sizes(), b.sizes()));
+  DType common = ResultType(call.inputs);
+  if (kKind == BinaryKind::kTrueDiv && !IsFloating(common)) common = kDefaultFloat;
+  const OpId id = call.def->id;
+  if (common == DType::kBool && id == OpId::kSub) {
+    return Error(op, "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
+                     "`logical_xor()` operator instead.");
+  }
+  if ((id == OpId::kAdd || id == OpId::kSub) && !IsFloating(common) && call.GetScalar(0).is_floating()) {
+    return Error(op, "For integral input tensors, argument alpha must not be a floating point number.");
+  }
+  call.inputs[0] = CastAndExpand(a, common, shape);
+  call.inputs[1] = CastAndExpand(b, common, shape);
+  return std::vector<TensorMeta>{MetaOf(kKind == BinaryKind::kCompare ? DType::kBool : common, shape)};
+}
+
+// d(a + alpha*b) = (g, alpha*g); sub is add with -alpha.
+std::vector<Tensor> AddSubBackward(const BackwardCtx& ctx, double sign) {
+  const Tensor& g = ctx.grad();
+  Scalar alpha = std::get<Scalar>(ctx.attr(0));
+  double a = alpha.to_double() * sign;
+  Tensor gb;
+  if (ctx.needs_input_grad[1]) gb = a == 1.0 ? g : a == -1.0 ? fn::Neg(g) : fn::Mul(g, Scalar(a));
+  return {g, gb};
+}
+std::vector<Tensor> AddBackward(const BackwardCtx& ctx) { return AddSubBackward(ctx, 1.0); }
+std::vector<Tensor> SubBackward(const BackwardCtx& ctx) { return AddSubBackward(ctx, -1.0); }
+
+// d(a*b) = (g*b, g*a)
+std::vector<Tensor> MulBackward(const BackwardCtx& ctx) {
+  const Tensor& g = ctx.grad();
+  return {ctx.needs_input_grad[0] ? fn::Mul(g, ctx.in(1)) : Tensor(),
+          ctx.needs_input_grad[1] ? fn::Mul(g, ctx.in(0)) : Tensor()};
+}
+
+// d(a/b) = (g/b, -g*a/b^2)
+std::vector<Tensor> DivBackward(const BackwardCtx& ctx) {
+  const Tensor& g = ctx.grad();
+  const Tensor& a = ctx.in(0);
+  const Tensor& b = ctx.in(1);
+  return {ctx.needs_input_grad[0] ? fn::Div(g, b) : Tensor(),
+          ctx.needs_input_grad[1] ? fn::Neg(fn::Div(fn::Mul(g, a), fn::Mul(b, b))) : Tensor()};
+}
+
+// d(a^b) = (g * b * a^(b-1), g * a^b * log(a))
+std::vector<Tensor> PowBackward(const BackwardCtx& ctx) {
+  const Tensor& g = ctx.grad();
+  const Tensor& a = ctx.in(0);
+  const Tensor& b = ctx.in(1);
+  Tensor ga, gb;
+  if (ctx.needs_input_grad[0]) ga = fn::Mul(g, fn::Mul(b, fn::Pow(a, fn::Sub(b, fn::S(Scalar(1))))));
+  if (ctx.needs_input_grad[1]) gb = fn::Mul(g, fn::Mul(ctx.out(), fn::Log(a)));
+  return {ga, gb};
+}
+
+absl::string_view PowName(const OpCall& call) {
+  if (call.scalar_inputs & 2u) return "PowBackward0";  // tensor ** number
+  if (call.scalar_inputs & 1u) return "PowBackward2";  // number ** tensor
+  return "PowBackward1";
+}
+
+OpDef Binary(OpId id, absl::string_view name, PrepareFn prepare, absl::string_view doc, BackwardFn backward = nullptr,
+             absl::string_view backward_name = {}, int save = kSaveNone) {
+  return {.id = id, .name = name, .inputs = kBinaryInputs, .doc = doc, .prepare = prepare, .backward = backward,
+          .backward_name = backward_name, .save = save};
+}
+
+// Unary ops: the math ones compute in floating point (int -> float32).
+template <bool kFloatMath>
+absl::StatusOr<std::vector<TensorMeta>> UnaryPrepare(OpCall& call) {
+  const Tensor& a = call.in(0);
+  const OpId id = call.def->id;
+  if (a.dtype() == DType::kBool && id == OpId::kNeg) {
+    return Error("neg", "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert "
+                        "a mask, use the `~` or `logical_not()` operator instead.");
+  }
+  if (a.dtype() == DType::kBool && id == OpId::kRelu) return Error("relu", "not implemented for 'bool'");
+  DType dtype = kFloatMath && !IsFloating(a.dtype()) ? kDefaultFloat : a.dtype();
+  call.inputs[0] = CastAndExpand(a, dtype, a.sizes());
+  return std::vector<TensorMeta>{MetaOf(dtype, a.sizes())};
+}
+
+OpDef Unary(OpId id, absl::string_view name, bool float_math, absl::string_view doc, BackwardFn backward,
+            absl::string_view backward_name, int save) {
+  return {.id = id, .name = name, .inputs = kUnaryInputs, .doc = doc,
+          .prepare = float_math ? UnaryPrepare<true> : UnaryPrepare<false>, .backward = backward,
+          .backward_name = backward_name, .save = save};
+}
+
+}  // namespace
+
+const OpDef& AddOp() {
+  static const OpDef d = [] {
+    OpDef d = Binary(OpId::kAdd, "add", BinaryPrepare<BinaryKind::kArith>, "self + alpha * other.", AddBackward,
+                     "AddBackward0");
+    d.attrs = {WithDefault("alpha", AttrType::kScalar, Scalar(1))};
+    return d;
+  }();
+  return d;
+}
+const OpDef& SubOp() {
+  static const OpDef d = [] {
+    OpDef d = Binary(OpId::kSub, "sub", BinaryPrepare<BinaryKind::kArith>, "self - alpha * other.", SubBackward,
+                     "SubBackward0");
+    d.attrs = {WithDefault("alpha", AttrType::kScalar, Scalar(1))};
+    return d;
+  }();
+  return d;
+}
+const OpDef& MulOp() {
+  static const OpDef d = Binary(OpId::kMul, "mul", BinaryPrepare<BinaryKind::kArith>, "self * other.", MulBackward,
+                                "MulBackward0", kSaveInputs);
+  return d;
+}
+const OpDef& DivOp() {
+  static const OpDef d = Binary(OpId::kDiv, "div", BinaryPrepare<BinaryKind::kTrueDiv>,
+                                "self / other (true division: integers give floats).", DivBackward, "DivBackward0",
+                                kSaveInputs);
+  return d;
+}
+const OpDef& PowOp() {
+  static const OpDef d = [] {
+    OpDef d = Binary(OpId::kPow, "pow", BinaryPrepare<BinaryKind::kArith>, "self ** exponent.", PowBackward, {},
+                     kSaveInputs | kSaveOutputs);
+    d.inputs = {{"self"}, {"exponent"}};
+    d.backward_name_fn = PowName;
+    return d;
+  }();
+  return d;
+}
+
+#define TENSORD_COMPARISON_(Camel, name, symbol)                                                       \
+  const OpDef& Camel##Op() {                                                                          \
+    static const OpDef d = Binary(OpId::k##Camel, name, BinaryPrepare<BinaryKind::kCompare>,          \
+                                  "self " symbol " other, elementwise (bool result).");               \
+    return d;                                                                                         \
+  }
+TENSORD_COMPARISON_(Eq, "eq", "==")
+TENSORD_COMPARISON_(Ne, "ne", "!=")
+TENSORD_COMPARISON_(Lt, "lt", "<")
+TENSORD_COMPARISON_(Le, "le", "<=")
+TENSORD_COMPARISON_(Gt, "gt", ">")
+TENSORD_COMPARISON_(Ge, "ge", ">=")
+#undef TENSORD_COMPARISON_
+
+const OpDef& NegOp() {
+  // d(-x) = -g
+  static const OpDef d = Unary(OpId::kNeg, "neg", false, "-self.",
+                               [](const BackwardCtx& c) { return std::vector<Tensor>{fn::Neg(c.grad())}; },
+                               "NegBackward0", kSaveNone);
+  return d;
+}
+const OpDef& ExpOp() {
+  // d/dx exp(x) = exp(x) = out
+  static const OpDef d = Unary(OpId::kExp, "exp", true, "e ** self.",
+                               [](const BackwardCtx& c) { return std::vector<Tensor>{fn::Mul(c.grad(), c.out())}; },
+                               "ExpBackward0", kSaveOutputs);
+  return d;
+}
+const OpDef& LogOp() {
+  // d/dx log(x) = 1/x
+  static const OpDef d = Unary(OpId::kLog, "log", true, "Natural logarithm.",
+                               [](const BackwardCtx& c) { return std::vector<Tensor>{fn::Div(c.grad(), c.in(0))}; },
+                               "LogBackward0", kSaveInputs);
+  return d;
+}
+const OpDef& SinOp() {
+  // d/dx sin(x) = cos(x)
+  static const OpDef d = Unary(OpId::kSin, "sin", true, "Sine.",
+                               [](const BackwardCtx& c) { return std::vector<Tensor>{fn::Mul(c.grad(), fn::Cos(c.in(0)))}; },
+                               "SinBackward0", kSaveInputs);
+  return d;
+}
+const OpDef& CosOp() {
+  // d/dx cos(x) = -sin(x)
+  static const OpDef d = Unary(OpId::kCos, "cos", true, "Cosine.",
+                               [](const BackwardCtx& c) {
+                                 return std::vector<Tensor>{fn::Mul(c.grad(), fn::Neg(fn::Sin(c.in(0))))};
+                               },
+                               "CosBackward0", kSaveInputs);
+  return d;
+}
+const OpDef& ReluOp() {
+  // d/dx relu(x) = [x > 0] = [out > 0]
+  static const OpDef d = Unary(OpId::kRelu, "relu", false, "max(self, 0).",
+                               [](const BackwardCtx& c) {
+                                 return std::vector<Tensor>{fn::Mul(c.grad(), fn::To(fn::Gt(c.out(), Scalar(0)), c.grad().dtype()))};
+                               },
+                               "ReluBackward0", kSaveOutputs);
+  return d;
+}
+const OpDef& SigmoidOp() {
+  // d/dx sigmoid(x) = out * (1 - out)
+  static const OpDef d = Unary(OpId::kSigmoid, "sigmoid", true, "1 / (1 + e ** -self).",
+                               [](const BackwardCtx& c) {
+                                 const Tensor& y = c.out();
+                                 return std::vector<Tensor>{fn::Mul(c.grad(), fn::Mul(y, fn::Sub(fn::S(Scalar(1)), y)))};
+                               },
+                               "SigmoidBackward0", kSaveOutputs);
+  return d;
+}
+
+}  // namespace tensord::engine

@@ -1,0 +1,119 @@
+// How an op is defined (internal to engine/). See Note [The op list].
+//
+// An op is one of two kinds:
+//  * a primitive: `prepare` is its shape/dtype rule — the only place user
+//    errors arise — and may rewrite its inputs into the form the kernel wants
+//    (cast to the compute dtype, broadcast by an explicit expand view; both
+//    are ops themselves, so autograd sees them). Outputs are allocated from the
+//    returned metas and filled by the kernel in the device's table.
+//  * a composite or view: `forward` builds the outputs from other ops or as a
+//    view of an input. It needs no kernel.
+// Either kind may have a `backward` rule written with engine ops (so it runs
+// on every device and can itself be differentiated). A composite without one
+// is differentiated through the ops it is made of.
+#pragma once
+
+#include <optional>
+#include "absl/strings/string_view.h"
+#include <vector>
+
+#include "absl/container/inlined_vector.h"
+#include "absl/status/statusor.h"
+#include "engine/op.h"
+#include "engine/ops/op_list.h"
+#include "engine/tensor.h"
+
+namespace tensord::engine {
+
+// Attribute values resolved against an op's AttrSpecs, in spec order.
+using Attrs = absl::InlinedVector<AttrValue, 4>;
+
+struct OpCall {
+  const OpDef* def;
+  std::vector<Tensor> inputs;
+  Attrs attrs;
+  // Bit i set: input i arrived as a Python number (Tensor::WrappedScalar),
+  // recorded before prepare rewrites the inputs (grad_fn names depend on it).
+  uint32_t scalar_inputs = 0;
+
+  const Tensor& in(int i) const { return inputs[i]; }
+  bool GetBool(int i) const { return std::get<bool>(attrs[i]); }
+  int64_t GetInt(int i) const { return std::get<int64_t>(attrs[i]); }
+  double GetFloat(int i) const { return std::get<double>(attrs[i]); }
+  const Scalar& GetScalar(int i) const { return std::get<Scalar>(attrs[i]); }
+  bool IsNone(int i) const { return std::holds_alternative<std::monostate>(attrs[i]); }
+  // nullptr when the attribute is None.
+  const std::vector<int64_t>* GetInts(int i) const { return std::get_if<std::vector<int64_t>>(&attrs[i]); }
+  std::optional<DType> GetDType(int i) const {
+    if (auto* d = std::get_if<DType>(&attrs[i])) return *d;
+    return std::nullopt;
+  }
+  const std::string* GetStr(int i) const { return std::get_if<std::string>(&attrs[i]); }
+};
+
+struct TensorMeta {
+  DType dtype;
+  Shape sizes;
+};
+
+struct BackwardCtx {
+  std::vector<Tensor> grads;     // one per output; zeros where none arrived
+  std::vector<Tensor> inputs;    // saved inputs (kSaveInputs), else empty
+  std::vector<Tensor> outputs;   // saved outputs (kSaveOutputs), else empty
+  const Attrs* attrs;
+  const std::vector<TensorMeta>* input_meta;
+  std::vector<bool> needs_input_grad;
+
+  const Tensor& grad() const { return grads[0]; }
+  const Tensor& in(int i) const { return inputs[i]; }
+  const Tensor& out(int i = 0) const { return outputs[i]; }
+  IntSpan in_sizes(int i) const { return (*input_meta)[i].sizes; }
+  DType in_dtype(int i) const { return (*input_meta)[i].dtype; }
+  const AttrValue& attr(int i) const { return (*attrs)[i]; }
+};
+
+using PrepareFn = absl::StatusOr<std::vector<TensorMeta>> (*)(OpCall& call);
+using ForwardFn = absl::StatusOr<std::vector<Tensor>> (*)(OpCall& call);
+// Returns one gradient per input (undefined where not needed). May throw
+// EngineError (see functional.h).
+using BackwardFn = std::vector<Tensor> (*)(const BackwardCtx& ctx);
+using BackwardNameFn = absl::string_view (*)(const OpCall& call);
+
+enum SaveFlags : int { kSaveNone = 0, kSaveInputs = 1, kSaveOutputs = 2 };
+
+struct OpDef {
+  OpId id;
+  absl::string_view name;
+  std::vector<InputSpec> inputs;
+  std::vector<AttrSpec> attrs;
+  absl::string_view doc;
+  int num_outputs = 1;
+  bool inplace = false;
+
+  PrepareFn prepare = nullptr;  // primitive
+  ForwardFn forward = nullptr;  // composite / view
+
+  BackwardFn backward = nullptr;
+  absl::string_view backward_name;            // "AddBackward0"
+  BackwardNameFn backward_name_fn = nullptr;  // when the name depends on the call
+  int save = kSaveNone;
+  // A composite differentiated through the ops it is made of (ListOps only).
+  bool differentiable_composite = false;
+};
+
+// The op for an id / a name (nullptr if unknown).
+const OpDef& GetOp(OpId id);
+const OpDef* FindOp(absl::string_view name);
+
+// Runs an op with resolved attributes (missing trailing attrs take defaults).
+absl::StatusOr<std::vector<Tensor>> Invoke(const OpDef& def, std::vector<Tensor> inputs, Attrs attrs);
+
+// Shared validation helpers for shape rules.
+// Wraps a possibly negative dim into [0, ndim). ndim 0 accepts -1 and 0.
+absl::StatusOr<int64_t> WrapDim(absl::string_view op, int64_t dim, int64_t ndim);
+// NumPy/PyTorch broadcast of two shapes.
+absl::StatusOr<Shape> BroadcastShapes(absl::string_view op, IntSpan a, IntSpan b);
+// PyTorch's result_type over tensors, honouring dim-0 and wrapped numbers.
+DType ResultType(absl::Span<const Tensor> tensors);
+
+}  // namespace tensord::engine

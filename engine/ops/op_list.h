@@ -1,0 +1,51 @@
+// Note [The op list]
+//   The one list that names every op, once: X(torch_name, CamelName). It
+//   drives OpId, the registry (ListOps), the per-device kernel tables and the
+//   op test table. Adding an op = one row here, its definition in the ops/*.cc
+//   file of its family (a function `const OpDef& CamelNameOp()`), a kernel if
+//   it is a new primitive, and a row in engine/tests/op_table_test.cc.
+#pragma once
+
+#include <cstdint>
+
+#define TENSORD_FORALL_OPS(X)                                                    \
+  /* factories (ops/factory.cc) */                                               \
+  X(full, Full) X(zeros, Zeros) X(ones, Ones) X(empty, Empty) X(arange, Arange)   \
+  X(rand, Rand) X(randn, Randn) X(randint, Randint)                               \
+  /* elementwise binary (ops/elementwise.cc) */                                  \
+  X(add, Add) X(sub, Sub) X(mul, Mul) X(div, Div) X(pow, Pow)                     \
+  X(eq, Eq) X(ne, Ne) X(lt, Lt) X(le, Le) X(gt, Gt) X(ge, Ge)                     \
+  /* elementwise unary (ops/elementwise.cc) */                                   \
+  X(neg, Neg) X(exp, Exp) X(log, Log) X(sin, Sin) X(cos, Cos) X(relu, Relu)       \
+  X(sigmoid, Sigmoid)                                                            \
+  /* reductions (ops/reduce.cc) */                                               \
+  X(sum, Sum) X(mean, Mean)                                                      \
+  /* linear algebra (ops/linalg.cc) */                                           \
+  X(mm, Mm) X(mv, Mv) X(dot, Dot) X(bmm, Bmm) X(matmul, Matmul)                   \
+  /* views, shape and copies (ops/shape.cc) */                                   \
+  X(view, View) X(reshape, Reshape) X(expand, Expand) X(sum_to_size, SumToSize)   \
+  X(transpose, Transpose) X(t, T) X(permute, Permute) X(unsqueeze, Unsqueeze)     \
+  X(squeeze, Squeeze) X(contiguous, Contiguous) X(clone, Clone)                   \
+  X(detach, Detach) X(to, To) X(_to_copy, ToCopy)                                 \
+  /* autograd accessors (ops/autograd_ops.cc) */                                 \
+  X(requires_grad_, RequiresGrad) X(grad, Grad)
+
+namespace tensord::engine {
+
+enum class OpId : int16_t {
+#define TENSORD_OP_ENUM_(name, Camel) k##Camel,
+  TENSORD_FORALL_OPS(TENSORD_OP_ENUM_)
+#undef TENSORD_OP_ENUM_
+};
+
+inline constexpr int kNumOps = 0
+#define TENSORD_OP_COUNT_(name, Camel) +1
+    TENSORD_FORALL_OPS(TENSORD_OP_COUNT_);
+#undef TENSORD_OP_COUNT_
+
+struct OpDef;
+#define TENSORD_OP_DECL_(name, Camel) const OpDef& Camel##Op();
+TENSORD_FORALL_OPS(TENSORD_OP_DECL_)
+#undef TENSORD_OP_DECL_
+
+}  // namespace tensord::engine

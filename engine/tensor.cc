@@ -1,0 +1,179 @@
+#include "engine/tensor.h"
+
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "engine/autograd_internal.h"
+#include "engine/cpu/kernels.h"
+#include "engine/status.h"
+
+namespace tensord::engine {
+
+std::string ShapeToString(IntSpan shape) { return absl::StrCat("[", absl::StrJoin(shape, ", "), "]"); }
+
+int64_t Numel(IntSpan shape) {
+  int64_t n = 1;
+  for (int64_t s : shape) n *= s;
+  return n;
+}
+
+absl::StatusOr<int64_t> CheckedNumel(absl::string_view op, IntSpan shape) {
+  int64_t n = 1;
+  for (int64_t s : shape) {
+    if (s < 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "[", op, "] Trying to create tensor with negative dimension ", s, ": ",
+          ShapeToString(shape)));
+    }
+    if (s != 0 && n > INT64_MAX / s) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("[", op, "] shape ", ShapeToString(shape), " has too many elements"));
+    }
+    n *= s;
+  }
+  // A zero-size dimension makes the product 0 even after an "overflowing" prefix.
+  return n;
+}
+
+Shape ContiguousStrides(IntSpan shape) {
+  Shape strides(shape.size());
+  int64_t s = 1;
+  for (int64_t i = static_cast<int64_t>(shape.size()) - 1; i >= 0; --i) {
+    strides[i] = s;
+    s *= std::max<int64_t>(shape[i], 1);
+  }
+  return strides;
+}
+
+namespace {
+std::atomic<uint64_t> next_storage_id{1};
+constexpr size_t kAlignment = 64;
+}  // namespace
+
+Storage::Storage(Device device, size_t nbytes)
+    : nbytes_(nbytes), device_(device), id_(next_storage_id.fetch_add(1)) {
+  // Zero-filled: freshly allocated memory must never show another session's data.
+  size_t padded = (std::max<size_t>(nbytes, 1) + kAlignment - 1) / kAlignment * kAlignment;
+  data_ = std::aligned_alloc(kAlignment, padded);
+  if (data_ == nullptr) throw std::bad_alloc();
+  std::memset(data_, 0, padded);
+}
+
+Storage::~Storage() { std::free(data_); }
+
+Tensor Tensor::Empty(IntSpan shape, DType dtype, Device device) {
+  auto storage = std::make_shared<Storage>(device, static_cast<size_t>(Numel(shape)) * ItemSize(dtype));
+  return Tensor(std::make_shared<TensorImpl>(std::move(storage), dtype, Shape(shape.begin(), shape.end()),
+                                             ContiguousStrides(shape), 0));
+}
+
+Tensor Tensor::WrappedScalar(const Scalar& s) {
+  Tensor t = Empty({}, s.dtype());
+  DispatchAll(t.dtype(), [&]<typename T>() { *t.data<T>() = s.to<T>(); });
+  t.impl()->wrapped_number = true;
+  return t;
+}
+
+absl::StatusOr<Tensor> Tensor::FromBytes(DType dtype, IntSpan shape, const void* data, size_t nbytes,
+                                         Device device) {
+  TENSORD_ASSIGN_OR_RETURN(int64_t numel, CheckedNumel("tensor", shape));
+  if (numel > INT64_MAX / 8 || static_cast<size_t>(numel) * ItemSize(dtype) != nbytes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "[tensor] data has ", nbytes, " bytes but shape ", ShapeToString(shape), " of ",
+        DTypeName(dtype), " needs ", numel * ItemSize(dtype)));
+  }
+  if (device != kCPU) {
+    return absl::UnimplementedError(absl::StrCat("[tensor] no kernel for device ", device.ToString()));
+  }
+  Tensor t = Empty(shape, dtype, device);
+  if (nbytes > 0) std::memcpy(t.raw_data(), data, nbytes);
+  if (dtype == DType::kBool) {  // normalise: any nonzero byte is true
+    auto* p = t.data<uint8_t>();
+    for (int64_t i = 0; i < numel; ++i) p[i] = p[i] != 0;
+  }
+  return t;
+}
+
+DType Tensor::dtype() const { return impl_->dtype(); }
+Device Tensor::device() const { return impl_->storage()->device(); }
+IntSpan Tensor::sizes() const { return impl_->sizes(); }
+IntSpan Tensor::strides() const { return impl_->strides(); }
+int64_t Tensor::size(int64_t d) const { return impl_->sizes()[d < 0 ? d + dim() : d]; }
+int64_t Tensor::dim() const { return static_cast<int64_t>(impl_->sizes().size()); }
+int64_t Tensor::numel() const { return Numel(impl_->sizes()); }
+int64_t Tensor::storage_offset() const { return impl_->offset(); }
+bool Tensor::is_wrapped_number() const { return impl_->wrapped_number; }
+const std::shared_ptr<Storage>& Tensor::storage() const { return impl_->storage(); }
+uint64_t Tensor::version() const { return impl_->storage()->version(); }
+
+bool Tensor::is_contiguous() const {
+  int64_t expected = 1;
+  for (int64_t i = dim() - 1; i >= 0; --i) {
+    int64_t s = impl_->sizes()[i];
+    if (s == 0) return true;
+    if (s != 1 && impl_->strides()[i] != expected) return false;
+    expected *= s;
+  }
+  return true;
+}
+
+void* Tensor::raw_data() const {
+  return static_cast<char*>(impl_->storage()->data()) + impl_->offset() * ItemSize(dtype());
+}
+
+void Tensor::AppendBytes(std::string* out) const {
+  size_t old = out->size();
+  out->resize(old + nbytes());
+  if (nbytes() == 0) return;
+  if (is_contiguous()) {
+    std::memcpy(out->data() + old, raw_data(), nbytes());
+  } else {
+    cpu::CopyToContiguous(*this, out->data() + old);
+  }
+}
+
+Scalar Tensor::item() const {
+  return DispatchAll(dtype(), [&]<typename T>() -> Scalar {
+    T v = *data<T>();
+    if constexpr (std::is_same_v<T, bool>) return Scalar(v);
+    else if constexpr (std::is_integral_v<T>) return Scalar(static_cast<int64_t>(v));
+    else return Scalar(static_cast<double>(v));
+  });
+}
+
+bool Tensor::requires_grad() const {
+  const AutogradMeta* m = impl_->autograd();
+  return m != nullptr && (m->requires_grad || m->grad_fn != nullptr);
+}
+bool Tensor::is_leaf() const {
+  const AutogradMeta* m = impl_->autograd();
+  return m == nullptr || m->grad_fn == nullptr;
+}
+Tensor Tensor::grad() const {
+  const AutogradMeta* m = impl_->autograd();
+  return m ? m->grad : Tensor();
+}
+const std::shared_ptr<Node>& Tensor::grad_fn() const {
+  static const std::shared_ptr<Node> kNone;
+  const AutogradMeta* m = impl_->autograd();
+  return m ? m->grad_fn : kNone;
+}
+uint32_t Tensor::output_nr() const {
+  const AutogradMeta* m = impl_->autograd();
+  return m ? m->output_nr : 0;
+}
+std::string Tensor::grad_fn_name() const {
+  const auto& fn = grad_fn();
+  return fn ? std::string(fn->name()) : std::string();
+}
+
+Tensor MakeView(const Tensor& base, Shape sizes, Shape strides, int64_t offset) {
+  return Tensor(std::make_shared<TensorImpl>(base.storage(), base.dtype(), std::move(sizes),
+                                             std::move(strides), offset));
+}
+
+}  // namespace tensord::engine

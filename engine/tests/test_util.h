@@ -1,0 +1,54 @@
+// Shared helpers for engine tests.
+#pragma once
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "engine/autograd.h"
+#include "engine/op.h"
+#include "engine/random.h"
+#include "engine/tensor.h"
+
+namespace tensord::engine::testing {
+
+MATCHER(IsOk, "") { return arg.ok(); }
+MATCHER_P2(StatusIs, code, substr, "") {
+  const absl::Status& s = [&]() -> absl::Status {
+    if constexpr (requires { arg.status(); }) return arg.status(); else return arg;
+  }();
+  *result_listener << "status: " << s.ToString();
+  return s.code() == code && s.message().find(substr) != absl::string_view::npos;
+}
+
+inline Tensor FromVector(const std::vector<double>& v, std::vector<int64_t> shape, DType dtype = DType::kFloat32) {
+  Tensor t = Tensor::Empty(shape, dtype);
+  DispatchAll(dtype, [&]<typename T>() {
+    for (size_t i = 0; i < v.size(); ++i) t.data<T>()[i] = static_cast<T>(static_cast<float>(v[i]) == v[i] ? static_cast<float>(v[i]) : v[i]);
+  });
+  return t;
+}
+
+// Values as doubles in row-major order (any strides).
+inline std::vector<double> Values(const Tensor& t) {
+  std::string bytes;
+  t.AppendBytes(&bytes);
+  std::vector<double> out(t.numel());
+  DispatchAll(t.dtype(), [&]<typename T>() {
+    const T* p = reinterpret_cast<const T*>(bytes.data());
+    for (int64_t i = 0; i < t.numel(); ++i) out[i] = static_cast<double>(p[i]);
+  });
+  return out;
+}
+
+inline Tensor Call1(absl::string_view op, std::vector<Tensor> in, const AttrMap& attrs = {},
+                    Generator* gen = nullptr) {
+  auto r = CallOp(op, std::move(in), attrs, CallOptions{gen, true});
+  EXPECT_TRUE(r.ok()) << r.status();
+  return r.ok() && !r->empty() ? (*r)[0] : Tensor();
+}
+
+inline std::vector<int64_t> ShapeOf(const Tensor& t) { return {t.sizes().begin(), t.sizes().end()}; }
+
+}  // namespace tensord::engine::testing
