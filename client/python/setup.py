@@ -18,7 +18,8 @@ from setuptools.command.sdist import sdist
 HERE = os.path.dirname(os.path.abspath(__file__))
 PROTO_REL = os.path.join("tensord", "v1", "tensord.proto")
 # <repo>/proto when building from the repository; ./proto inside an sdist.
-PROTO_ROOTS = [os.path.join(HERE, "proto"), os.path.normpath(os.path.join(HERE, "..", "..", "proto"))]
+PROTO_ROOTS = [os.path.join(HERE, "proto"),
+               os.path.normpath(os.path.join(HERE, "..", "..", "proto"))]
 OUT_DIR = os.path.join(HERE, "tensord", "v1")
 PB2 = os.path.join(OUT_DIR, "tensord_pb2.py")
 

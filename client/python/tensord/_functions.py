@@ -106,6 +106,14 @@ def from_numpy(ndarray):
 
 # ---------------------------------------------------------------- factories
 
+def _size_from(args, size):
+    if size is not None:
+        if args:
+            raise TypeError("size given both positionally and as a keyword")
+        return _shape_args((size,))
+    return _shape_args(args)
+
+
 def _factory(name, size, dtype, device, requires_grad, extra=None):
     d = _dtype.canonical(dtype)
     dev = _canon_device(device)
@@ -128,41 +136,43 @@ def _float_dtype(dtype):
     return _dtype.canonical(dtype) or _dtype.DEFAULT_FLOAT
 
 
-def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+def zeros(*size_args, size=None, out=None, dtype=None, layout=None, device=None,
+          requires_grad=False):
     """Tensor of zeros; sizes as varargs or a tuple."""
     _no_out(out)
-    return _factory("zeros", _shape_args(size), _float_dtype(dtype), device,
+    return _factory("zeros", _size_from(size_args, size), _float_dtype(dtype), device,
                     requires_grad)
 
 
-def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False):
-    _no_out(out)
-    return _factory("ones", _shape_args(size), _float_dtype(dtype), device,
-                    requires_grad)
-
-
-def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,
-          memory_format=None):
-    _no_out(out)
-    return _factory("empty", _shape_args(size), _float_dtype(dtype), device,
-                    requires_grad)
-
-
-def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
+def ones(*size_args, size=None, out=None, dtype=None, layout=None, device=None,
          requires_grad=False):
+    _no_out(out)
+    return _factory("ones", _size_from(size_args, size), _float_dtype(dtype), device,
+                    requires_grad)
+
+
+def empty(*size_args, size=None, out=None, dtype=None, layout=None, device=None,
+          requires_grad=False, memory_format=None):
+    _no_out(out)
+    return _factory("empty", _size_from(size_args, size), _float_dtype(dtype), device,
+                    requires_grad)
+
+
+def rand(*size_args, size=None, generator=None, out=None, dtype=None, layout=None,
+         device=None, requires_grad=False):
     """Uniform [0, 1) samples from the session's generator (see manual_seed)."""
     _no_generator(generator)
     _no_out(out)
-    return _factory("rand", _shape_args(size), _float_dtype(dtype), device,
+    return _factory("rand", _size_from(size_args, size), _float_dtype(dtype), device,
                     requires_grad)
 
 
-def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
-          requires_grad=False):
+def randn(*size_args, size=None, generator=None, out=None, dtype=None, layout=None,
+          device=None, requires_grad=False):
     """Standard normal samples from the session's generator (see manual_seed)."""
     _no_generator(generator)
     _no_out(out)
-    return _factory("randn", _shape_args(size), _float_dtype(dtype), device,
+    return _factory("randn", _size_from(size_args, size), _float_dtype(dtype), device,
                     requires_grad)
 
 

@@ -332,8 +332,8 @@ class Session:
 
     def _check_usable(self):
         if self._closed:
-            raise TensordError("this tensord session is closed", grpc.StatusCode.FAILED_PRECONDITION,
-                               "session")
+            raise TensordError("this tensord session is closed",
+                               grpc.StatusCode.FAILED_PRECONDITION, "session")
         if self._broken is not None:
             raise self._broken
 

@@ -1,0 +1,124 @@
+"""pytest fixtures: a real tensord server process for the client tests.
+
+The server binary comes from $TENSORD_BIN (default <repo>/build/server/tensord).
+It is started once per test run on a free loopback port, with
+`--listen 127.0.0.1:PORT`; tests get a fresh session each (`td` fixture).
+Without the binary, server tests are skipped -- or fail when
+TENSORD_REQUIRE_SERVER=1 (set it in CI so a missing build cannot pass).
+"""
+
+import os
+import socket
+import subprocess
+import time
+
+import grpc
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+DEFAULT_BIN = os.path.join(REPO, "build", "server", "tensord")
+
+
+def _free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _healthy(address):
+    """True once grpc.health.v1 (or, lacking it, ServerInfo) answers."""
+    with grpc.insecure_channel(address) as ch:
+        check = ch.unary_unary("/grpc.health.v1.Health/Check",
+                               request_serializer=lambda b: b,
+                               response_deserializer=lambda b: b)
+        try:
+            resp = check(b"", timeout=1.0)
+            return resp == b"\x08\x01"  # HealthCheckResponse{status: SERVING}
+        except grpc.RpcError as e:
+            if e.code() != grpc.StatusCode.UNIMPLEMENTED:
+                return False
+        from tensord.v1 import tensord_pb2, tensord_pb2_grpc
+        try:
+            tensord_pb2_grpc.TensordStub(ch).ServerInfo(tensord_pb2.Empty(), timeout=1.0)
+            return True
+        except grpc.RpcError:
+            return False
+
+
+def _tail(path, n=4000):
+    try:
+        with open(path, "rb") as f:
+            return f.read()[-n:].decode(errors="replace")
+    except OSError:
+        return ""
+
+
+class ServerProcess:
+    def __init__(self, binary, log_path):
+        self.binary = binary
+        self.log_path = log_path
+        self.port = _free_port()
+        self.address = "127.0.0.1:%d" % self.port
+        self._log = open(log_path, "wb")
+        self.proc = subprocess.Popen([binary, "--listen", self.address], stdout=self._log,
+                                     stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("tensord exited with %s during startup:\n%s"
+                                   % (self.proc.returncode, _tail(log_path)))
+            if _healthy(self.address):
+                return
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError("tensord did not become healthy in 30 s:\n" + _tail(log_path))
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        self._log.close()
+
+
+@pytest.fixture(scope="session")
+def tensord_server(tmp_path_factory):
+    binary = os.environ.get("TENSORD_BIN", DEFAULT_BIN)
+    if not os.access(binary, os.X_OK):
+        msg = "tensord server binary not found at %s (set TENSORD_BIN)" % binary
+        if os.environ.get("TENSORD_REQUIRE_SERVER") == "1":
+            pytest.fail(msg)
+        pytest.skip(msg)
+    server = ServerProcess(binary, str(tmp_path_factory.mktemp("tensord") / "server.log"))
+    old = os.environ.get("TENSORD_ADDRESS")
+    os.environ["TENSORD_ADDRESS"] = server.address
+    yield server
+    import tensord
+    tensord._session._close_all()
+    server.stop()
+    if old is None:
+        os.environ.pop("TENSORD_ADDRESS", None)
+    else:
+        os.environ["TENSORD_ADDRESS"] = old
+
+
+@pytest.fixture
+def td(tensord_server):
+    """The tensord module, with a fresh default session on the test server."""
+    import tensord
+    session = tensord.connect(tensord_server.address)
+    yield tensord
+    session.close()
+    if not tensord_server.alive():
+        pytest.fail("the tensord server died during this test:\n" + _tail(tensord_server.log_path))
+
+
+@pytest.fixture
+def session(td):
+    return td.default_session()

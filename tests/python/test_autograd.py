@@ -1,0 +1,236 @@
+"""Autograd through a real server: gradients against analytic ones, grad modes, errors."""
+
+import re
+import warnings
+
+import grpc
+import numpy as np
+import pytest
+
+
+def _grad(x):
+    g = x.grad
+    assert g is not None, "expected a gradient"
+    return g.numpy()
+
+
+def test_sum_of_squares(td):
+    a = np.array([1.0, -2.0, 3.0], np.float32)
+    x = td.tensor(a, requires_grad=True)
+    assert x.grad is None
+    (x * x).sum().backward()
+    np.testing.assert_allclose(_grad(x), 2 * a)
+
+
+def test_tutorial_sin_log_gradient_matches_manual(td):
+    for v in (1.0, 0.9, -0.3):
+        x = td.tensor([v], requires_grad=True)
+        y = td.sin(td.log(x ** 2 + 1))
+        manual = 2 * x * td.cos(td.log(x ** 2 + 1)) / (x ** 2 + 1)
+        y.backward()
+        assert x.grad.item() == pytest.approx(manual.item(), rel=1e-5)
+        expected = 2 * v * np.cos(np.log(v * v + 1)) / (v * v + 1)
+        assert x.grad.item() == pytest.approx(expected, rel=1e-5)
+        assert y.item() == pytest.approx(np.sin(np.log(v * v + 1)), rel=1e-5)
+
+
+def _np_sigmoid(v):
+    return 1 / (1 + np.exp(-v))
+
+
+def test_sigmoid_network_forward_and_backward(td):
+    """The two-layer network of the tutorials, checked against NumPy backprop."""
+    rng = np.random.default_rng(7)
+    f = rng.standard_normal((1, 3)).astype(np.float32)
+    w1 = rng.standard_normal((3, 2)).astype(np.float32)
+    w2 = rng.standard_normal((2, 1)).astype(np.float32)
+    b1 = rng.standard_normal((1, 2)).astype(np.float32)
+    b2 = rng.standard_normal((1, 1)).astype(np.float32)
+
+    def activation(x):
+        return 1 / (1 + td.exp(-x))
+
+    features = td.tensor(f)
+    W1 = td.tensor(w1, requires_grad=True)
+    W2 = td.tensor(w2, requires_grad=True)
+    B1 = td.tensor(b1, requires_grad=True)
+    B2 = td.tensor(b2, requires_grad=True)
+    hidden = activation(td.mm(features, W1) + B1)
+    output = activation(td.mm(hidden, W2) + B2)
+    hidden2 = td.sigmoid(features @ W1 + B1)
+
+    h = _np_sigmoid(f @ w1 + b1)
+    o = _np_sigmoid(h @ w2 + b2)
+    np.testing.assert_allclose(hidden.detach().numpy(), h, rtol=1e-5)
+    np.testing.assert_allclose(hidden2.detach().numpy(), h, rtol=1e-5)
+    np.testing.assert_allclose(output.detach().numpy(), o, rtol=1e-5)
+    assert output.shape == (1, 1)
+
+    output.sum().backward()
+    do = o * (1 - o)                     # d out / d z2
+    g_w2 = h.T @ do
+    g_b2 = do
+    dh = do @ w2.T * h * (1 - h)         # d out / d z1
+    g_w1 = f.T @ dh
+    g_b1 = dh
+    np.testing.assert_allclose(_grad(W2), g_w2, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(_grad(B2), g_b2, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(_grad(W1), g_w1, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(_grad(B1), g_b1, rtol=1e-4, atol=1e-6)
+
+
+def test_broadcast_add_gradient_reduces(td):
+    x = td.tensor(np.ones((3, 4), np.float32), requires_grad=True)
+    b = td.tensor(np.ones(4, np.float32), requires_grad=True)
+    ((x + b) * 2).mean().backward()
+    np.testing.assert_allclose(_grad(b), np.full(4, 2 * 3 / 12, np.float32), rtol=1e-6)
+    np.testing.assert_allclose(_grad(x), np.full((3, 4), 2 / 12, np.float32), rtol=1e-6)
+
+
+def test_matmul_gradients(td):
+    rng = np.random.default_rng(4)
+    a = rng.standard_normal((5, 2, 3)).astype(np.float32)
+    b = rng.standard_normal((3, 4)).astype(np.float32)
+    x = td.tensor(a, requires_grad=True)
+    y = td.tensor(b, requires_grad=True)
+    (x @ y).sum().backward()
+    ones = np.ones((5, 2, 4), np.float32)
+    np.testing.assert_allclose(_grad(x), ones @ b.T, rtol=1e-5)
+    np.testing.assert_allclose(_grad(y), np.einsum("bij,bik->jk", a, ones), rtol=1e-5)
+
+
+def test_tutorial_rand_times_five(td):
+    a = td.rand((3, 5), requires_grad=True)
+    result = a * 5
+    assert result.grad_fn.name() == "MulBackward0"
+    result.sum().backward()
+    np.testing.assert_array_equal(_grad(a), np.full((3, 5), 5.0, np.float32))
+
+
+def test_explicit_gradient_for_non_scalar_root(td):
+    x = td.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = x * 3
+    y.backward(td.tensor([1.0, 0.5, 2.0]))
+    np.testing.assert_allclose(_grad(x), [3.0, 1.5, 6.0])
+
+
+def test_implicit_gradient_on_non_scalar_is_an_error(td):
+    x = td.tensor([1.0, 2.0], requires_grad=True)
+    (x * 2).backward()
+    with pytest.raises(td.TensordError) as e:
+        td.synchronize()
+    assert e.value.code == grpc.StatusCode.INVALID_ARGUMENT
+    assert e.value.op == "backward"
+    assert "test_autograd.py:" in str(e.value)
+
+
+def test_gradients_accumulate(td):
+    x = td.tensor([1.0, 2.0], requires_grad=True)
+    (x * 3).sum().backward()
+    (x * x).sum().backward()
+    np.testing.assert_allclose(_grad(x), [3 + 2, 3 + 4])
+
+
+def test_retain_graph_and_freed_graph_error(td):
+    x = td.tensor([2.0], requires_grad=True)
+    y = (x * x).sum()
+    y.backward(retain_graph=True)
+    y.backward()
+    np.testing.assert_allclose(_grad(x), [8.0])
+    y.backward()  # graph freed by the previous call
+    line = _lineno_of("y.backward()  # graph freed")
+    with pytest.raises(td.TensordError) as e:
+        td.synchronize()
+    assert e.value.code == grpc.StatusCode.FAILED_PRECONDITION
+    assert e.value.op == "backward"
+    assert e.value.site == "test_autograd.py:%d" % line
+    # The session keeps working and the gradient is unchanged.
+    np.testing.assert_allclose(_grad(x), [8.0])
+
+
+def _lineno_of(text):
+    import inspect
+    src, start = inspect.getsourcelines(test_retain_graph_and_freed_graph_error)
+    for i, line in enumerate(src):
+        if text in line:
+            return start + i
+    raise AssertionError(text)
+
+
+def test_backward_on_tensor_without_grad_is_an_error(td):
+    x = td.tensor([1.0, 2.0])
+    x.sum().backward()
+    with pytest.raises(td.TensordError) as e:
+        td.synchronize()
+    assert e.value.code == grpc.StatusCode.FAILED_PRECONDITION
+
+
+def test_autograd_backward_multiple_roots(td):
+    x = td.tensor([1.0, 2.0], requires_grad=True)
+    td.autograd.backward([(x * 2).sum(), (x * x).sum()])
+    np.testing.assert_allclose(_grad(x), [2 + 2, 2 + 4])
+
+
+def test_no_grad_context(td):
+    x = td.tensor([1.0, 2.0], requires_grad=True)
+    assert (x ** 2).requires_grad is True
+    with td.no_grad():
+        y = x ** 2
+        assert y.requires_grad is False
+    assert y.grad_fn is None and y.is_leaf
+    assert y.tolist() == [1.0, 4.0]
+    assert (x ** 2).requires_grad is True
+
+
+def test_no_grad_decorator(td):
+    @td.no_grad()
+    def f(t):
+        return t * 5
+
+    x = td.tensor([1.0], requires_grad=True)
+    assert f(x).requires_grad is False
+    assert (x * 5).requires_grad is True
+
+
+def test_requires_grad_flag_and_setter(td):
+    x = td.randn(2, 2)
+    y = td.randn(2, 2)
+    assert (x.requires_grad, y.requires_grad) == (False, False)
+    assert (x + y).grad_fn is None
+    x = x.requires_grad_()
+    y.requires_grad = True
+    z = x + y
+    assert z.requires_grad is True
+    assert z.grad_fn.name() == "AddBackward0"
+    assert z.detach().grad_fn is None
+
+
+def test_grad_fn_names_and_repr(td):
+    x = td.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = td.tensor([4.0, 5.0, 6.0], requires_grad=True)
+    z = x + y
+    assert re.fullmatch(r"<AddBackward0 object at 0x[0-9a-f]+>", repr(z.grad_fn))
+    assert type(z.grad_fn).__name__ == "AddBackward0"
+    assert z.grad_fn is z.grad_fn
+    s = z.sum()
+    names = {
+        "SumBackward0": s, "MulBackward0": x * y, "PowBackward0": x ** 2,
+        "LogBackward0": td.log(x), "SinBackward0": td.sin(x), "ExpBackward0": td.exp(x),
+        "SubBackward0": x - y, "DivBackward0": x / y, "NegBackward0": -x,
+        "MeanBackward0": x.mean(), "SigmoidBackward0": td.sigmoid(x),
+    }
+    for name, t in names.items():
+        assert t.grad_fn.name() == name
+    assert x.grad_fn is None and x.is_leaf and not z.is_leaf
+    s.backward()
+    assert x.grad.tolist() == [1.0, 1.0, 1.0]
+
+
+def test_grad_of_non_leaf_is_none_with_warning(td):
+    x = td.tensor([1.0], requires_grad=True)
+    y = x * 2
+    y.sum().backward()
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        assert y.grad is None
+    assert any("not a leaf" in str(m.message) for m in w)
