@@ -230,3 +230,20 @@ def test_detach_shares_values_and_drops_grad(td):
     y = (x * 2).detach()
     assert y.requires_grad is False and y.grad_fn is None
     assert y.tolist() == [2.0, 4.0]
+
+
+def test_comparisons(td):
+    a = np.array([1.0, 2.0, 3.0], np.float32)
+    b = np.array([3.0, 2.0, 1.0], np.float32)
+    x, y = _t(td, a), _t(td, b)
+    cases = {"==": (x == y, a == b), "!=": (x != y, a != b), "<": (x < y, a < b),
+             "<=": (x <= y, a <= b), ">": (x > y, a > b), ">=": (x >= y, a >= b)}
+    for op, (got, expected) in cases.items():
+        assert got.dtype is td.bool, op
+        assert got.tolist() == expected.tolist(), op
+    assert (x == 2).tolist() == [False, True, False]
+    assert (2 < x).tolist() == [False, False, True]
+    assert td.gt(x, 1.5).tolist() == [False, True, True]
+    assert x.le(y).tolist() == [True, True, False]
+    assert (x == None) is False  # noqa: E711 - not an elementwise comparison
+    assert ((x > 1).float().sum()).item() == 2.0

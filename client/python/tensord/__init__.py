@@ -20,14 +20,8 @@ from . import _dtype as _dt
 from ._device import device
 from ._errors import TensordError
 from ._format import set_printoptions
-from ._functions import (
-    Generator, add, arange, as_tensor, bmm, clone, cos, default_generator, detach, div,
-    divide, dot, empty, empty_like, exp, flatten, from_numpy, full, full_like,
-    get_default_dtype, initial_seed, is_floating_point, is_tensor, log, manual_seed, matmul,
-    mean, mm, mul, multiply, mv, neg, negative, numel, ones, ones_like, permute, pow, rand,
-    rand_like, randint, randn, randn_like, relu, reshape, seed, sigmoid, sin, squeeze, sub,
-    subtract, sum, swapaxes, t, tensor, transpose, true_divide, unsqueeze, zeros, zeros_like,
-)
+from ._functions import *  # noqa: F401,F403 - the torch.* functions (see its __all__)
+from ._functions import default_generator  # noqa: F401
 from ._grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from ._session import Session, connect, default_session, synchronize
 from ._size import Size
@@ -70,5 +64,6 @@ __all__ = [
     "add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "pow", "neg",
     "negative", "exp", "log", "sin", "cos", "relu", "sigmoid", "sum", "mean", "matmul", "mm",
     "mv", "dot", "bmm", "transpose", "swapaxes", "t", "reshape", "flatten", "squeeze",
-    "unsqueeze", "permute", "clone", "detach",
+    "unsqueeze", "permute", "clone", "detach", "eq", "ne", "lt", "le", "gt", "ge", "not_equal",
+    "less", "less_equal", "greater", "greater_equal",
 ]

@@ -18,7 +18,8 @@ __all__ = [
     "div", "divide", "true_divide", "pow", "neg", "negative", "exp", "log", "sin", "cos",
     "relu", "sigmoid", "sum", "mean", "matmul", "mm", "mv", "dot", "bmm", "transpose",
     "swapaxes", "t", "reshape", "flatten", "squeeze", "unsqueeze", "permute", "clone",
-    "detach",
+    "detach", "eq", "ne", "lt", "le", "gt", "ge", "not_equal", "less", "less_equal",
+    "greater", "greater_equal",
 ]
 
 
@@ -392,7 +393,7 @@ def _unary(name):
     def fn(input, *, out=None):
         _no_out(out)
         return run1(name, [input])
-    fn.__name__ = name
+    fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = "torch.%s(input): elementwise, on the server." % name
     return fn
 
@@ -404,6 +405,23 @@ sin = _unary("sin")
 cos = _unary("cos")
 relu = _unary("relu")
 sigmoid = _unary("sigmoid")
+
+
+def _comparison(name):
+    def fn(input, other, *, out=None):
+        _no_out(out)
+        return run1(name, [input, other])
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = "torch.%s(input, other): elementwise comparison (bool result)." % name
+    return fn
+
+
+eq = _comparison("eq")
+ne = not_equal = _comparison("ne")
+lt = less = _comparison("lt")
+le = less_equal = _comparison("le")
+gt = greater = _comparison("gt")
+ge = greater_equal = _comparison("ge")
 
 
 def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):  # noqa: A001

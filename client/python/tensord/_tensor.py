@@ -664,7 +664,26 @@ class Tensor:
                 return NotImplemented
             return run1(name, [other, self] if reflected else [self, other])
         method.__name__ = name
+        method.__qualname__ = "Tensor." + name
         return method
+
+    def _compare(name):
+        def method(self, other):
+            if not (isinstance(other, Tensor) or _is_number(other)):
+                return NotImplemented
+            return run1(name, [self, other])
+        method.__name__ = name
+        method.__qualname__ = "Tensor." + name
+        return method
+
+    eq = __eq__ = _compare("eq")
+    ne = __ne__ = _compare("ne")
+    lt = __lt__ = _compare("lt")
+    le = __le__ = _compare("le")
+    gt = __gt__ = _compare("gt")
+    ge = __ge__ = _compare("ge")
+    greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
+    del _compare
 
     __add__ = _binary("add")
     __radd__ = _binary("add", reflected=True)
