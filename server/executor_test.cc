@@ -1,0 +1,650 @@
+#include "server/executor.h"
+
+#include <cstring>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "server/convert.h"
+#include "server/status_matchers.h"
+
+namespace tensord::server {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::ElementsAreArray;
+using ::testing::HasSubstr;
+using ::tensord::server::testing::IsOk;
+using ::tensord::server::testing::StatusIs;
+
+// ---------------------------------------------------------------- builders
+
+template <typename T>
+v1::TensorData Data(v1::DType dtype, std::vector<int64_t> shape, const std::vector<T>& values) {
+  v1::TensorData d;
+  d.set_dtype(dtype);
+  for (int64_t s : shape) d.add_shape(s);
+  d.set_data(std::string(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(T)));
+  return d;
+}
+
+v1::CreateCommand CreateF32(uint64_t handle, std::vector<int64_t> shape,
+                            const std::vector<float>& values, bool requires_grad = false) {
+  v1::CreateCommand c;
+  c.set_handle(handle);
+  *c.mutable_data() = Data(v1::DTYPE_FLOAT32, std::move(shape), values);
+  c.set_requires_grad(requires_grad);
+  return c;
+}
+
+v1::Operand H(uint64_t handle) {
+  v1::Operand o;
+  o.set_handle(handle);
+  return o;
+}
+v1::Operand F(double v) {
+  v1::Operand o;
+  o.mutable_scalar()->set_f(v);
+  return o;
+}
+v1::Operand I(int64_t v) {
+  v1::Operand o;
+  o.mutable_scalar()->set_i(v);
+  return o;
+}
+
+v1::AttrValue Ints(std::vector<int64_t> v) {
+  v1::AttrValue a;
+  for (int64_t x : v) a.mutable_ints()->add_values(x);
+  return a;
+}
+v1::AttrValue Bool(bool b) {
+  v1::AttrValue a;
+  a.set_b(b);
+  return a;
+}
+v1::AttrValue Int(int64_t i) {
+  v1::AttrValue a;
+  a.set_i(i);
+  return a;
+}
+
+v1::OpCommand OpCmd(std::string name, std::vector<v1::Operand> inputs,
+                    std::vector<uint64_t> outputs,
+                    std::vector<std::pair<std::string, v1::AttrValue>> attrs = {}) {
+  v1::OpCommand c;
+  c.set_op(std::move(name));
+  for (auto& in : inputs) *c.add_inputs() = std::move(in);
+  for (uint64_t o : outputs) c.add_outputs(o);
+  for (auto& [k, v] : attrs) (*c.mutable_attrs())[k] = std::move(v);
+  return c;
+}
+
+v1::Command Cmd(v1::CreateCommand c, std::string site = "") {
+  v1::Command cmd;
+  *cmd.mutable_create() = std::move(c);
+  cmd.set_site(std::move(site));
+  return cmd;
+}
+v1::Command Cmd(v1::OpCommand c, std::string site = "") {
+  v1::Command cmd;
+  *cmd.mutable_op() = std::move(c);
+  cmd.set_site(std::move(site));
+  return cmd;
+}
+v1::Command FetchCmd(uint64_t handle) {
+  v1::Command cmd;
+  cmd.mutable_fetch()->set_handle(handle);
+  return cmd;
+}
+v1::Command DescribeCmd(uint64_t handle) {
+  v1::Command cmd;
+  cmd.mutable_describe()->set_handle(handle);
+  return cmd;
+}
+
+std::vector<float> Floats(const v1::TensorData& d) {
+  std::vector<float> out(d.data().size() / sizeof(float));
+  std::memcpy(out.data(), d.data().data(), out.size() * sizeof(float));
+  return out;
+}
+
+ExecutorLimits TestLimits() {
+  ExecutorLimits l;
+  l.max_tensor_elements = 1 << 20;
+  l.max_inline_bytes = 1 << 20;
+  return l;
+}
+
+class ExecutorTest : public ::testing::Test {
+ protected:
+  explicit ExecutorTest(ExecutorLimits limits = TestLimits())
+      : executor_(limits), session_("0123", "alice", absl::Seconds(300), absl::Now()) {}
+
+  std::vector<float> FetchF32(uint64_t handle) {
+    absl::StatusOr<v1::TensorData> d = executor_.Fetch(session_, handle);
+    EXPECT_THAT(d, IsOk());
+    if (!d.ok()) return {};
+    EXPECT_EQ(d->dtype(), v1::DTYPE_FLOAT32);
+    return Floats(*d);
+  }
+
+  google::protobuf::RepeatedPtrField<v1::CommandResult> Run(std::vector<v1::Command> cmds) {
+    google::protobuf::RepeatedPtrField<v1::Command> batch;
+    for (auto& c : cmds) *batch.Add() = std::move(c);
+    google::protobuf::RepeatedPtrField<v1::CommandResult> results;
+    executor_.Execute(session_, batch, &results);
+    return results;
+  }
+
+  Executor executor_;
+  Session session_;
+};
+
+// ---------------------------------------------------------------- create / fetch
+
+TEST_F(ExecutorTest, CreateFetchRoundTripsBytesShapeAndDtype) {
+  ASSERT_THAT(executor_.Create(session_, CreateF32(1, {2, 3}, {1, 2, 3, 4, 5, 6})), IsOk());
+  absl::StatusOr<v1::TensorData> d = executor_.Fetch(session_, 1);
+  ASSERT_THAT(d, IsOk());
+  EXPECT_EQ(d->dtype(), v1::DTYPE_FLOAT32);
+  EXPECT_THAT(d->shape(), ElementsAre(2, 3));
+  EXPECT_THAT(Floats(*d), ElementsAre(1, 2, 3, 4, 5, 6));
+}
+
+TEST_F(ExecutorTest, CreateRoundTripsEveryDtype) {
+  uint64_t handle = 100;
+  for (int wire = v1::DType_MIN + 1; wire <= v1::DType_MAX; ++wire) {
+    const auto dtype = static_cast<v1::DType>(wire);
+    const int itemsize = engine::ItemSize(*ToEngineDType("test", dtype));
+    std::string bytes(3 * itemsize, '\0');
+    // bool must be 0 or 1; other dtypes get arbitrary but valid bit patterns.
+    for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<char>(i % itemsize == 0);
+    v1::CreateCommand c;
+    c.set_handle(++handle);
+    c.mutable_data()->set_dtype(dtype);
+    c.mutable_data()->add_shape(3);
+    c.mutable_data()->set_data(bytes);
+    ASSERT_THAT(executor_.Create(session_, c), IsOk()) << v1::DType_Name(dtype);
+    absl::StatusOr<v1::TensorData> d = executor_.Fetch(session_, handle);
+    ASSERT_THAT(d, IsOk());
+    EXPECT_EQ(d->dtype(), dtype);
+    EXPECT_EQ(d->data(), bytes) << v1::DType_Name(dtype);
+  }
+}
+
+TEST(DTypeMappingTest, WireNamesMatchEngineNames) {
+  for (int i = 0; i < engine::kNumDTypes; ++i) {
+    const auto d = static_cast<engine::DType>(i);
+    EXPECT_EQ(v1::DType_Name(ToProtoDType(d)),
+              "DTYPE_" + absl::AsciiStrToUpper(std::string(engine::DTypeName(d))));
+    EXPECT_EQ(*ToEngineDType("test", ToProtoDType(d)), d);
+  }
+}
+
+TEST_F(ExecutorTest, CreateRejectsBadInputsWithPreciseCodes) {
+  struct Case {
+    const char* name;
+    v1::CreateCommand cmd;
+    absl::StatusCode code;
+    const char* message;
+  };
+  auto with = [](auto mutate) {
+    v1::CreateCommand c = CreateF32(7, {2}, {1, 2});
+    mutate(c);
+    return c;
+  };
+  std::vector<Case> cases = {
+      {"handle 0", with([](auto& c) { c.set_handle(0); }), absl::StatusCode::kInvalidArgument,
+       "handle 0 is reserved"},
+      {"unspecified dtype", with([](auto& c) { c.mutable_data()->set_dtype(v1::DTYPE_UNSPECIFIED); }),
+       absl::StatusCode::kInvalidArgument, "dtype is unspecified"},
+      {"unknown dtype", with([](auto& c) { c.mutable_data()->set_dtype(static_cast<v1::DType>(42)); }),
+       absl::StatusCode::kInvalidArgument, "unknown dtype enum value 42"},
+      {"negative dim", with([](auto& c) { c.mutable_data()->set_shape(0, -2); }),
+       absl::StatusCode::kInvalidArgument, "[create] Trying to create tensor with negative dimension -2"},
+      {"overflowing shape",
+       with([](auto& c) {
+         c.mutable_data()->set_shape(0, int64_t{1} << 40);
+         c.mutable_data()->add_shape(int64_t{1} << 40);
+       }),
+       absl::StatusCode::kInvalidArgument, "has too many elements"},
+      {"over element limit", with([](auto& c) { c.mutable_data()->set_shape(0, (1 << 20) + 1); }),
+       absl::StatusCode::kResourceExhausted, "--max-tensor-elements"},
+      {"truncated bytes", with([](auto& c) { c.mutable_data()->mutable_data()->resize(7); }),
+       absl::StatusCode::kInvalidArgument, "data has 7 bytes"},
+      {"extra bytes", with([](auto& c) { c.mutable_data()->mutable_data()->append("x"); }),
+       absl::StatusCode::kInvalidArgument, "needs exactly 8"},
+      {"too many dims",
+       with([](auto& c) {
+         c.mutable_data()->clear_shape();
+         for (int i = 0; i < 65; ++i) c.mutable_data()->add_shape(1);
+         c.mutable_data()->mutable_data()->resize(4);
+       }),
+       absl::StatusCode::kInvalidArgument, "65 dimensions"},
+      {"int requires grad",
+       with([](auto& c) {
+         *c.mutable_data() = Data<int32_t>(v1::DTYPE_INT32, {2}, {1, 2});
+         c.set_requires_grad(true);
+       }),
+       absl::StatusCode::kInvalidArgument, "only floating point tensors can require gradients"},
+      {"bad device", with([](auto& c) { c.set_device("tpu:9"); }),
+       absl::StatusCode::kInvalidArgument, "tpu:9"},
+  };
+  uint64_t handle = 100;
+  for (Case& c : cases) {
+    if (c.cmd.handle() != 0) c.cmd.set_handle(++handle);
+    absl::Status st = executor_.Create(session_, c.cmd);
+    EXPECT_THAT(st, StatusIs(c.code, c.message)) << c.name;
+    if (c.cmd.handle() == 0) continue;
+    // The failure poisoned the handle: readers get the same error.
+    EXPECT_THAT(executor_.Fetch(session_, handle), StatusIs(c.code, c.message)) << c.name;
+    EXPECT_FALSE(IsPoisoned(st));
+  }
+  // A poisoned handle can be released and bound for real.
+  executor_.Release(session_, {handle});
+  EXPECT_THAT(executor_.Create(session_, CreateF32(handle, {2}, {1, 2})), IsOk());
+  EXPECT_THAT(FetchF32(handle), ElementsAre(1, 2));
+}
+
+TEST_F(ExecutorTest, RebindingABoundHandleFailsAndKeepsTheOriginal) {
+  ASSERT_THAT(executor_.Create(session_, CreateF32(1, {1}, {42})), IsOk());
+  EXPECT_THAT(executor_.Create(session_, CreateF32(1, {1}, {7})),
+              StatusIs(absl::StatusCode::kInvalidArgument, "output handle 1 is already bound"));
+  EXPECT_THAT(FetchF32(1), ElementsAre(42));
+}
+
+TEST_F(ExecutorTest, FetchUnknownHandleIsNotFound) {
+  EXPECT_THAT(executor_.Fetch(session_, 9),
+              StatusIs(absl::StatusCode::kNotFound, "handle 9 not found in session"));
+  EXPECT_THAT(executor_.Describe(session_, 9),
+              StatusIs(absl::StatusCode::kNotFound, "handle 9 not found in session"));
+}
+
+// ---------------------------------------------------------------- ops
+
+TEST_F(ExecutorTest, MatmulComputesTheProduct) {
+  ASSERT_THAT(executor_.Create(session_, CreateF32(1, {2, 3}, {1, 2, 3, 4, 5, 6})), IsOk());
+  ASSERT_THAT(executor_.Create(session_, CreateF32(2, {3, 2}, {7, 8, 9, 10, 11, 12})), IsOk());
+  ASSERT_THAT(executor_.Op(session_, OpCmd("matmul", {H(1), H(2)}, {3})), IsOk());
+  // [1 2 3; 4 5 6] @ [7 8; 9 10; 11 12]
+  EXPECT_THAT(FetchF32(3), ElementsAre(58, 64, 139, 154));
+  absl::StatusOr<v1::TensorInfo> info = executor_.Describe(session_, 3);
+  ASSERT_THAT(info, IsOk());
+  EXPECT_THAT(info->shape(), ElementsAre(2, 2));
+}
+
+TEST_F(ExecutorTest, ScalarOperandsPromoteLikePythonNumbers) {
+  v1::CreateCommand ints;
+  ints.set_handle(1);
+  *ints.mutable_data() = Data<int64_t>(v1::DTYPE_INT64, {3}, {1, 2, 3});
+  ASSERT_THAT(executor_.Create(session_, ints), IsOk());
+  ASSERT_THAT(executor_.Op(session_, OpCmd("mul", {H(1), F(2.5)}, {2})), IsOk());
+  ASSERT_THAT(executor_.Op(session_, OpCmd("mul", {H(1), I(2)}, {3})), IsOk());
+  EXPECT_EQ(executor_.Describe(session_, 2)->dtype(), v1::DTYPE_FLOAT32);
+  EXPECT_EQ(executor_.Describe(session_, 3)->dtype(), v1::DTYPE_INT64);
+  EXPECT_THAT(FetchF32(2), ElementsAre(2.5, 5, 7.5));
+}
+
+TEST_F(ExecutorTest, AttributesReachTheOp) {
+  ASSERT_THAT(executor_.Create(session_, CreateF32(1, {2, 3}, {1, 2, 3, 4, 5, 6})), IsOk());
+  ASSERT_THAT(executor_.Op(session_, OpCmd("sum", {H(1)}, {2},
+                                           {{"dim", Ints({1})}, {"keepdim", Bool(true)}})),
+              IsOk());
+  EXPECT_THAT(executor_.Describe(session_, 2)->shape(), ElementsAre(2, 1));
+  EXPECT_THAT(FetchF32(2), ElementsAre(6, 15));
+  ASSERT_THAT(executor_.Op(session_, OpCmd("add", {H(1), H(1)}, {3}, {{"alpha", [] {
+                                             v1::AttrValue a;
+                                             a.mutable_scalar()->set_i(10);
+                                             return a;
+                                           }()}})),
+              IsOk());
+  EXPECT_THAT(FetchF32(3), ElementsAre(11, 22, 33, 44, 55, 66));
+}
+
+TEST_F(ExecutorTest, OpRejectsBadRequestsWithPreciseCodes) {
+  ASSERT_THAT(executor_.Create(session_, CreateF32(1, {2, 2}, {1, 2, 3, 4})), IsOk());
+  struct Case {
+    const char* name;
+    v1::OpCommand cmd;
+    absl::StatusCode code;
+    const char* message;
+  };
+  v1::OpCommand bad_attr = OpCmd("sum", {H(1)}, {20});
+  (*bad_attr.mutable_attrs())["dtype"].set_dtype(static_cast<v1::DType>(77));
+  v1::OpCommand no_value_attr = OpCmd("sum", {H(1)}, {21});
+  (*no_value_attr.mutable_attrs())["keepdim"];
+  v1::OpCommand empty_operand = OpCmd("neg", {}, {22});
+  empty_operand.add_inputs();
+  std::vector<Case> cases = {
+      {"unknown op", OpCmd("frobnicate", {H(1)}, {10}), absl::StatusCode::kNotFound,
+       "[frobnicate] unknown op"},
+      {"empty op name", OpCmd("", {H(1)}, {11}), absl::StatusCode::kInvalidArgument,
+       "op name is empty"},
+      {"unknown handle", OpCmd("neg", {H(7)}, {12}), absl::StatusCode::kNotFound,
+       "[neg] handle 7 not found in session"},
+      {"too few outputs", OpCmd("neg", {H(1)}, {}), absl::StatusCode::kInvalidArgument,
+       "[neg] returns 1 output(s) but 0 output handle(s) were given"},
+      {"too many outputs", OpCmd("neg", {H(1)}, {13, 14}), absl::StatusCode::kInvalidArgument,
+       "returns 1 output(s) but 2"},
+      {"bound output", OpCmd("neg", {H(1)}, {1}), absl::StatusCode::kInvalidArgument,
+       "output handle 1 is already bound"},
+      {"output 0", OpCmd("neg", {H(1)}, {0}), absl::StatusCode::kInvalidArgument,
+       "output handle 0 is reserved"},
+      {"bad dtype attr", bad_attr, absl::StatusCode::kInvalidArgument, "77 is not a dtype"},
+      {"attr without value", no_value_attr, absl::StatusCode::kInvalidArgument,
+       "attribute 'keepdim' has no value"},
+      {"empty operand", empty_operand, absl::StatusCode::kInvalidArgument,
+       "operand has no handle, scalar or none"},
+      {"unknown second operand", OpCmd("matmul", {H(1), H(30)}, {15}),
+       absl::StatusCode::kNotFound, "[matmul] handle 30 not found"},
+      {"huge factory", OpCmd("zeros", {}, {16}, {{"size", Ints({1 << 20, 1 << 20})}}),
+       absl::StatusCode::kResourceExhausted, "exceeds the limit of 1048576 elements"},
+      {"unknown attribute", OpCmd("neg", {H(1)}, {17}, {{"bogus", Int(1)}}),
+       absl::StatusCode::kInvalidArgument, "[neg]"},
+      {"wrong arity", OpCmd("neg", {H(1), H(1)}, {18}), absl::StatusCode::kInvalidArgument,
+       "[neg]"},
+  };
+  for (const Case& c : cases) {
+    EXPECT_THAT(executor_.Op(session_, c.cmd), StatusIs(c.code, c.message)) << c.name;
+  }
+  // The session still works and handle 1 is untouched.
+  ASSERT_THAT(executor_.Op(session_, OpCmd("neg", {H(1)}, {99})), IsOk());
+  EXPECT_THAT(FetchF32(99), ElementsAre(-1, -2, -3, -4));
+  EXPECT_THAT(FetchF32(1), ElementsAre(1, 2, 3, 4));
+}
+
+TEST_F(ExecutorTest, EngineShapeErrorsKeepTheirMessageAndGainTheSite) {
+  ASSERT_THAT(executor_.Create(session_, CreateF32(1, {3, 2}, {1, 2, 3, 4, 5, 6})), IsOk());
+  EXPECT_THAT(
+      executor_.Op(session_, OpCmd("matmul", {H(1), H(1)}, {2}), "train.py:12"),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               "mat1 and mat2 shapes cannot be multiplied (3x2 and 3x2) (at train.py:12)"));
+}
+
+// ---------------------------------------------------------------- poisoning
+
+TEST_F(ExecutorTest, FailurePoisonsOutputsAndLaterReadersGetTheOriginalError) {
+  auto results = Run({
+      Cmd(CreateF32(1, {3, 2}, {1, 2, 3, 4, 5, 6})),                   // 0
+      Cmd(OpCmd("matmul", {H(1), H(1)}, {2}), "model.py:7"),          // 1 fails
+      Cmd(OpCmd("add", {H(2), F(1)}, {3}), "model.py:8"),             // 2 poisoned
+      Cmd(OpCmd("neg", {H(3)}, {4})),                                 // 3 poisoned (transitively)
+      FetchCmd(4),                                                    // 4 poisoned
+      DescribeCmd(2),                                                 // 5 poisoned
+      FetchCmd(1),                                                    // 6 ok, data
+      Cmd(OpCmd("neg", {H(1)}, {5})),                                 // 7 ok, no result
+      FetchCmd(5),                                                    // 8 ok, data
+  });
+  ASSERT_EQ(results.size(), 7);
+  const std::string original = results[0].message();
+  EXPECT_THAT(original, HasSubstr("mat1 and mat2 shapes cannot be multiplied (3x2 and 3x2) "
+                                  "(at model.py:7)"));
+  EXPECT_EQ(results[0].index(), 1u);
+  EXPECT_EQ(results[0].code(), static_cast<int>(absl::StatusCode::kInvalidArgument));
+  EXPECT_FALSE(results[0].poisoned());
+  for (int i = 1; i <= 4; ++i) {
+    EXPECT_EQ(results[i].index(), static_cast<uint32_t>(i + 1));
+    EXPECT_EQ(results[i].code(), static_cast<int>(absl::StatusCode::kInvalidArgument));
+    EXPECT_EQ(results[i].message(), original) << "the original error travels unchanged";
+    EXPECT_TRUE(results[i].poisoned());
+    EXPECT_FALSE(results[i].has_tensor());
+  }
+  EXPECT_EQ(results[5].index(), 6u);
+  EXPECT_EQ(results[5].code(), 0);
+  EXPECT_THAT(Floats(results[5].tensor()), ElementsAre(1, 2, 3, 4, 5, 6));
+  EXPECT_EQ(results[6].index(), 8u);
+  EXPECT_THAT(Floats(results[6].tensor()), ElementsAre(-1, -2, -3, -4, -5, -6));
+
+  // Poisoned handles can be released and their names reused.
+  executor_.Release(session_, {2, 3, 4});
+  ASSERT_THAT(executor_.Op(session_, OpCmd("neg", {H(1)}, {2})), IsOk());
+  EXPECT_THAT(FetchF32(2), ElementsAre(-1, -2, -3, -4, -5, -6));
+}
+
+TEST_F(ExecutorTest, PoisonedInputOfUnaryCallReturnsOriginalCode) {
+  ASSERT_THAT(executor_.Op(session_, OpCmd("neg", {H(50)}, {51})),
+              StatusIs(absl::StatusCode::kNotFound, "handle 50 not found"));
+  absl::Status st = executor_.Op(session_, OpCmd("neg", {H(51)}, {52}), "x.py:1");
+  EXPECT_THAT(st, StatusIs(absl::StatusCode::kNotFound, "handle 50 not found"));
+  EXPECT_TRUE(IsPoisoned(st));
+  EXPECT_THAT(std::string(st.message()), ::testing::Not(HasSubstr("x.py:1")));
+  EXPECT_THAT(executor_.Fetch(session_, 52),
+              StatusIs(absl::StatusCode::kNotFound, "handle 50 not found"));
+}
+
+TEST_F(ExecutorTest, CommandWithoutKindFailsAloneInItsBatch) {
+  auto results = Run({v1::Command(), Cmd(CreateF32(1, {1}, {3})), FetchCmd(1)});
+  ASSERT_EQ(results.size(), 2);
+  EXPECT_EQ(results[0].index(), 0u);
+  EXPECT_EQ(results[0].code(), static_cast<int>(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(Floats(results[1].tensor()), ElementsAre(3));
+}
+
+TEST_F(ExecutorTest, InlineFetchBeyondTheBudgetAsksForStreamedFetch) {
+  std::vector<float> big((1 << 20) / sizeof(float) - 10, 1.0f);  // just under 1 MiB
+  ASSERT_THAT(executor_.Create(session_, CreateF32(1, {static_cast<int64_t>(big.size())}, big)),
+              IsOk());
+  auto results = Run({FetchCmd(1), FetchCmd(1)});
+  ASSERT_EQ(results.size(), 2);
+  EXPECT_TRUE(results[0].has_tensor());
+  EXPECT_EQ(results[1].code(), static_cast<int>(absl::StatusCode::kResourceExhausted));
+  EXPECT_THAT(results[1].message(), HasSubstr("use the streamed Fetch RPC"));
+}
+
+// ---------------------------------------------------------------- autograd, random
+
+TEST_F(ExecutorTest, BackwardAccumulatesGradAndGradOpBindsIt) {
+  ASSERT_THAT(executor_.Create(session_, CreateF32(1, {3}, {1, 2, 3}, /*requires_grad=*/true)),
+              IsOk());
+  ASSERT_THAT(executor_.Op(session_, OpCmd("mul", {H(1), H(1)}, {2})), IsOk());
+  ASSERT_THAT(executor_.Op(session_, OpCmd("sum", {H(2)}, {3})), IsOk());
+  absl::StatusOr<v1::TensorInfo> y = executor_.Describe(session_, 3);
+  ASSERT_THAT(y, IsOk());
+  EXPECT_TRUE(y->requires_grad());
+  EXPECT_FALSE(y->is_leaf());
+  EXPECT_EQ(y->grad_fn(), "SumBackward0");
+  EXPECT_FALSE(executor_.Describe(session_, 1)->has_grad());
+
+  v1::BackwardCommand bw;
+  bw.add_roots(3);
+  ASSERT_THAT(executor_.Backward(session_, bw), IsOk());
+  EXPECT_TRUE(executor_.Describe(session_, 1)->has_grad());
+  ASSERT_THAT(executor_.Op(session_, OpCmd("grad", {H(1)}, {4})), IsOk());
+  EXPECT_THAT(FetchF32(4), ElementsAre(2, 4, 6));  // d/dx sum(x*x) = 2x
+
+  // The graph was freed: a second backward without retain_graph fails.
+  EXPECT_THAT(executor_.Backward(session_, bw),
+              StatusIs(absl::StatusCode::kFailedPrecondition, ""));
+}
+
+TEST_F(ExecutorTest, BackwardErrors) {
+  ASSERT_THAT(executor_.Create(session_, CreateF32(1, {2}, {1, 2})), IsOk());
+  v1::BackwardCommand bw;
+  bw.add_roots(1);
+  EXPECT_THAT(executor_.Backward(session_, bw, "t.py:3"),
+              StatusIs(absl::StatusCode::kFailedPrecondition, "(at t.py:3)"));
+  bw.set_roots(0, 9);
+  EXPECT_THAT(executor_.Backward(session_, bw),
+              StatusIs(absl::StatusCode::kNotFound, "handle 9 not found"));
+  bw.set_roots(0, 1);
+  bw.add_grads();
+  bw.add_grads();
+  EXPECT_THAT(executor_.Backward(session_, bw),
+              StatusIs(absl::StatusCode::kInvalidArgument, "got 2 grads for 1 roots"));
+  EXPECT_THAT(executor_.Backward(session_, v1::BackwardCommand()),
+              StatusIs(absl::StatusCode::kInvalidArgument, "no roots"));
+}
+
+TEST_F(ExecutorTest, NoGradOpsRecordNoGraph) {
+  ASSERT_THAT(executor_.Create(session_, CreateF32(1, {2}, {1, 2}, /*requires_grad=*/true)),
+              IsOk());
+  v1::OpCommand op = OpCmd("mul", {H(1), F(2)}, {2});
+  op.set_no_grad(true);
+  ASSERT_THAT(executor_.Op(session_, op), IsOk());
+  EXPECT_FALSE(executor_.Describe(session_, 2)->requires_grad());
+  op.set_no_grad(false);
+  op.set_outputs(0, 3);
+  ASSERT_THAT(executor_.Op(session_, op), IsOk());
+  EXPECT_TRUE(executor_.Describe(session_, 3)->requires_grad());
+}
+
+TEST_F(ExecutorTest, ManualSeedMakesRandomOpsRepeatable) {
+  auto draw = [&](uint64_t out) {
+    EXPECT_THAT(executor_.Op(session_, OpCmd("randn", {}, {out}, {{"size", Ints({8})}})),
+                IsOk());
+    return FetchF32(out);
+  };
+  executor_.ManualSeed(session_, 1234);
+  std::vector<float> a = draw(1);
+  std::vector<float> b = draw(2);
+  executor_.ManualSeed(session_, 1234);
+  std::vector<float> c = draw(3);
+  ASSERT_EQ(a.size(), 8u);
+  EXPECT_EQ(a, c);
+  EXPECT_NE(a, b);
+}
+
+TEST_F(ExecutorTest, SessionsHaveIndependentGenerators) {
+  Session other("4567", "alice", absl::Seconds(300), absl::Now());
+  executor_.ManualSeed(session_, 7);
+  executor_.ManualSeed(other, 7);
+  ASSERT_THAT(executor_.Op(session_, OpCmd("rand", {}, {1}, {{"size", Ints({4})}})), IsOk());
+  ASSERT_THAT(executor_.Op(other, OpCmd("rand", {}, {1}, {{"size", Ints({4})}})), IsOk());
+  EXPECT_EQ(executor_.Fetch(session_, 1)->data(), executor_.Fetch(other, 1)->data());
+}
+
+// ---------------------------------------------------------------- describe, release, bytes
+
+TEST_F(ExecutorTest, DescribeReportsViewsSharingStorage) {
+  ASSERT_THAT(executor_.Create(session_, CreateF32(1, {2, 3}, {1, 2, 3, 4, 5, 6})), IsOk());
+  ASSERT_THAT(executor_.Op(session_, OpCmd("transpose", {H(1)}, {2},
+                                           {{"dim0", Int(0)}, {"dim1", Int(1)}})),
+              IsOk());
+  auto base = executor_.Describe(session_, 1);
+  auto view = executor_.Describe(session_, 2);
+  ASSERT_THAT(base, IsOk());
+  ASSERT_THAT(view, IsOk());
+  EXPECT_EQ(view->handle(), 2u);
+  EXPECT_THAT(view->shape(), ElementsAre(3, 2));
+  EXPECT_THAT(view->strides(), ElementsAre(1, 3));
+  EXPECT_FALSE(view->is_contiguous());
+  EXPECT_TRUE(base->is_contiguous());
+  EXPECT_EQ(view->storage_id(), base->storage_id());
+  EXPECT_EQ(view->device(), "cpu");
+  EXPECT_TRUE(view->is_leaf());
+  EXPECT_THAT(FetchF32(2), ElementsAre(1, 4, 2, 5, 3, 6));  // fetched contiguous
+}
+
+TEST_F(ExecutorTest, BytesCountEachStorageOnceAndReleaseIsIdempotent) {
+  ASSERT_THAT(executor_.Create(session_, CreateF32(1, {2, 3}, {1, 2, 3, 4, 5, 6})), IsOk());
+  ASSERT_THAT(executor_.Op(session_, OpCmd("t", {H(1)}, {2})), IsOk());
+  EXPECT_EQ(session_.bytes(), 24);  // the view shares the storage
+  ASSERT_THAT(executor_.Op(session_, OpCmd("neg", {H(1)}, {3})), IsOk());
+  EXPECT_EQ(session_.bytes(), 48);
+  EXPECT_EQ(session_.num_handles(), 3);
+  executor_.Release(session_, {1, 3, 3, 12345});
+  EXPECT_EQ(session_.bytes(), 24);  // handle 2 still references the storage
+  EXPECT_EQ(session_.num_handles(), 1);
+  executor_.Release(session_, {2});
+  executor_.Release(session_, {2});
+  EXPECT_EQ(session_.bytes(), 0);
+  EXPECT_EQ(session_.num_handles(), 0);
+}
+
+class SmallSessionTest : public ExecutorTest {
+ protected:
+  static ExecutorLimits Small() {
+    ExecutorLimits l = TestLimits();
+    l.max_session_bytes = 64;
+    return l;
+  }
+  SmallSessionTest() : ExecutorTest(Small()) {}
+};
+
+TEST_F(SmallSessionTest, SessionMemoryLimitIsResourceExhausted) {
+  ASSERT_THAT(executor_.Create(session_, CreateF32(1, {8}, std::vector<float>(8, 1))), IsOk());
+  ASSERT_THAT(executor_.Op(session_, OpCmd("neg", {H(1)}, {2})), IsOk());  // 64 bytes
+  EXPECT_THAT(executor_.Op(session_, OpCmd("neg", {H(1)}, {3})),
+              StatusIs(absl::StatusCode::kResourceExhausted, "--max-session-bytes"));
+  ASSERT_THAT(executor_.Op(session_, OpCmd("t", {H(1)}, {4})), IsOk());  // a view costs nothing
+  executor_.Release(session_, {2, 3});
+  EXPECT_THAT(executor_.Op(session_, OpCmd("neg", {H(1)}, {5})), IsOk());
+}
+
+// ---------------------------------------------------------------- upload
+
+TEST_F(ExecutorTest, UploadAssemblesChunks) {
+  std::vector<float> values = {1, 2, 3, 4, 5, 6};
+  const std::string bytes(reinterpret_cast<const char*>(values.data()), 24);
+  v1::UploadChunk first;
+  first.set_handle(1);
+  first.set_dtype(v1::DTYPE_FLOAT32);
+  first.add_shape(2);
+  first.add_shape(3);
+  first.set_data(bytes.substr(0, 5));
+  UploadAssembler up(executor_);
+  ASSERT_THAT(up.Start(first), IsOk());
+  ASSERT_THAT(up.Append(bytes.substr(5, 10)), IsOk());
+  ASSERT_THAT(up.Append(bytes.substr(15)), IsOk());
+  ASSERT_THAT(up.Finish(session_), IsOk());
+  EXPECT_THAT(FetchF32(1), ElementsAreArray(values));
+}
+
+TEST_F(ExecutorTest, UploadRejectsWrongSizes) {
+  v1::UploadChunk first;
+  first.set_handle(1);
+  first.set_dtype(v1::DTYPE_FLOAT32);
+  first.add_shape(2);
+  {
+    UploadAssembler up(executor_);
+    ASSERT_THAT(up.Start(first), IsOk());
+    ASSERT_THAT(up.Append("1234"), IsOk());
+    EXPECT_THAT(up.Append("12345"),
+                StatusIs(absl::StatusCode::kInvalidArgument, "received 9 bytes"));
+  }
+  {
+    UploadAssembler up(executor_);
+    ASSERT_THAT(up.Start(first), IsOk());
+    ASSERT_THAT(up.Append("1234"), IsOk());
+    EXPECT_THAT(up.Finish(session_), StatusIs(absl::StatusCode::kInvalidArgument, "data has 4 bytes"));
+  }
+  first.set_dtype(v1::DTYPE_UNSPECIFIED);
+  UploadAssembler up(executor_);
+  EXPECT_THAT(up.Start(first), StatusIs(absl::StatusCode::kInvalidArgument, "[upload]"));
+}
+
+// ---------------------------------------------------------------- concurrency
+
+TEST_F(ExecutorTest, ConcurrentCallsOnOneSessionAreSerialised) {
+  constexpr int kThreads = 4, kIters = 200;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kIters; ++i) {
+        const uint64_t base = 1000000 * (t + 1) + 10 * i;
+        std::vector<v1::Command> cmds = {
+            Cmd(CreateF32(base, {4}, {1, 2, 3, 4})),
+            Cmd(OpCmd("add", {H(base), F(t)}, {base + 1})),
+            FetchCmd(base + 1),
+        };
+        google::protobuf::RepeatedPtrField<v1::Command> batch;
+        for (auto& c : cmds) *batch.Add() = std::move(c);
+        google::protobuf::RepeatedPtrField<v1::CommandResult> results;
+        executor_.Execute(session_, batch, &results);
+        ASSERT_EQ(results.size(), 1);
+        EXPECT_THAT(Floats(results[0].tensor()), ElementsAre(1 + t, 2 + t, 3 + t, 4 + t));
+        executor_.Release(session_, {base});
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(session_.num_handles(), kThreads * kIters);
+  EXPECT_EQ(session_.bytes(), kThreads * kIters * 16);
+}
+
+}  // namespace
+}  // namespace tensord::server

@@ -1,0 +1,52 @@
+#include "server/log.h"
+
+#include <cstdio>
+
+#include "absl/strings/string_view.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+
+namespace tensord::server {
+namespace {
+
+// Quotes values that would break key=value parsing.
+void AppendValue(std::string* out, absl::string_view v) {
+  const bool plain = !v.empty() && v.find_first_of(" \"=\\\n\t") == absl::string_view::npos;
+  if (plain) {
+    out->append(v.data(), v.size());
+    return;
+  }
+  out->push_back('"');
+  for (char c : v) {
+    switch (c) {
+      case '"': out->append("\\\""); break;
+      case '\\': out->append("\\\\"); break;
+      case '\n': out->append("\\n"); break;
+      case '\t': out->append("\\t"); break;
+      default: out->push_back(c);
+    }
+  }
+  out->push_back('"');
+}
+
+}  // namespace
+
+void Log(absl::string_view level, absl::string_view event, std::initializer_list<LogField> fields) {
+  std::string line = absl::StrCat(
+      "ts=", absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()),
+      " level=", level, " event=", event);
+  for (const LogField& f : fields) {
+    absl::StrAppend(&line, " ", f.first, "=");
+    AppendValue(&line, f.second);
+  }
+  line.push_back('\n');
+  // One fwrite per line so concurrent lines do not interleave.
+  std::fwrite(line.data(), 1, line.size(), stderr);
+}
+
+std::string ShortId(absl::string_view session_id) {
+  return std::string(session_id.substr(0, 8));
+}
+
+}  // namespace tensord::server

@@ -1,0 +1,307 @@
+#include "server/service.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <utility>
+
+#include "absl/strings/string_view.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+#include "engine/op.h"
+#include "engine/status.h"
+#include "server/convert.h"
+#include "server/log.h"
+#include "server/status_util.h"
+
+#ifndef TENSORD_VERSION
+#define TENSORD_VERSION "0.0.0"
+#endif
+
+namespace tensord::server {
+namespace {
+
+v1::ListOpsResponse MakeListOps() {
+  v1::ListOpsResponse resp;
+  for (const engine::OpSchema& schema : engine::ListOps()) *resp.add_ops() = ToProtoSchema(schema);
+  return resp;
+}
+
+v1::DeviceInfo CpuDeviceInfo() {
+  v1::DeviceInfo cpu;
+  cpu.set_name("cpu");
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  for (std::string line; std::getline(cpuinfo, line);) {
+    absl::string_view rest = line;
+    if (absl::ConsumePrefix(&rest, "model name")) {
+      rest = rest.substr(std::min(rest.find(':') + 1, rest.size()));
+      cpu.set_description(std::string(absl::StripLeadingAsciiWhitespace(rest)));
+      break;
+    }
+  }
+  const long pages = sysconf(_SC_PHYS_PAGES);
+  const long page_size = sysconf(_SC_PAGESIZE);
+  if (pages > 0 && page_size > 0) cpu.set_total_memory(int64_t{pages} * page_size);
+  return cpu;
+}
+
+absl::string_view MetadataValue(const grpc::ServerContext* ctx, absl::string_view key) {
+  const auto& md = ctx->client_metadata();
+  auto it = md.find(grpc::string_ref(key.data(), key.size()));
+  if (it == md.end()) return {};
+  return absl::string_view(it->second.data(), it->second.size());
+}
+
+// Splits a payload into TensorChunk messages; the first carries dtype and shape.
+bool WriteChunks(const v1::TensorData& data, size_t chunk_bytes,
+                 grpc::ServerWriter<v1::TensorChunk>* writer) {
+  const std::string& bytes = data.data();
+  size_t offset = 0;
+  do {
+    v1::TensorChunk chunk;
+    if (offset == 0) {
+      chunk.set_dtype(data.dtype());
+      *chunk.mutable_shape() = data.shape();
+    }
+    const size_t n = std::min(chunk_bytes, bytes.size() - offset);
+    chunk.set_data(bytes.substr(offset, n));
+    offset += n;
+    if (!writer->Write(chunk)) return false;
+  } while (offset < bytes.size());
+  return true;
+}
+
+}  // namespace
+
+std::string CallerIdentity(const grpc::ServerContext* ctx) {
+  const std::shared_ptr<const grpc::AuthContext> auth = ctx->auth_context();
+  if (auth != nullptr && auth->IsPeerAuthenticated()) {
+    std::vector<grpc::string_ref> ids = auth->GetPeerIdentity();
+    if (!ids.empty()) return std::string(ids.front().data(), ids.front().size());
+  }
+  return "anonymous";
+}
+
+absl::StatusOr<std::string> ChooseSessionId(absl::string_view body_id,
+                                            absl::string_view metadata_id, bool required) {
+  if (!body_id.empty() && !metadata_id.empty() && body_id != metadata_id) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "session_id in the request body does not match the ", kSessionIdMetadataKey,
+        " metadata"));
+  }
+  if (required && body_id.empty() && metadata_id.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "no session named: set session_id or the ", kSessionIdMetadataKey, " metadata"));
+  }
+  return std::string(body_id.empty() ? metadata_id : body_id);
+}
+
+TensordService::TensordService(SessionManager& sessions, Executor& executor,
+                               ServiceOptions options)
+    : sessions_(sessions), executor_(executor), options_(options), started_(absl::Now()),
+      ops_(MakeListOps()) {}
+
+absl::StatusOr<std::shared_ptr<Session>> TensordService::SessionFor(
+    const grpc::ServerContext* ctx, absl::string_view body_id) {
+  TENSORD_ASSIGN_OR_RETURN(
+      std::string id,
+      ChooseSessionId(body_id, MetadataValue(ctx, kSessionIdMetadataKey), /*required=*/true));
+  return sessions_.Find(id, CallerIdentity(ctx));
+}
+
+v1::SessionInfo TensordService::InfoOf(const Session& s) const {
+  v1::SessionInfo info;
+  info.set_session_id(s.id());
+  info.set_idle_ttl_seconds(static_cast<uint32_t>(absl::ToInt64Seconds(s.idle_ttl())));
+  info.set_tensors(s.num_handles());
+  info.set_bytes(s.bytes());
+  info.set_idle_seconds(std::max<int64_t>(0, absl::ToInt64Seconds(sessions_.Now() - s.last_used())));
+  info.set_owner(s.owner());
+  return info;
+}
+
+// ---------------------------------------------------------------- sessions
+
+grpc::Status TensordService::CreateSession(grpc::ServerContext* ctx,
+                                           const v1::CreateSessionRequest* req,
+                                           v1::SessionInfo* resp) {
+  absl::StatusOr<std::string> proposed = ChooseSessionId(
+      req->session_id(), MetadataValue(ctx, kSessionIdMetadataKey), /*required=*/false);
+  if (!proposed.ok()) return ToGrpcStatus(proposed.status());
+  absl::StatusOr<std::shared_ptr<Session>> s =
+      sessions_.Create(*proposed, CallerIdentity(ctx), req->idle_ttl_seconds());
+  if (!s.ok()) return ToGrpcStatus(s.status());
+  *resp = InfoOf(**s);
+  LogInfo("session_created", {{"session", ShortId((*s)->id())}, {"peer", ctx->peer()}});
+  return grpc::Status::OK;
+}
+
+grpc::Status TensordService::CloseSession(grpc::ServerContext* ctx, const v1::SessionRequest* req,
+                                          v1::Empty*) {
+  absl::StatusOr<std::string> id = ChooseSessionId(
+      req->session_id(), MetadataValue(ctx, kSessionIdMetadataKey), /*required=*/true);
+  if (!id.ok()) return ToGrpcStatus(id.status());
+  absl::Status st = sessions_.Close(*id, CallerIdentity(ctx));
+  if (st.ok()) LogInfo("session_closed", {{"session", ShortId(*id)}});
+  return ToGrpcStatus(st);
+}
+
+grpc::Status TensordService::KeepAlive(grpc::ServerContext* ctx, const v1::SessionRequest* req,
+                                       v1::SessionInfo* resp) {
+  absl::StatusOr<std::shared_ptr<Session>> s = SessionFor(ctx, req->session_id());
+  if (!s.ok()) return ToGrpcStatus(s.status());
+  *resp = InfoOf(**s);
+  return grpc::Status::OK;
+}
+
+// Lists the caller's own sessions: a session id is a capability, so other
+// identities' ids are never shown.
+grpc::Status TensordService::ListSessions(grpc::ServerContext* ctx, const v1::Empty*,
+                                          v1::ListSessionsResponse* resp) {
+  const std::string caller = CallerIdentity(ctx);
+  for (const std::shared_ptr<Session>& s : sessions_.List()) {
+    if (s->owner() == caller) *resp->add_sessions() = InfoOf(*s);
+  }
+  return grpc::Status::OK;
+}
+
+// ---------------------------------------------------------------- commands
+
+grpc::Status TensordService::Create(grpc::ServerContext* ctx, const v1::CreateRequest* req,
+                                    v1::Empty*) {
+  absl::StatusOr<std::shared_ptr<Session>> s = SessionFor(ctx, req->session_id());
+  if (!s.ok()) return ToGrpcStatus(s.status());
+  return ToGrpcStatus(executor_.Create(**s, req->create()));
+}
+
+grpc::Status TensordService::Upload(grpc::ServerContext* ctx,
+                                    grpc::ServerReader<v1::UploadChunk>* reader, v1::Empty*) {
+  v1::UploadChunk chunk;
+  if (!reader->Read(&chunk)) {
+    return ToGrpcStatus(absl::InvalidArgumentError("[upload] no chunks received"));
+  }
+  const std::string body_id = chunk.session_id();
+  absl::StatusOr<std::shared_ptr<Session>> s = SessionFor(ctx, body_id);
+  if (!s.ok()) return ToGrpcStatus(s.status());
+  UploadAssembler upload(executor_);
+  absl::Status st = upload.Start(chunk);
+  while (st.ok() && reader->Read(&chunk)) st = upload.Append(chunk.data());
+  if (!st.ok()) return ToGrpcStatus(st);
+  s = SessionFor(ctx, body_id);  // refreshes the TTL; fails if closed meanwhile
+  if (!s.ok()) return ToGrpcStatus(s.status());
+  return ToGrpcStatus(upload.Finish(**s));
+}
+
+grpc::Status TensordService::Op(grpc::ServerContext* ctx, const v1::OpRequest* req, v1::Empty*) {
+  absl::StatusOr<std::shared_ptr<Session>> s = SessionFor(ctx, req->session_id());
+  if (!s.ok()) return ToGrpcStatus(s.status());
+  return ToGrpcStatus(executor_.Op(**s, req->op()));
+}
+
+grpc::Status TensordService::Backward(grpc::ServerContext* ctx, const v1::BackwardRequest* req,
+                                      v1::Empty*) {
+  absl::StatusOr<std::shared_ptr<Session>> s = SessionFor(ctx, req->session_id());
+  if (!s.ok()) return ToGrpcStatus(s.status());
+  return ToGrpcStatus(executor_.Backward(**s, req->backward()));
+}
+
+grpc::Status TensordService::Fetch(grpc::ServerContext* ctx, const v1::FetchRequest* req,
+                                   grpc::ServerWriter<v1::TensorChunk>* writer) {
+  absl::StatusOr<std::shared_ptr<Session>> s = SessionFor(ctx, req->session_id());
+  if (!s.ok()) return ToGrpcStatus(s.status());
+  absl::StatusOr<v1::TensorData> data = executor_.Fetch(**s, req->handle());
+  if (!data.ok()) return ToGrpcStatus(data.status());
+  // A chunk plus its header must fit in one message.
+  const int64_t max_chunk = std::max<int64_t>(1, options_.max_message_bytes - (64 << 10));
+  const int64_t chunk =
+      std::min(req->chunk_bytes() == 0 ? options_.default_chunk_bytes : req->chunk_bytes(),
+               max_chunk);
+  if (!WriteChunks(*data, static_cast<size_t>(chunk), writer)) {
+    return grpc::Status(grpc::StatusCode::CANCELLED, "client went away during Fetch");
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status TensordService::Release(grpc::ServerContext* ctx, const v1::ReleaseRequest* req,
+                                     v1::Empty*) {
+  absl::StatusOr<std::shared_ptr<Session>> s = SessionFor(ctx, req->session_id());
+  if (!s.ok()) return ToGrpcStatus(s.status());
+  executor_.Release(**s, req->handles());
+  return grpc::Status::OK;
+}
+
+grpc::Status TensordService::Describe(grpc::ServerContext* ctx, const v1::DescribeRequest* req,
+                                      v1::TensorInfo* resp) {
+  absl::StatusOr<std::shared_ptr<Session>> s = SessionFor(ctx, req->session_id());
+  if (!s.ok()) return ToGrpcStatus(s.status());
+  absl::StatusOr<v1::TensorInfo> info = executor_.Describe(**s, req->handle());
+  if (!info.ok()) return ToGrpcStatus(info.status());
+  *resp = std::move(*info);
+  return grpc::Status::OK;
+}
+
+grpc::Status TensordService::Execute(grpc::ServerContext* ctx, const v1::ExecuteRequest* req,
+                                     v1::ExecuteResponse* resp) {
+  absl::StatusOr<std::shared_ptr<Session>> s = SessionFor(ctx, req->session_id());
+  if (!s.ok()) return ToGrpcStatus(s.status());
+  executor_.Execute(**s, req->commands(), resp->mutable_results());
+  return grpc::Status::OK;
+}
+
+// The stream names its session once (metadata or the first message); every
+// batch looks it up again, so closing or expiry ends the stream with NOT_FOUND.
+grpc::Status TensordService::Stream(
+    grpc::ServerContext* ctx,
+    grpc::ServerReaderWriter<v1::StreamResponse, v1::StreamRequest>* stream) {
+  std::string body_id;
+  v1::StreamRequest req;
+  while (stream->Read(&req)) {
+    if (body_id.empty()) {
+      body_id = req.session_id();
+    } else if (!req.session_id().empty() && req.session_id() != body_id) {
+      return ToGrpcStatus(absl::InvalidArgumentError(
+          "a Stream carries one session; a later batch named another session_id"));
+    }
+    absl::StatusOr<std::shared_ptr<Session>> s = SessionFor(ctx, body_id);
+    if (!s.ok()) return ToGrpcStatus(s.status());
+    v1::StreamResponse resp;
+    executor_.Execute(**s, req.commands(), resp.mutable_results());
+    if (!req.reply() && resp.results().empty()) continue;
+    resp.set_seq(req.seq());
+    if (!stream->Write(resp)) break;
+  }
+  return grpc::Status::OK;
+}
+
+// ---------------------------------------------------------------- server
+
+grpc::Status TensordService::ListOps(grpc::ServerContext*, const v1::Empty*,
+                                     v1::ListOpsResponse* resp) {
+  *resp = ops_;
+  return grpc::Status::OK;
+}
+
+grpc::Status TensordService::ServerInfo(grpc::ServerContext*, const v1::Empty*,
+                                        v1::ServerInfoResponse* resp) {
+  static const v1::DeviceInfo* const cpu = new v1::DeviceInfo(CpuDeviceInfo());
+  const ExecutorLimits& limits = executor_.limits();
+  resp->set_version(TENSORD_VERSION);
+  *resp->add_devices() = *cpu;
+  resp->set_sessions(sessions_.size());
+  resp->set_uptime_seconds(absl::ToInt64Seconds(absl::Now() - started_));
+  resp->set_num_ops(ops_.ops_size());
+  resp->set_intra_op_threads(static_cast<int32_t>(std::thread::hardware_concurrency()));
+  resp->set_max_tensor_elements(limits.max_tensor_elements);
+  resp->set_max_message_bytes(options_.max_message_bytes);
+  resp->set_max_sessions(sessions_.limits().max_sessions);
+  resp->set_default_idle_ttl_seconds(
+      static_cast<uint32_t>(absl::ToInt64Seconds(sessions_.limits().default_idle_ttl)));
+  resp->set_max_session_bytes(limits.max_session_bytes);
+  return grpc::Status::OK;
+}
+
+}  // namespace tensord::server
