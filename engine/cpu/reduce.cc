@@ -16,7 +16,7 @@ using Acc = std::conditional_t<std::is_integral_v<T>, int64_t, double>;
 absl::Status ReduceKernel(const OpCall& call, std::vector<Tensor>& outputs) {
   const Tensor& in = call.in(0);
   const Tensor& out = outputs[0];
-  const std::vector<int64_t>& dims = *call.GetInts(0);
+  const std::vector<int64_t>& dims = *call.GetInts(kReducedDimsAttr);
   const bool mean = call.def->id == OpId::kMean;
   std::vector<bool> reduced(in.dim(), false);
   int64_t count = 1;

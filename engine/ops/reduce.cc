@@ -3,6 +3,7 @@
 // kernel and the backward rule.
 #include <algorithm>
 
+#include "engine/cpu/kernels.h"
 #include "engine/ops/common.h"
 
 namespace tensord::engine {
@@ -10,7 +11,7 @@ using namespace ops;
 
 namespace {
 
-constexpr int kDim = 0, kKeepdim = 1, kDTypeAttr = 2, kReducedDims = 3;
+constexpr int kDim = 0, kKeepdim = 1, kDTypeAttr = 2, kReducedDims = cpu::kReducedDimsAttr;
 
 template <bool kMean>
 absl::StatusOr<std::vector<TensorMeta>> ReducePrepare(OpCall& call) {

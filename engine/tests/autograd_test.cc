@@ -1,1 +1,157 @@
-#include <gtest/gtest.h>
+#include "engine/autograd.h"
+
+#include "engine/tests/test_util.h"
+
+namespace tensord::engine {
+namespace {
+using namespace testing;
+using ::testing::ElementsAre;
+using ::testing::Pointwise;
+using ::testing::DoubleNear;
+
+Tensor Leaf(const std::vector<double>& v, std::vector<int64_t> shape, DType dtype = DType::kFloat32) {
+  Tensor t = FromVector(v, std::move(shape), dtype);
+  EXPECT_TRUE(SetRequiresGrad(t, true).ok());
+  return t;
+}
+Tensor S(double v) { return Tensor::WrappedScalar(Scalar(v)); }
+
+TEST(AutogradTest, GradFnNamesMatchPyTorch) {
+  Tensor x = Leaf({1, 2, 3}, {3});
+  Tensor y = Leaf({4, 5, 6}, {3});
+  EXPECT_EQ(Call1("add", {x, y}).grad_fn_name(), "AddBackward0");
+  EXPECT_EQ(Call1("sum", {x}).grad_fn_name(), "SumBackward0");
+  EXPECT_EQ(Call1("sum", {x}, {{"dim", int64_t{0}}}).grad_fn_name(), "SumBackward1");
+  EXPECT_EQ(Call1("pow", {x, S(2)}).grad_fn_name(), "PowBackward0");
+  EXPECT_EQ(Call1("pow", {x, y}).grad_fn_name(), "PowBackward1");
+  EXPECT_EQ(Call1("pow", {S(2), x}).grad_fn_name(), "PowBackward2");
+  EXPECT_EQ(Call1("mul", {x, S(3)}).grad_fn_name(), "MulBackward0");
+  EXPECT_EQ(Call1("log", {x}).grad_fn_name(), "LogBackward0");
+  EXPECT_EQ(Call1("sigmoid", {x}).grad_fn_name(), "SigmoidBackward0");
+  EXPECT_EQ(Call1("matmul", {x, y}).grad_fn_name(), "DotBackward0");
+  Tensor m = Leaf({1, 2, 3, 4}, {2, 2});
+  EXPECT_EQ(Call1("matmul", {m, m}).grad_fn_name(), "MmBackward0");
+  EXPECT_EQ(Call1("mean", {m}).grad_fn_name(), "MeanBackward0");
+  EXPECT_EQ(x.grad_fn_name(), "");
+  EXPECT_TRUE(x.is_leaf());
+  EXPECT_FALSE(Call1("add", {x, y}).is_leaf());
+}
+
+TEST(AutogradTest, SeedTutorialChain) {
+  // x = 1; y = sin(log(x**2 + 1)); dy/dx = cos(log 2) * 2x / (x^2 + 1) = cos(log 2)
+  Tensor x = Leaf({1.0}, {1});
+  Tensor y = Call1("sin", {Call1("log", {Call1("add", {Call1("pow", {x, S(2)}), S(1)})})});
+  EXPECT_NEAR(Values(y)[0], 0.6390, 1e-4);
+  ASSERT_TRUE(Backward({y}, {}, false, false).ok());
+  EXPECT_NEAR(Values(x.grad())[0], std::cos(std::log(2.0)), 1e-6);
+}
+
+TEST(AutogradTest, GradientsAccumulateAcrossBackwardCalls) {
+  Tensor x = Leaf({1, 2}, {2});
+  for (int i = 0; i < 3; ++i) {
+    Tensor loss = Call1("sum", {Call1("mul", {x, x})});
+    ASSERT_TRUE(Backward({loss}, {}, false, false).ok());
+  }
+  EXPECT_THAT(Values(x.grad()), ElementsAre(6, 12));  // 3 * 2x
+}
+
+TEST(AutogradTest, SecondBackwardNeedsRetainGraph) {
+  Tensor x = Leaf({1, 2}, {2});
+  Tensor loss = Call1("sum", {Call1("mul", {x, x})});
+  ASSERT_TRUE(Backward({loss}, {}, /*retain_graph=*/true, false).ok());
+  ASSERT_TRUE(Backward({loss}, {}, false, false).ok());
+  EXPECT_THAT(Values(x.grad()), ElementsAre(4, 8));
+  EXPECT_THAT(Backward({loss}, {}, false, false),
+              StatusIs(absl::StatusCode::kFailedPrecondition, "backward through the graph a second time"));
+}
+
+TEST(AutogradTest, NonScalarRootNeedsExplicitGradient) {
+  Tensor x = Leaf({1, 2, 3}, {3});
+  Tensor y = Call1("mul", {x, S(2)});
+  EXPECT_THAT(Backward({y}, {}, true, false),
+              StatusIs(absl::StatusCode::kInvalidArgument, "implicitly created only for scalar outputs"));
+  EXPECT_THAT(Backward({y}, {FromVector({1, 1}, {2})}, true, false),
+              StatusIs(absl::StatusCode::kInvalidArgument, "Mismatch in shape"));
+  ASSERT_TRUE(Backward({y}, {FromVector({1, 0.5, 0.25}, {3})}, false, false).ok());
+  EXPECT_THAT(Values(x.grad()), ElementsAre(2, 1, 0.5));
+}
+
+TEST(AutogradTest, BroadcastGradientsSumBackToInputShape) {
+  Tensor a = Leaf({1, 2, 3, 4, 5, 6}, {2, 3});
+  Tensor b = Leaf({10, 20, 30}, {3});
+  Tensor c = Leaf({2}, {});
+  Tensor loss = Call1("sum", {Call1("mul", {Call1("add", {a, b}), c})});
+  ASSERT_TRUE(Backward({loss}, {}, false, false).ok());
+  EXPECT_THAT(ShapeOf(b.grad()), ElementsAre(3));
+  EXPECT_THAT(Values(b.grad()), ElementsAre(4, 4, 4));
+  EXPECT_THAT(ShapeOf(c.grad()), ElementsAre());
+  EXPECT_THAT(Values(c.grad()), ElementsAre(21 + 120));
+}
+
+TEST(AutogradTest, PromotionCastsGradientBackToLeafDtype) {
+  Tensor a = Leaf({1, 2}, {2}, DType::kFloat32);
+  Tensor b = Leaf({3, 4}, {2}, DType::kFloat64);
+  Tensor loss = Call1("sum", {Call1("mul", {a, b})});
+  EXPECT_EQ(loss.dtype(), DType::kFloat64);
+  ASSERT_TRUE(Backward({loss}, {}, false, false).ok());
+  EXPECT_EQ(a.grad().dtype(), DType::kFloat32);
+  EXPECT_THAT(Values(a.grad()), ElementsAre(3, 4));
+}
+
+TEST(AutogradTest, NoGradAndDetachBuildNoGraph) {
+  Tensor x = Leaf({1, 2}, {2});
+  auto r = CallOp("mul", {x, x}, {}, CallOptions{nullptr, /*grad_enabled=*/false});
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE((*r)[0].requires_grad());
+  Tensor d = Call1("detach", {x});
+  EXPECT_FALSE(d.requires_grad());
+  EXPECT_EQ(d.storage().get(), x.storage().get());
+  EXPECT_THAT(Backward({d}, {}, false, false),
+              StatusIs(absl::StatusCode::kFailedPrecondition, "does not require grad"));
+}
+
+TEST(AutogradTest, RequiresGradRules) {
+  Tensor i = FromVector({1, 2}, {2}, DType::kInt64);
+  EXPECT_THAT(SetRequiresGrad(i, true), StatusIs(absl::StatusCode::kInvalidArgument, "floating point"));
+  Tensor x = Leaf({1, 2}, {2});
+  Tensor y = Call1("mul", {x, x});
+  EXPECT_THAT(SetRequiresGrad(y, false), StatusIs(absl::StatusCode::kInvalidArgument, "leaf variables"));
+  EXPECT_TRUE(Call1("gt", {y, S(0)}).dtype() == DType::kBool);
+}
+
+TEST(AutogradTest, GradAccessorAliasesLeafGrad) {
+  Tensor x = Leaf({1, 2}, {2});
+  EXPECT_THAT(CallOp("grad", {x}, {}, {}), StatusIs(absl::StatusCode::kFailedPrecondition, "no .grad"));
+  ASSERT_TRUE(Backward({Call1("sum", {x})}, {}, false, false).ok());
+  Tensor g = Call1("grad", {x});
+  ASSERT_TRUE(Backward({Call1("sum", {x})}, {}, false, false).ok());
+  EXPECT_THAT(Values(g), ElementsAre(2, 2));  // accumulation shows through the alias
+}
+
+TEST(AutogradTest, MillionNodeChainNeitherRecursesNorOverflows) {
+  Tensor x = Leaf({1.0}, {1});
+  Tensor y = x;
+  for (int i = 0; i < 1000000; ++i) y = Call1("mul", {y, S(1.0)});
+  ASSERT_TRUE(Backward({Call1("sum", {y})}, {}, false, false).ok());
+  EXPECT_THAT(Values(x.grad()), ElementsAre(1.0));
+  y = Tensor();  // dropping the graph must not recurse either
+}
+
+TEST(AutogradTest, SigmoidNetworkOfTheTutorials) {
+  // h = sigmoid(x @ W1 + b1); out = sigmoid(h @ W2 + b2); gradients vs closed form.
+  Tensor x = FromVector({0.5, -1.0, 2.0}, {1, 3}, DType::kFloat64);
+  Tensor w1 = Leaf({0.1, -0.2, 0.3, 0.4, -0.5, 0.6}, {3, 2}, DType::kFloat64);
+  Tensor w2 = Leaf({0.7, -0.8}, {2, 1}, DType::kFloat64);
+  Tensor h = Call1("sigmoid", {Call1("matmul", {x, w1})});
+  Tensor out = Call1("sigmoid", {Call1("matmul", {h, w2})});
+  ASSERT_TRUE(Backward({Call1("sum", {out})}, {}, false, false).ok());
+  std::vector<double> hv = Values(h), ov = Values(out);
+  double dz2 = ov[0] * (1 - ov[0]);
+  EXPECT_THAT(Values(w2.grad()), Pointwise(DoubleNear(1e-12), {dz2 * hv[0], dz2 * hv[1]}));
+  std::vector<double> xv = {0.5, -1.0, 2.0}, w2v = {0.7, -0.8}, expected;
+  for (int i = 0; i < 3; ++i) for (int j = 0; j < 2; ++j) expected.push_back(xv[i] * dz2 * w2v[j] * hv[j] * (1 - hv[j]));
+  EXPECT_THAT(Values(w1.grad()), Pointwise(DoubleNear(1e-12), expected));
+}
+
+}  // namespace
+}  // namespace tensord::engine
