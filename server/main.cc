@@ -2,6 +2,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -137,16 +138,39 @@ Flags ParseFlags(int argc, char** argv) {
   return flags;
 }
 
+int g_signal_pipe[2] = {-1, -1};
+
+void OnSignal(int sig) {
+  const unsigned char byte = static_cast<unsigned char>(sig);
+  [[maybe_unused]] ssize_t n = write(g_signal_pipe[1], &byte, 1);
+}
+
+// Blocks until OnSignal forwards a signal; returns its number.
+int NextSignal() {
+  unsigned char byte = 0;
+  while (true) {
+    const ssize_t n = read(g_signal_pipe[0], &byte, 1);
+    if (n == 1) return byte;
+    if (n < 0 && errno == EINTR) continue;
+    return SIGTERM;  // the pipe broke: shut down rather than hang
+  }
+}
+
 int Main(int argc, char** argv) {
   const Flags flags = ParseFlags(argc, argv);
 
-  // Block the shutdown signals in every thread (gRPC's included); one thread
-  // takes them with sigwait.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  // Threads that exist before main (OpenBLAS starts its pool when loaded)
+  // would take a blocked-everywhere-else signal with its default action, so
+  // a handler forwards SIGTERM/SIGINT through a pipe to a watcher thread.
+  if (pipe(g_signal_pipe) != 0) {
+    LogError("start_failed", {{"error", "pipe() failed"}});
+    return 1;
+  }
+  struct sigaction action = {};
+  action.sa_handler = OnSignal;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGTERM, &action, nullptr);
+  sigaction(SIGINT, &action, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
   absl::StatusOr<std::unique_ptr<TensordServer>> server = TensordServer::Start(flags.server);
@@ -167,14 +191,12 @@ int Main(int argc, char** argv) {
   std::cout << "tensord listening on " << absl::StrJoin((*server)->addresses(), " ")
             << std::endl;
 
-  std::thread signal_thread([&signals, &server, drain = flags.drain] {
-    int sig = 0;
-    sigwait(&signals, &sig);
+  std::thread signal_thread([&server, drain = flags.drain] {
+    const int sig = NextSignal();
     LogInfo("shutdown", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"},
                          {"drain_s", absl::StrCat(absl::ToInt64Seconds(drain))}});
-    std::thread second([&signals] {
-      int again = 0;
-      sigwait(&signals, &again);
+    std::thread second([] {
+      NextSignal();
       LogWarning("shutdown_forced", {});
       std::_Exit(1);
     });

@@ -43,6 +43,9 @@ absl::StatusOr<std::unique_ptr<TensordServer>> TensordServer::Start(ServerOption
     // TODO(security): TLS / mTLS and bearer tokens (DESIGN.md, Security).
     builder.AddListeningPort(options.listen[i], grpc::InsecureServerCredentials(), &ports[i]);
   }
+  // Without this, Linux lets a second daemon bind the same port (SO_REUSEPORT)
+  // and the two silently share its connections.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.RegisterService(server->service_.get());
   const int max_message = static_cast<int>(
       std::min<int64_t>(options.service.max_message_bytes, std::numeric_limits<int>::max()));
@@ -65,6 +68,9 @@ absl::StatusOr<std::unique_ptr<TensordServer>> TensordServer::Start(ServerOption
                                                  " (address in use, or not permitted?)"));
     }
     server->addresses_.push_back(ResolvedAddress(options.listen[i], ports[i]));
+  }
+  if (auto* health = server->server_->GetHealthCheckService()) {
+    health->SetServingStatus(v1::Tensord::service_full_name(), true);
   }
   server->sessions_->StartReaper(options.reaper_period);
   return server;
