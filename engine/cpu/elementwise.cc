@@ -180,6 +180,12 @@ absl::Status UnaryKernel(const OpCall& call, std::vector<Tensor>& outputs) {
       switch (id) {
         case OpId::kNeg: UnaryLoop<T, T>(out, a, [](T x) -> T { return static_cast<T>(-x); }); break;
         case OpId::kRelu: UnaryLoop<T, T>(out, a, [](T x) -> T { return x > 0 ? x : T(0); }); break;
+        case OpId::kAbs: UnaryLoop<T, T>(out, a, [](T x) -> T { return static_cast<T>(x < 0 ? -x : x); }); break;
+        case OpId::kSign: UnaryLoop<T, T>(out, a, [](T x) -> T { return static_cast<T>((T(0) < x) - (x < T(0))); }); break;
+        case OpId::kFloor:
+        case OpId::kCeil:
+        case OpId::kRound:
+        case OpId::kTrunc: UnaryLoop<T, T>(out, a, [](T x) { return x; }); break;
         default: status = absl::InternalError("integral unary kernel");  // prepare casts to float
       }
     } else {
@@ -195,6 +201,47 @@ absl::Status UnaryKernel(const OpCall& call, std::vector<Tensor>& outputs) {
         case OpId::kSigmoid:
           UnaryLoop<T, T>(out, a, [](T x) -> T { return static_cast<T>(M(1) / (M(1) + std::exp(-M(x)))); });
           break;
+        case OpId::kAbs: UnaryLoop<T, T>(out, a, [](T x) -> T { return static_cast<T>(std::abs(M(x))); }); break;
+        case OpId::kSign:
+          UnaryLoop<T, T>(out, a, [](T x) -> T { M v = M(x); return static_cast<T>(std::isnan(v) ? v : M((M(0) < v) - (v < M(0)))); });
+          break;
+        case OpId::kSqrt: UnaryLoop<T, T>(out, a, [](T x) -> T { return static_cast<T>(std::sqrt(M(x))); }); break;
+        case OpId::kRsqrt: UnaryLoop<T, T>(out, a, [](T x) -> T { return static_cast<T>(M(1) / std::sqrt(M(x))); }); break;
+        case OpId::kExpm1: UnaryLoop<T, T>(out, a, [](T x) -> T { return static_cast<T>(std::expm1(M(x))); }); break;
+        case OpId::kLog1p: UnaryLoop<T, T>(out, a, [](T x) -> T { return static_cast<T>(std::log1p(M(x))); }); break;
+        case OpId::kLog2: UnaryLoop<T, T>(out, a, [](T x) -> T { return static_cast<T>(std::log2(M(x))); }); break;
+        case OpId::kTan: UnaryLoop<T, T>(out, a, [](T x) -> T { return static_cast<T>(std::tan(M(x))); }); break;
+        case OpId::kTanh: UnaryLoop<T, T>(out, a, [](T x) -> T { return static_cast<T>(std::tanh(M(x))); }); break;
+        case OpId::kErf: UnaryLoop<T, T>(out, a, [](T x) -> T { return static_cast<T>(std::erf(M(x))); }); break;
+        case OpId::kGelu:
+          if (*call.GetStr(0) == "tanh") {
+            UnaryLoop<T, T>(out, a, [](T x) -> T {
+              const M v = M(x), k = M(0.7978845608028654), c = M(0.044715);
+              return static_cast<T>(M(0.5) * v * (M(1) + std::tanh(k * (v + c * v * v * v))));
+            });
+          } else {
+            UnaryLoop<T, T>(out, a, [](T x) -> T {
+              const M v = M(x);
+              return static_cast<T>(v * M(0.5) * (M(1) + std::erf(v * M(0.7071067811865476))));
+            });
+          }
+          break;
+        case OpId::kSilu:
+          UnaryLoop<T, T>(out, a, [](T x) -> T { M v = M(x); return static_cast<T>(v / (M(1) + std::exp(-v))); });
+          break;
+        case OpId::kSoftplus: {
+          const M beta = call.GetScalar(0).to<M>(), threshold = call.GetScalar(1).to<M>();
+          UnaryLoop<T, T>(out, a, [=](T x) -> T {
+            M v = M(x);
+            return static_cast<T>(v * beta > threshold ? v : std::log1p(std::exp(v * beta)) / beta);
+          });
+          break;
+        }
+        case OpId::kFloor: UnaryLoop<T, T>(out, a, [](T x) -> T { return static_cast<T>(std::floor(M(x))); }); break;
+        case OpId::kCeil: UnaryLoop<T, T>(out, a, [](T x) -> T { return static_cast<T>(std::ceil(M(x))); }); break;
+        case OpId::kRound: UnaryLoop<T, T>(out, a, [](T x) -> T { return static_cast<T>(std::nearbyint(M(x))); }); break;
+        case OpId::kTrunc: UnaryLoop<T, T>(out, a, [](T x) -> T { return static_cast<T>(std::trunc(M(x))); }); break;
+        case OpId::kReciprocal: UnaryLoop<T, T>(out, a, [](T x) -> T { return static_cast<T>(M(1) / M(x)); }); break;
         default: status = absl::InternalError(absl::StrCat("[", call.def->name, "] is not a unary kernel op"));
       }
     }

@@ -18,7 +18,10 @@ const KernelFn* KernelTable() {
                     OpId::kLt, OpId::kLe, OpId::kGt, OpId::kGe}) {
       set(id, BinaryKernel);
     }
-    for (OpId id : {OpId::kNeg, OpId::kExp, OpId::kLog, OpId::kSin, OpId::kCos, OpId::kRelu, OpId::kSigmoid}) {
+    for (OpId id : {OpId::kNeg, OpId::kExp, OpId::kLog, OpId::kSin, OpId::kCos, OpId::kRelu, OpId::kSigmoid,
+                    OpId::kAbs, OpId::kSign, OpId::kSqrt, OpId::kRsqrt, OpId::kExpm1, OpId::kLog1p, OpId::kLog2,
+                    OpId::kTan, OpId::kTanh, OpId::kErf, OpId::kGelu, OpId::kSilu, OpId::kSoftplus, OpId::kFloor,
+                    OpId::kCeil, OpId::kRound, OpId::kTrunc, OpId::kReciprocal}) {
       set(id, UnaryKernel);
     }
     set(OpId::kSum, ReduceKernel);

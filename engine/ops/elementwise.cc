@@ -98,7 +98,9 @@ absl::StatusOr<std::vector<TensorMeta>> UnaryPrepare(OpCall& call) {
     return Error("neg", "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert "
                         "a mask, use the `~` or `logical_not()` operator instead.");
   }
-  if (a.dtype() == DType::kBool && id == OpId::kRelu) return Error("relu", "not implemented for 'bool'");
+  if (a.dtype() == DType::kBool && !kFloatMath) {
+    return Error(call.def->name, "not implemented for 'bool'");
+  }
   DType dtype = kFloatMath && !IsFloating(a.dtype()) ? kDefaultFloat : a.dtype();
   call.inputs[0] = CastAndExpand(a, dtype, a.sizes());
   return std::vector<TensorMeta>{MetaOf(dtype, a.sizes())};
@@ -221,6 +223,177 @@ const OpDef& SigmoidOp() {
                                  return std::vector<Tensor>{fn::Mul(c.grad(), fn::Mul(y, fn::Sub(fn::S(Scalar(1)), y)))};
                                },
                                "SigmoidBackward0", kSaveOutputs);
+  return d;
+}
+
+}  // namespace tensord::engine
+
+namespace tensord::engine {
+namespace {
+
+// Shorthands for the backward rules below.
+using fn::Add;
+using fn::Div;
+using fn::Mul;
+using fn::Neg;
+using fn::S;
+using fn::Sub;
+std::vector<Tensor> One(Tensor t) { return {std::move(t)}; }
+Tensor Sigmoid(const Tensor& x) { return fn::Call1(OpId::kSigmoid, {x}); }
+// The gradient of a piecewise-constant function.
+std::vector<Tensor> ZeroGrad(const BackwardCtx& c) { return One(fn::ZerosLike(c.grad())); }
+
+OpDef UnaryWithAttrs(OpDef d, std::vector<AttrSpec> attrs) {
+  d.attrs = std::move(attrs);
+  return d;
+}
+
+}  // namespace
+
+const OpDef& AbsOp() {
+  // d|x| = sign(x)
+  static const OpDef d = Unary(OpId::kAbs, "abs", false, "|self|.",
+                               [](const BackwardCtx& c) { return One(Mul(c.grad(), fn::Call1(OpId::kSign, {c.in(0)}))); },
+                               "AbsBackward0", kSaveInputs);
+  return d;
+}
+const OpDef& SignOp() {
+  static const OpDef d = Unary(OpId::kSign, "sign", false, "-1, 0 or 1 by the sign of self.", ZeroGrad,
+                               "SignBackward0", kSaveNone);
+  return d;
+}
+const OpDef& SqrtOp() {
+  // d sqrt(x) = 1 / (2 sqrt(x)) = 1 / (2 out)
+  static const OpDef d = Unary(OpId::kSqrt, "sqrt", true, "Square root.",
+                               [](const BackwardCtx& c) { return One(Div(c.grad(), Mul(c.out(), Scalar(2.0)))); },
+                               "SqrtBackward0", kSaveOutputs);
+  return d;
+}
+const OpDef& RsqrtOp() {
+  // d x^-1/2 = -1/2 x^-3/2 = -out^3 / 2
+  static const OpDef d = Unary(OpId::kRsqrt, "rsqrt", true, "1 / sqrt(self).",
+                               [](const BackwardCtx& c) {
+                                 const Tensor& y = c.out();
+                                 return One(Mul(c.grad(), Mul(Mul(y, Mul(y, y)), Scalar(-0.5))));
+                               },
+                               "RsqrtBackward0", kSaveOutputs);
+  return d;
+}
+const OpDef& Expm1Op() {
+  // d (e^x - 1) = e^x = out + 1
+  static const OpDef d = Unary(OpId::kExpm1, "expm1", true, "e ** self - 1, accurate near 0.",
+                               [](const BackwardCtx& c) { return One(Mul(c.grad(), Add(c.out(), S(1)))); },
+                               "Expm1Backward0", kSaveOutputs);
+  return d;
+}
+const OpDef& Log1pOp() {
+  // d log(1 + x) = 1 / (1 + x)
+  static const OpDef d = Unary(OpId::kLog1p, "log1p", true, "log(1 + self), accurate near 0.",
+                               [](const BackwardCtx& c) { return One(Div(c.grad(), Add(c.in(0), S(1)))); },
+                               "Log1PBackward0", kSaveInputs);
+  return d;
+}
+const OpDef& Log2Op() {
+  // d log2(x) = 1 / (x ln 2)
+  static const OpDef d = Unary(OpId::kLog2, "log2", true, "Base-2 logarithm.",
+                               [](const BackwardCtx& c) { return One(Div(c.grad(), Mul(c.in(0), Scalar(0.6931471805599453)))); },
+                               "Log2Backward0", kSaveInputs);
+  return d;
+}
+const OpDef& TanOp() {
+  // d tan(x) = 1 + tan^2(x) = 1 + out^2
+  static const OpDef d = Unary(OpId::kTan, "tan", true, "Tangent.",
+                               [](const BackwardCtx& c) { return One(Mul(c.grad(), Add(Mul(c.out(), c.out()), S(1)))); },
+                               "TanBackward0", kSaveOutputs);
+  return d;
+}
+const OpDef& TanhOp() {
+  // d tanh(x) = 1 - out^2
+  static const OpDef d = Unary(OpId::kTanh, "tanh", true, "Hyperbolic tangent.",
+                               [](const BackwardCtx& c) { return One(Mul(c.grad(), Sub(S(1), Mul(c.out(), c.out())))); },
+                               "TanhBackward0", kSaveOutputs);
+  return d;
+}
+const OpDef& ErfOp() {
+  // d erf(x) = 2/sqrt(pi) e^(-x^2)
+  static const OpDef d = Unary(OpId::kErf, "erf", true, "Gauss error function.",
+                               [](const BackwardCtx& c) {
+                                 const Tensor& x = c.in(0);
+                                 return One(Mul(c.grad(), Mul(fn::Exp(Neg(Mul(x, x))), Scalar(1.1283791670955126))));
+                               },
+                               "ErfBackward0", kSaveInputs);
+  return d;
+}
+const OpDef& GeluOp() {
+  // exact: d x*Phi(x) = Phi(x) + x*phi(x); tanh form differentiated as written
+  static const OpDef d = UnaryWithAttrs(
+      Unary(OpId::kGelu, "gelu", true, "x * Phi(x) (approximate='tanh': the tanh form).",
+            [](const BackwardCtx& c) {
+              const Tensor& x = c.in(0);
+              if (std::get<std::string>(c.attr(0)) == "tanh") {
+                const Scalar k(0.7978845608028654), a(0.044715);
+                Tensor x2 = Mul(x, x);
+                Tensor t = fn::Call1(OpId::kTanh, {Mul(Mul(x, Add(Mul(x2, a), S(1))), k)});
+                Tensor dinner = Mul(Add(Mul(x2, Scalar(3 * 0.044715)), S(1)), k);
+                Tensor dt = Mul(Sub(S(1), Mul(t, t)), dinner);
+                return One(Mul(c.grad(), Mul(Add(Add(t, S(1)), Mul(x, dt)), Scalar(0.5))));
+              }
+              Tensor cdf = Mul(Add(fn::Call1(OpId::kErf, {Mul(x, Scalar(0.7071067811865476))}), S(1)), Scalar(0.5));
+              Tensor pdf = Mul(fn::Exp(Mul(Mul(x, x), Scalar(-0.5))), Scalar(0.3989422804014327));
+              return One(Mul(c.grad(), Add(cdf, Mul(x, pdf))));
+            },
+            "GeluBackward0", kSaveInputs),
+      {WithDefault("approximate", AttrType::kStr, std::string("none"))});
+  return d;
+}
+const OpDef& SiluOp() {
+  // d x*s(x) = s(x) * (1 + x * (1 - s(x)))
+  static const OpDef d = Unary(OpId::kSilu, "silu", true, "x * sigmoid(x).",
+                               [](const BackwardCtx& c) {
+                                 const Tensor& x = c.in(0);
+                                 Tensor s = Sigmoid(x);
+                                 return One(Mul(c.grad(), Mul(s, Add(Mul(x, Sub(S(1), s)), S(1)))));
+                               },
+                               "SiluBackward0", kSaveInputs);
+  return d;
+}
+const OpDef& SoftplusOp() {
+  // d log(1 + e^(b x)) / b = sigmoid(b x), and 1 above the threshold
+  static const OpDef d = UnaryWithAttrs(
+      Unary(OpId::kSoftplus, "softplus", true, "log(1 + e^(beta x)) / beta; x where beta x > threshold.",
+            [](const BackwardCtx& c) {
+              const Tensor& x = c.in(0);
+              Scalar beta = std::get<Scalar>(c.attr(0)), threshold = std::get<Scalar>(c.attr(1));
+              Tensor bx = Mul(x, beta);
+              Tensor above = fn::To(fn::Gt(bx, threshold), x.dtype());
+              Tensor s = Sigmoid(bx);
+              return One(Mul(c.grad(), Add(Mul(s, Sub(S(1), above)), above)));
+            },
+            "SoftplusBackward0", kSaveInputs),
+      {WithDefault("beta", AttrType::kScalar, Scalar(1)), WithDefault("threshold", AttrType::kScalar, Scalar(20))});
+  return d;
+}
+const OpDef& FloorOp() {
+  static const OpDef d = Unary(OpId::kFloor, "floor", false, "Round down.", ZeroGrad, "FloorBackward0", kSaveNone);
+  return d;
+}
+const OpDef& CeilOp() {
+  static const OpDef d = Unary(OpId::kCeil, "ceil", false, "Round up.", ZeroGrad, "CeilBackward0", kSaveNone);
+  return d;
+}
+const OpDef& RoundOp() {
+  static const OpDef d = Unary(OpId::kRound, "round", false, "Round half to even.", ZeroGrad, "RoundBackward0", kSaveNone);
+  return d;
+}
+const OpDef& TruncOp() {
+  static const OpDef d = Unary(OpId::kTrunc, "trunc", false, "Round toward zero.", ZeroGrad, "TruncBackward0", kSaveNone);
+  return d;
+}
+const OpDef& ReciprocalOp() {
+  // d 1/x = -1/x^2 = -out^2
+  static const OpDef d = Unary(OpId::kReciprocal, "reciprocal", true, "1 / self.",
+                               [](const BackwardCtx& c) { return One(Neg(Mul(c.grad(), Mul(c.out(), c.out())))); },
+                               "ReciprocalBackward0", kSaveOutputs);
   return d;
 }
 

@@ -17,7 +17,10 @@
   X(eq, Eq) X(ne, Ne) X(lt, Lt) X(le, Le) X(gt, Gt) X(ge, Ge)                     \
   /* elementwise unary (ops/elementwise.cc) */                                   \
   X(neg, Neg) X(exp, Exp) X(log, Log) X(sin, Sin) X(cos, Cos) X(relu, Relu)       \
-  X(sigmoid, Sigmoid)                                                            \
+  X(sigmoid, Sigmoid) X(abs, Abs) X(sign, Sign) X(sqrt, Sqrt) X(rsqrt, Rsqrt)     \
+  X(expm1, Expm1) X(log1p, Log1p) X(log2, Log2) X(tan, Tan) X(tanh, Tanh)         \
+  X(erf, Erf) X(gelu, Gelu) X(silu, Silu) X(softplus, Softplus) X(floor, Floor)   \
+  X(ceil, Ceil) X(round, Round) X(trunc, Trunc) X(reciprocal, Reciprocal)         \
   /* reductions (ops/reduce.cc) */                                               \
   X(sum, Sum) X(mean, Mean)                                                      \
   /* linear algebra (ops/linalg.cc) */                                           \
