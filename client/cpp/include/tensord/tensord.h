@@ -1,0 +1,606 @@
+// tensord C++ client: a PyTorch-like tensor API whose tensors live on a
+// tensord server.
+//
+//   #include <tensord/tensord.h>
+//   tensord::Client client;                      // $TENSORD_ADDRESS or localhost:50051
+//   auto x = client.Tensor(std::vector<float>{1, 2, 3}, {3}, {.requires_grad = true});
+//   auto y = (x * x + 1.0).Sum();
+//   y.Backward();
+//   std::vector<float> g = x.Grad().ToVector<float>();   // {2, 4, 6}
+//
+// Note [Pipelining and sync points]
+//   Every op is queued into a batch and sent on the session's bidirectional
+//   Stream; nothing waits for the server until a sync point: ToVector, Item,
+//   Shape/DType/Info and the other metadata queries, Grad, Client::Synchronize
+//   and Client::Session. Errors of pipelined commands (bad shapes, ...) are
+//   thrown at the next sync point as a tensord::Error naming the op and the
+//   file:line that issued it; the session stays usable afterwards.
+//
+// Note [Handle lifetime]
+//   A Tensor is a reference to a server-side handle, shared by its copies.
+//   When the last copy dies the handle is released: the release is queued
+//   into the current batch (no RPC of its own). Tensors may outlive their
+//   Client; once the client is closed they are inert.
+//
+// A Client (and its tensors) may be used from several threads, but commands
+// are serialized per client; use one Client per thread for parallelism.
+#pragma once
+
+#include <algorithm>
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+#include <map>
+#include <memory>
+#include <optional>
+#include <ostream>
+#include <source_location>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <variant>
+#include <vector>
+
+namespace tensord {
+
+// ------------------------------------------------------------------ dtypes
+
+// Element types; the values are the wire numbers of tensord.v1.DType.
+enum class DType : int32_t {
+  kUndefined = 0,
+  kBool = 1,
+  kUInt8 = 2,
+  kInt8 = 3,
+  kInt16 = 4,
+  kInt32 = 5,
+  kInt64 = 6,
+  kFloat16 = 7,
+  kBFloat16 = 8,
+  kFloat32 = 9,
+  kFloat64 = 10,
+};
+
+// PyTorch's name without "torch.": "float32", "int64", ...
+std::string_view DTypeName(DType dtype);
+// Bytes per element (0 for kUndefined).
+size_t ItemSize(DType dtype);
+bool IsFloatingPoint(DType dtype);
+std::ostream& operator<<(std::ostream& os, DType dtype);
+
+// The C++ element types that map onto a dtype (float16/bfloat16 have no C++
+// type here: read them with ToVector<float>()).
+template <typename T> struct DTypeOf;
+template <> struct DTypeOf<bool> { static constexpr DType value = DType::kBool; };
+template <> struct DTypeOf<uint8_t> { static constexpr DType value = DType::kUInt8; };
+template <> struct DTypeOf<int8_t> { static constexpr DType value = DType::kInt8; };
+template <> struct DTypeOf<int16_t> { static constexpr DType value = DType::kInt16; };
+template <> struct DTypeOf<int32_t> { static constexpr DType value = DType::kInt32; };
+template <> struct DTypeOf<int64_t> { static constexpr DType value = DType::kInt64; };
+template <> struct DTypeOf<float> { static constexpr DType value = DType::kFloat32; };
+template <> struct DTypeOf<double> { static constexpr DType value = DType::kFloat64; };
+
+template <typename T>
+concept Element = requires { DTypeOf<T>::value; };
+
+// ------------------------------------------------------------------ errors
+
+// A failed command or RPC. code() is the numeric gRPC status code
+// (3 = INVALID_ARGUMENT, 5 = NOT_FOUND, 14 = UNAVAILABLE, ...); op() the op
+// or verb that failed ("matmul", "fetch", "stream"); site() the "file:line"
+// of the client call that issued it. what() contains all of them.
+class Error : public std::runtime_error {
+ public:
+  Error(int code, std::string message, std::string op = "",
+        std::string site = "", bool poisoned = false);
+
+  int code() const noexcept { return code_; }
+  std::string_view code_name() const;
+  const std::string& message() const noexcept { return message_; }
+  const std::string& op() const noexcept { return op_; }
+  const std::string& site() const noexcept { return site_; }
+  // True when the failing command only read an input poisoned by an earlier
+  // failure; message() is then that original failure.
+  bool poisoned() const noexcept { return poisoned_; }
+
+ private:
+  int code_;
+  std::string message_;
+  std::string op_;
+  std::string site_;
+  bool poisoned_;
+};
+
+// "OK", "INVALID_ARGUMENT", ... for a numeric gRPC status code.
+std::string_view StatusCodeName(int code);
+
+// ------------------------------------------------------------------ values
+
+// A Python-style number; its kind (float / int / bool) drives type promotion
+// exactly as in PyTorch (`int_tensor * 2.5` is float32, `* 2` stays int).
+class Scalar {
+ public:
+  using Value = std::variant<double, int64_t, bool>;
+
+  Scalar() : value_(int64_t{0}) {}
+  template <std::floating_point F>
+  Scalar(F v) : value_(static_cast<double>(v)) {}
+  template <std::integral I>
+    requires(!std::same_as<I, bool>)
+  Scalar(I v) : value_(static_cast<int64_t>(v)) {}
+  Scalar(bool v) : value_(v) {}
+
+  bool is_floating_point() const { return std::holds_alternative<double>(value_); }
+  bool is_integral() const { return std::holds_alternative<int64_t>(value_); }
+  bool is_bool() const { return std::holds_alternative<bool>(value_); }
+  double ToDouble() const;
+  int64_t ToInt() const;
+  const Value& value() const { return value_; }
+
+ private:
+  Value value_;
+};
+
+// Explicit None (an optional input or an attribute set to None).
+struct None {};
+inline constexpr None kNone{};
+
+// A non-tensor op argument (`dim`, `keepdim`, `alpha`, `dtype`, ...). The
+// client coerces it to the attribute's declared type from ListOps (an int
+// for an "ints" attribute becomes a one-element list, for "scalar" a Scalar).
+class AttrValue {
+ public:
+  using Value = std::variant<None, bool, int64_t, double, std::string,
+                             std::vector<int64_t>, DType, Scalar>;
+
+  AttrValue() : value_(None{}) {}
+  AttrValue(None) : value_(None{}) {}
+  AttrValue(bool v) : value_(v) {}
+  template <std::integral I>
+    requires(!std::same_as<I, bool>)
+  AttrValue(I v) : value_(static_cast<int64_t>(v)) {}
+  template <std::floating_point F>
+  AttrValue(F v) : value_(static_cast<double>(v)) {}
+  AttrValue(std::string v) : value_(std::move(v)) {}
+  AttrValue(const char* v) : value_(std::string(v)) {}
+  AttrValue(std::vector<int64_t> v) : value_(std::move(v)) {}
+  AttrValue(std::initializer_list<int64_t> v) : value_(std::vector<int64_t>(v)) {}
+  AttrValue(DType v) : value_(v) {}
+  AttrValue(Scalar v) : value_(v) {}
+
+  const Value& value() const { return value_; }
+
+ private:
+  Value value_;
+};
+
+using Attrs = std::map<std::string, AttrValue, std::less<>>;
+
+// Options of factories and of tensors made from data. An unset dtype means
+// PyTorch's default (float32 for float factories; the element type for data).
+struct TensorOptions {
+  std::optional<DType> dtype{};
+  std::string device{};  // "" = the server's default ("cpu")
+  bool requires_grad = false;
+};
+
+// What Describe reports about a tensor (Tensor::Info).
+struct TensorInfo {
+  DType dtype = DType::kUndefined;
+  std::vector<int64_t> shape;
+  std::vector<int64_t> strides;  // in elements
+  int64_t storage_offset = 0;
+  std::string device;
+  bool requires_grad = false;
+  bool is_leaf = true;
+  std::string grad_fn;  // "AddBackward0", "" if none
+  bool has_grad = false;
+  bool is_contiguous = true;
+  uint64_t storage_id = 0;
+  uint64_t version = 0;
+};
+
+// Client::Session(): the session's usage as the server reports it.
+struct SessionInfo {
+  std::string session_id;
+  uint32_t idle_ttl_seconds = 0;
+  int64_t tensors = 0;  // bound handles
+  int64_t bytes = 0;    // storage bytes referenced by its handles
+  int64_t idle_seconds = 0;
+  std::string owner;
+};
+
+// One entry of the server's op registry (Client::Ops()).
+struct OpInfo {
+  struct Attr {
+    std::string name;
+    std::string type;           // "bool", "int", "float", "str", "ints", "dtype", "scalar"
+    std::string default_value;  // Python syntax; "" if required
+  };
+  std::string name;
+  std::vector<std::string> inputs;
+  std::vector<bool> optional_inputs;
+  std::vector<Attr> attrs;
+  int num_outputs = 1;
+  bool differentiable = false;
+  bool inplace = false;
+  std::string doc;
+  std::vector<std::string> devices;
+};
+
+class Client;
+class Operand;
+namespace client {
+class ClientImpl;
+struct HandleState;
+}  // namespace client
+
+// Shorthand for the call-site default argument of every issuing call.
+#define TENSORD_HERE std::source_location loc = std::source_location::current()
+
+// ------------------------------------------------------------------ Tensor
+
+// A tensor that lives on the server (see Note [Handle lifetime]). Copies
+// share the handle; a default-constructed Tensor is undefined.
+class Tensor {
+ public:
+  Tensor() = default;
+
+  bool defined() const { return state_ != nullptr; }
+  uint64_t handle() const;  // 0 if undefined
+
+  // Metadata (sync points; shape and dtype are cached once known).
+  std::vector<int64_t> Shape(TENSORD_HERE) const;
+  int64_t Size(int64_t dim, TENSORD_HERE) const;  // dim may be negative
+  int64_t Dim(TENSORD_HERE) const;
+  int64_t Numel(TENSORD_HERE) const;
+  std::string Device(TENSORD_HERE) const;
+  TensorInfo Info(TENSORD_HERE) const;
+
+  // Data out (sync points). T need not match the dtype: values are converted
+  // (float16/bfloat16 read as float). Item requires exactly one element.
+  template <Element T>
+  std::vector<T> ToVector(TENSORD_HERE) const;
+  template <Element T>
+  T Item(TENSORD_HERE) const;
+
+  // Autograd. RequiresGrad_ is in-place on a leaf (floating dtypes only).
+  bool RequiresGrad(TENSORD_HERE) const;
+  Tensor& RequiresGrad_(bool requires_grad = true, TENSORD_HERE);
+  bool IsLeaf(TENSORD_HERE) const;
+  std::string GradFn(TENSORD_HERE) const;  // "" for none
+  // The accumulated .grad; undefined Tensor if there is none (sync point).
+  Tensor Grad(TENSORD_HERE) const;
+  // Backward from a scalar (implicit gradient 1) or with an explicit one.
+  void Backward(TENSORD_HERE) const;
+  void Backward(const Tensor& gradient, bool retain_graph = false,
+                bool create_graph = false, TENSORD_HERE) const;
+
+  // Elementwise arithmetic; `other` is a Tensor or a number (broadcasting).
+  Tensor Add(const Operand& other, Scalar alpha = 1, TENSORD_HERE) const;
+  Tensor Sub(const Operand& other, Scalar alpha = 1, TENSORD_HERE) const;
+  Tensor Mul(const Operand& other, TENSORD_HERE) const;
+  Tensor Div(const Operand& other, TENSORD_HERE) const;
+  Tensor Pow(const Operand& exponent, TENSORD_HERE) const;
+  Tensor Neg(TENSORD_HERE) const;
+  Tensor Exp(TENSORD_HERE) const;
+  Tensor Log(TENSORD_HERE) const;
+  Tensor Sin(TENSORD_HERE) const;
+  Tensor Cos(TENSORD_HERE) const;
+  Tensor Relu(TENSORD_HERE) const;
+  Tensor Sigmoid(TENSORD_HERE) const;
+
+  // Reductions; empty `dims` reduces over all dimensions.
+  Tensor Sum(TENSORD_HERE) const;
+  Tensor Sum(std::vector<int64_t> dims, bool keepdim = false, TENSORD_HERE) const;
+  Tensor Mean(TENSORD_HERE) const;
+  Tensor Mean(std::vector<int64_t> dims, bool keepdim = false, TENSORD_HERE) const;
+
+  // Linear algebra.
+  Tensor Matmul(const Tensor& other, TENSORD_HERE) const;
+  Tensor Mm(const Tensor& mat2, TENSORD_HERE) const;
+  Tensor Mv(const Tensor& vec, TENSORD_HERE) const;
+  Tensor Dot(const Tensor& other, TENSORD_HERE) const;
+  Tensor Bmm(const Tensor& mat2, TENSORD_HERE) const;
+
+  // Views and shape ops (views share storage as in PyTorch).
+  Tensor Transpose(int64_t dim0, int64_t dim1, TENSORD_HERE) const;
+  Tensor T(TENSORD_HERE) const;
+  Tensor View(std::vector<int64_t> size, TENSORD_HERE) const;
+  Tensor Reshape(std::vector<int64_t> shape, TENSORD_HERE) const;
+  Tensor Expand(std::vector<int64_t> size, TENSORD_HERE) const;
+  Tensor Contiguous(TENSORD_HERE) const;
+  Tensor Detach(TENSORD_HERE) const;
+  Tensor Unsqueeze(int64_t dim, TENSORD_HERE) const;
+  Tensor Squeeze(TENSORD_HERE) const;
+  Tensor Squeeze(std::vector<int64_t> dims, TENSORD_HERE) const;
+  Tensor Permute(std::vector<int64_t> dims, TENSORD_HERE) const;
+  Tensor Clone(TENSORD_HERE) const;
+  Tensor To(tensord::DType dtype, TENSORD_HERE) const;
+
+  // Any registered op with this tensor as its first input (see ListOps).
+  std::vector<Tensor> Call(std::string_view op, std::vector<Operand> more_inputs,
+                           Attrs attrs = {}, TENSORD_HERE) const;
+
+  // Declared last: inside the class it hides the type name `DType`.
+  tensord::DType DType(TENSORD_HERE) const;
+
+ private:
+  friend class Client;
+  friend class client::ClientImpl;
+  friend class Operand;
+  explicit Tensor(std::shared_ptr<client::HandleState> state) : state_(std::move(state)) {}
+  struct Fetched;
+  Fetched FetchBytes(std::source_location loc) const;
+  client::ClientImpl& impl() const;
+
+  std::shared_ptr<client::HandleState> state_;
+};
+
+// A tensor input of an op: a Tensor, a number, or None.
+class Operand {
+ public:
+  Operand() : value_(None{}) {}
+  Operand(None) : value_(None{}) {}
+  Operand(const Tensor& t) : value_(t) {}
+  Operand(Tensor&& t) : value_(std::move(t)) {}
+  Operand(Scalar s) : value_(s) {}
+  template <std::floating_point F>
+  Operand(F v) : value_(Scalar(v)) {}
+  template <std::integral I>
+  Operand(I v) : value_(Scalar(v)) {}
+
+  bool is_tensor() const { return std::holds_alternative<tensord::Tensor>(value_); }
+  const std::variant<None, Scalar, tensord::Tensor>& value() const { return value_; }
+
+ private:
+  std::variant<None, Scalar, tensord::Tensor> value_;
+};
+
+// ------------------------------------------------------------------ Client
+
+// A connection plus a server session (created in the constructor, closed in
+// the destructor). Move-only.
+class Client {
+ public:
+  struct Options {
+    // "host:port" or "unix:PATH"; "" = $TENSORD_ADDRESS, else localhost:50051.
+    std::string address;
+    // Bearer token sent as `authorization`; "" = $TENSORD_TOKEN if set.
+    std::string token;
+    // Proposed session id (32 lowercase hex); "" = a random one.
+    std::string session_id;
+    uint32_t idle_ttl_seconds = 0;  // 0 = server default
+    // Seconds the connection and session creation may take.
+    double connect_timeout_seconds = 10;
+    // A batch is sent once it holds this many commands or payload bytes,
+    // even before a sync point.
+    size_t max_batch_commands = 1024;
+    size_t max_batch_bytes = 1 << 20;
+    // Tensors with more payload bytes than this use the chunked Upload /
+    // Fetch RPCs instead of the stream.
+    size_t inline_payload_limit = 4 << 20;
+  };
+
+  Client();
+  explicit Client(std::string address);
+  explicit Client(Options options);
+  ~Client();
+  Client(Client&&) noexcept;
+  Client& operator=(Client&&) noexcept;
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  const std::string& address() const;
+  const std::string& session_id() const;
+
+  // Tensors from host data. `shape` must match data.size(); without a shape
+  // the tensor is 1-D. opts.dtype converts on the server when it differs.
+  template <Element T>
+  tensord::Tensor Tensor(const std::vector<T>& data, std::vector<int64_t> shape,
+                         TensorOptions opts = {}, TENSORD_HERE);
+  template <Element T>
+  tensord::Tensor Tensor(const std::vector<T>& data, TENSORD_HERE);
+  template <Element T>
+  tensord::Tensor Tensor(std::initializer_list<T> data, std::vector<int64_t> shape,
+                         TensorOptions opts = {}, TENSORD_HERE);
+  // From raw little-endian row-major bytes.
+  tensord::Tensor FromBytes(tensord::DType dtype, std::vector<int64_t> shape,
+                            const void* data, size_t nbytes,
+                            TensorOptions opts = {}, TENSORD_HERE);
+
+  // Factories (torch.zeros, ...).
+  tensord::Tensor Zeros(std::vector<int64_t> size, TensorOptions opts = {}, TENSORD_HERE);
+  tensord::Tensor Ones(std::vector<int64_t> size, TensorOptions opts = {}, TENSORD_HERE);
+  tensord::Tensor Empty(std::vector<int64_t> size, TensorOptions opts = {}, TENSORD_HERE);
+  tensord::Tensor Full(std::vector<int64_t> size, Scalar fill_value,
+                       TensorOptions opts = {}, TENSORD_HERE);
+  tensord::Tensor Arange(Scalar end, TensorOptions opts = {}, TENSORD_HERE);
+  tensord::Tensor Arange(Scalar start, Scalar end, Scalar step = 1,
+                         TensorOptions opts = {}, TENSORD_HERE);
+  tensord::Tensor Rand(std::vector<int64_t> size, TensorOptions opts = {}, TENSORD_HERE);
+  tensord::Tensor Randn(std::vector<int64_t> size, TensorOptions opts = {}, TENSORD_HERE);
+  // Integers uniform in [low, high); int64 unless opts.dtype says otherwise.
+  tensord::Tensor Randint(int64_t low, int64_t high, std::vector<int64_t> size,
+                          TensorOptions opts = {}, TENSORD_HERE);
+  tensord::Tensor Randint(int64_t high, std::vector<int64_t> size,
+                          TensorOptions opts = {}, TENSORD_HERE);
+  // Seeds the session's generator (torch.manual_seed).
+  void ManualSeed(uint64_t seed, TENSORD_HERE);
+
+  // Runs any registered op; returns its outputs (none for in-place ops).
+  std::vector<tensord::Tensor> Call(std::string_view op, std::vector<Operand> inputs,
+                                    Attrs attrs = {}, TENSORD_HERE);
+
+  // Sends queued commands without waiting.
+  void Flush();
+  // Waits until every queued command ran; throws the first deferred error.
+  void Synchronize(TENSORD_HERE);
+  // Synchronizes, then reports the session's usage (KeepAlive).
+  SessionInfo Session(TENSORD_HERE);
+  // The server's op registry (ListOps, fetched once per connection).
+  std::vector<OpInfo> Ops();
+
+  // Closes the session now (the destructor does it otherwise).
+  void Close();
+  bool closed() const;
+
+ private:
+  friend class tensord::Tensor;
+  explicit Client(std::shared_ptr<client::ClientImpl> impl) : impl_(std::move(impl)) {}
+  tensord::Tensor CreateFromBytes(tensord::DType dtype, std::vector<int64_t> shape,
+                                  const void* data, size_t nbytes,
+                                  const TensorOptions& opts, std::source_location loc);
+
+  std::shared_ptr<client::ClientImpl> impl_;
+};
+
+// Disables gradient recording on this thread for its lifetime (torch.no_grad).
+class NoGradGuard {
+ public:
+  NoGradGuard();
+  ~NoGradGuard();
+  NoGradGuard(const NoGradGuard&) = delete;
+  NoGradGuard& operator=(const NoGradGuard&) = delete;
+
+ private:
+  bool previous_;
+};
+bool IsGradEnabled();
+
+// ------------------------------------------------------------------ free functions
+
+Tensor Add(const Operand& self, const Operand& other, Scalar alpha = 1, TENSORD_HERE);
+Tensor Sub(const Operand& self, const Operand& other, Scalar alpha = 1, TENSORD_HERE);
+Tensor Mul(const Operand& self, const Operand& other, TENSORD_HERE);
+Tensor Div(const Operand& self, const Operand& other, TENSORD_HERE);
+Tensor Pow(const Operand& self, const Operand& exponent, TENSORD_HERE);
+Tensor Neg(const Tensor& x, TENSORD_HERE);
+Tensor Exp(const Tensor& x, TENSORD_HERE);
+Tensor Log(const Tensor& x, TENSORD_HERE);
+Tensor Sin(const Tensor& x, TENSORD_HERE);
+Tensor Cos(const Tensor& x, TENSORD_HERE);
+Tensor Relu(const Tensor& x, TENSORD_HERE);
+Tensor Sigmoid(const Tensor& x, TENSORD_HERE);
+Tensor Sum(const Tensor& x, std::vector<int64_t> dims = {}, bool keepdim = false, TENSORD_HERE);
+Tensor Mean(const Tensor& x, std::vector<int64_t> dims = {}, bool keepdim = false, TENSORD_HERE);
+Tensor Matmul(const Tensor& a, const Tensor& b, TENSORD_HERE);
+Tensor Mm(const Tensor& a, const Tensor& b, TENSORD_HERE);
+Tensor Mv(const Tensor& a, const Tensor& v, TENSORD_HERE);
+Tensor Dot(const Tensor& a, const Tensor& b, TENSORD_HERE);
+Tensor Bmm(const Tensor& a, const Tensor& b, TENSORD_HERE);
+Tensor Transpose(const Tensor& x, int64_t dim0, int64_t dim1, TENSORD_HERE);
+Tensor Reshape(const Tensor& x, std::vector<int64_t> shape, TENSORD_HERE);
+Tensor Permute(const Tensor& x, std::vector<int64_t> dims, TENSORD_HERE);
+Tensor Unsqueeze(const Tensor& x, int64_t dim, TENSORD_HERE);
+Tensor Squeeze(const Tensor& x, TENSORD_HERE);
+Tensor Clone(const Tensor& x, TENSORD_HERE);
+Tensor Detach(const Tensor& x, TENSORD_HERE);
+
+// ------------------------------------------------------------------ operators
+
+namespace client {
+// Operator operands that also capture the call site (operators cannot take a
+// source_location argument of their own).
+struct SitedOperand {
+  Operand operand;
+  std::source_location loc;
+  SitedOperand(const tensord::Tensor& t, TENSORD_HERE) : operand(t), loc(loc) {}
+  template <std::floating_point F>
+  SitedOperand(F v, TENSORD_HERE) : operand(Scalar(v)), loc(loc) {}
+  template <std::integral I>
+  SitedOperand(I v, TENSORD_HERE) : operand(Scalar(v)), loc(loc) {}
+};
+struct SitedScalar {
+  Scalar value;
+  std::source_location loc;
+  template <std::floating_point F>
+  SitedScalar(F v, TENSORD_HERE) : value(v), loc(loc) {}
+  template <std::integral I>
+  SitedScalar(I v, TENSORD_HERE) : value(v), loc(loc) {}
+};
+}  // namespace client
+
+Tensor operator+(const Tensor& a, client::SitedOperand b);
+Tensor operator-(const Tensor& a, client::SitedOperand b);
+Tensor operator*(const Tensor& a, client::SitedOperand b);
+Tensor operator/(const Tensor& a, client::SitedOperand b);
+Tensor operator+(client::SitedScalar a, const Tensor& b);
+Tensor operator-(client::SitedScalar a, const Tensor& b);
+Tensor operator*(client::SitedScalar a, const Tensor& b);
+Tensor operator/(client::SitedScalar a, const Tensor& b);
+Tensor operator-(const Tensor& a);
+
+// Prints like torch: tensor([[1., 2.], [3., 4.]], requires_grad=True) (a sync point).
+std::ostream& operator<<(std::ostream& os, const Tensor& t);
+
+// ------------------------------------------------------------------ templates
+
+namespace client {
+// Converts `count` little-endian elements of `dtype` at `data` to T.
+template <Element T>
+std::vector<T> ConvertElements(DType dtype, const void* data, size_t count);
+#define TENSORD_DECLARE_CONVERT_(T) \
+  extern template std::vector<T> ConvertElements<T>(DType, const void*, size_t);
+TENSORD_DECLARE_CONVERT_(bool)
+TENSORD_DECLARE_CONVERT_(uint8_t)
+TENSORD_DECLARE_CONVERT_(int8_t)
+TENSORD_DECLARE_CONVERT_(int16_t)
+TENSORD_DECLARE_CONVERT_(int32_t)
+TENSORD_DECLARE_CONVERT_(int64_t)
+TENSORD_DECLARE_CONVERT_(float)
+TENSORD_DECLARE_CONVERT_(double)
+#undef TENSORD_DECLARE_CONVERT_
+// Throws the error Item() raises for a tensor that is not one element.
+[[noreturn]] void ThrowNotOneElement(size_t numel, const std::source_location& loc);
+}  // namespace client
+
+struct Tensor::Fetched {
+  tensord::DType dtype;
+  std::vector<int64_t> shape;
+  std::string bytes;
+};
+
+template <Element T>
+std::vector<T> Tensor::ToVector(std::source_location loc) const {
+  Fetched f = FetchBytes(loc);
+  size_t n = f.bytes.size() / std::max<size_t>(1, ItemSize(f.dtype));
+  return client::ConvertElements<T>(f.dtype, f.bytes.data(), n);
+}
+
+template <Element T>
+T Tensor::Item(std::source_location loc) const {
+  Fetched f = FetchBytes(loc);
+  size_t n = f.bytes.size() / std::max<size_t>(1, ItemSize(f.dtype));
+  if (n != 1) client::ThrowNotOneElement(n, loc);
+  return client::ConvertElements<T>(f.dtype, f.bytes.data(), 1)[0];
+}
+
+template <Element T>
+Tensor Client::Tensor(const std::vector<T>& data, std::vector<int64_t> shape,
+                      TensorOptions opts, std::source_location loc) {
+  if constexpr (std::is_same_v<T, bool>) {
+    std::vector<uint8_t> bytes(data.begin(), data.end());
+    return CreateFromBytes(DType::kBool, std::move(shape), bytes.data(), bytes.size(),
+                           opts, loc);
+  } else {
+    return CreateFromBytes(DTypeOf<T>::value, std::move(shape), data.data(),
+                           data.size() * sizeof(T), opts, loc);
+  }
+}
+
+template <Element T>
+Tensor Client::Tensor(const std::vector<T>& data, std::source_location loc) {
+  return Tensor(data, {static_cast<int64_t>(data.size())}, {}, loc);
+}
+
+template <Element T>
+Tensor Client::Tensor(std::initializer_list<T> data, std::vector<int64_t> shape,
+                      TensorOptions opts, std::source_location loc) {
+  return Tensor(std::vector<T>(data), std::move(shape), std::move(opts), loc);
+}
+
+#undef TENSORD_HERE
+
+}  // namespace tensord

@@ -1,0 +1,22 @@
+// `tensorctl eval`: a small Python-like expression language over the client.
+#pragma once
+
+#include <string>
+
+#include "tensord/tensord.h"
+
+namespace tensord::tensorctl {
+
+struct EvalResult {
+  bool ok = false;
+  bool syntax_error = false;  // the expression itself is malformed (a usage error)
+  int code = 0;               // gRPC code of a server-side failure
+  std::string error;
+  std::string text;  // the printed value (torch-like), with a trailing newline
+  std::string json;  // the value as JSON, with a trailing newline
+};
+
+// Evaluates `source` (statements separated by ';') in `client`'s session.
+EvalResult Evaluate(Client& client, const std::string& source);
+
+}  // namespace tensord::tensorctl

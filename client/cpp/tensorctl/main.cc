@@ -1,0 +1,624 @@
+// tensorctl: the tensord command line (health, info, ops, sessions, eval).
+//
+// Exit codes that scripts can trust:
+//   0  success (health: SERVING)
+//   1  the server answered, and said no (an RPC error; health: NOT_SERVING,
+//      SERVICE_UNKNOWN; eval: the expression failed on the server)
+//   2  usage error, or the server could not be reached
+#include <cctype>
+#include <cstdio>
+#include <cstdlib>
+#include <iomanip>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "channel.h"
+#include "eval.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "json.h"
+#include "tensord/tensord.h"
+#include "tensord/v1/tensord.grpc.pb.h"
+
+namespace tensord::tensorctl {
+namespace {
+
+namespace v1 = ::tensord::v1;
+
+constexpr int kExitOk = 0;
+constexpr int kExitServerSaidNo = 1;
+constexpr int kExitUsage = 2;
+
+constexpr char kMainHelp[] = R"(Usage: tensorctl [OPTIONS] COMMAND [ARGS...]
+
+Talks to a tensord server.
+
+Commands:
+  health     check the server's grpc.health.v1 status
+  info       server version, devices, limits and load
+  ops        the op registry (names, inputs, attributes, outputs)
+  sessions   live sessions (administration)
+  eval       evaluate a tensor expression on a fresh session
+  help       show help for a command
+
+Options (accepted before or after the command):
+  --address ADDR   server address: HOST:PORT or unix:PATH
+                   (default: $TENSORD_ADDRESS, else localhost:50051)
+  --token TOKEN    bearer token (default: $TENSORD_TOKEN)
+  --timeout SECS   deadline of each call (default: 10)
+  --json           machine-readable JSON on stdout
+  -h, --help       show help
+
+Exit codes: 0 success; 1 the server answered with an error (or NOT_SERVING);
+2 usage error or server unreachable.
+Run 'tensorctl COMMAND --help' for the options of a command.
+)";
+
+constexpr char kHealthHelp[] = R"(Usage: tensorctl health [--service NAME] [OPTIONS]
+
+Calls grpc.health.v1.Health/Check and prints the status.
+
+Options:
+  --service NAME   the service to check ("" = the whole server, the default;
+                   e.g. tensord.v1.Tensord)
+  plus the global options (--address, --timeout, --json, --token)
+
+Exit codes: 0 SERVING; 1 NOT_SERVING, SERVICE_UNKNOWN or any other answer;
+2 unreachable (or usage error).
+)";
+
+constexpr char kInfoHelp[] = R"(Usage: tensorctl info [OPTIONS]
+
+Prints the server's version, devices, limits in force and load (ServerInfo).
+Takes the global options (--address, --timeout, --json, --token).
+)";
+
+constexpr char kOpsHelp[] = R"(Usage: tensorctl ops [NAME...] [OPTIONS]
+
+Prints the server's op registry (ListOps): each op's tensor inputs, its
+attributes with their types and defaults, its number of outputs, whether it
+is differentiable, and the devices with a kernel. With NAMEs, only those ops
+(exit 1 if one is unknown). With --json, also each op's doc string.
+)";
+
+constexpr char kSessionsHelp[] = R"(Usage: tensorctl sessions [OPTIONS]
+
+Lists the server's live sessions (ListSessions): id, owner, bound tensors,
+bytes, idle seconds and idle TTL.
+)";
+
+constexpr char kEvalHelp[] = R"(Usage: tensorctl eval EXPR [OPTIONS]
+
+Evaluates EXPR in a fresh session and prints the result like torch does.
+Statements may be separated by ';' and assigned to names; the value of the
+last one is printed. Examples:
+
+  tensorctl eval 'ones(2, 3) * 2 + 1'
+  tensorctl eval 'a = tensor([[1., 2.], [3., 4.]]); a @ a.T'
+  tensorctl eval 'manual_seed(0); randn(3).sum()'
+  tensorctl eval 'x = tensor([1., 2.], requires_grad=True); y = (x * x).sum(); y.backward(); x.grad'
+
+Any registered op can be called as a function (add(a, b, alpha=2)) or a
+method (a.sum(dim=0, keepdim=True)); operators: + - * / @ ** and unary -.
+Factories: tensor, zeros, ones, full, arange, rand, randn, randint, empty.
+Keywords: dtype=float64 (any dtype name), requires_grad=True, True/False/None.
+With --json the result is {"dtype", "shape", "data"} (data nested like the shape).
+)";
+
+struct GlobalOptions {
+  std::string address;
+  std::string token;
+  double timeout = 10;
+  bool json = false;
+  bool help = false;
+};
+
+bool IsUnreachable(grpc::StatusCode code) {
+  return code == grpc::StatusCode::UNAVAILABLE ||
+         code == grpc::StatusCode::DEADLINE_EXCEEDED;
+}
+
+class Cli {
+ public:
+  explicit Cli(GlobalOptions options) : options_(std::move(options)) {
+    address_ = client::ResolveAddress(options_.address);
+    token_ = client::ResolveToken(options_.token);
+  }
+
+  int Health(const std::vector<std::string>& args) {
+    std::string service;
+    for (size_t i = 0; i < args.size(); ++i) {
+      if (args[i] == "--service" && i + 1 < args.size()) {
+        service = args[++i];
+      } else if (args[i].rfind("--service=", 0) == 0) {
+        service = args[i].substr(10);
+      } else {
+        return UsageError("health: unexpected argument '" + args[i] + "'", kHealthHelp);
+      }
+    }
+    auto stub = grpc::health::v1::Health::NewStub(client::MakeChannel(address_));
+    grpc::ClientContext ctx;
+    Prepare(&ctx);
+    grpc::health::v1::HealthCheckRequest req;
+    req.set_service(service);
+    grpc::health::v1::HealthCheckResponse resp;
+    grpc::Status status = stub->Check(&ctx, req, &resp);
+
+    std::string state;
+    int exit_code;
+    if (status.ok()) {
+      state = grpc::health::v1::HealthCheckResponse::ServingStatus_Name(resp.status());
+      exit_code = resp.status() == grpc::health::v1::HealthCheckResponse::SERVING
+                      ? kExitOk
+                      : kExitServerSaidNo;
+    } else if (IsUnreachable(status.error_code())) {
+      state = "UNREACHABLE";
+      exit_code = kExitUsage;
+    } else if (status.error_code() == grpc::StatusCode::NOT_FOUND) {
+      state = "SERVICE_UNKNOWN";
+      exit_code = kExitServerSaidNo;
+    } else {
+      state = "ERROR";
+      exit_code = kExitServerSaidNo;
+    }
+    if (options_.json) {
+      JsonWriter w;
+      w.BeginObject();
+      w.Key("address").String(address_);
+      w.Key("service").String(service);
+      w.Key("status").String(state);
+      if (!status.ok()) {
+        w.Key("code").String(StatusCodeName(status.error_code()));
+        w.Key("error").String(status.error_message());
+      }
+      w.EndObject();
+      std::cout << w.str();
+    } else {
+      std::cout << state << "\n";
+      if (!status.ok()) {
+        std::cerr << "tensorctl: health check of " << address_ << " failed: "
+                  << StatusCodeName(status.error_code()) << ": " << status.error_message()
+                  << "\n";
+      }
+    }
+    return exit_code;
+  }
+
+  int Info(const std::vector<std::string>& args) {
+    if (!args.empty()) return UsageError("info: unexpected argument '" + args[0] + "'", kInfoHelp);
+    auto stub = Stub();
+    grpc::ClientContext ctx;
+    Prepare(&ctx);
+    v1::ServerInfoResponse info;
+    grpc::Status status = stub->ServerInfo(&ctx, v1::Empty(), &info);
+    if (!status.ok()) return RpcError("ServerInfo", status);
+    if (options_.json) {
+      JsonWriter w;
+      w.BeginObject();
+      w.Key("address").String(address_);
+      w.Key("version").String(info.version());
+      w.Key("uptime_seconds").Int(info.uptime_seconds());
+      w.Key("sessions").Int(info.sessions());
+      w.Key("num_ops").Int(info.num_ops());
+      w.Key("intra_op_threads").Int(info.intra_op_threads());
+      w.Key("devices").BeginArray();
+      for (const auto& d : info.devices()) {
+        w.BeginObject();
+        w.Key("name").String(d.name());
+        w.Key("description").String(d.description());
+        w.Key("total_memory").Int(d.total_memory());
+        if (!d.compute_capability().empty()) {
+          w.Key("compute_capability").String(d.compute_capability());
+        }
+        w.EndObject();
+      }
+      w.EndArray();
+      w.Key("limits").BeginObject();
+      w.Key("max_tensor_elements").Int(info.max_tensor_elements());
+      w.Key("max_message_bytes").Int(info.max_message_bytes());
+      w.Key("max_sessions").Int(info.max_sessions());
+      w.Key("max_session_bytes").Int(info.max_session_bytes());
+      w.Key("default_idle_ttl_seconds").Uint(info.default_idle_ttl_seconds());
+      w.EndObject();
+      w.EndObject();
+      std::cout << w.str();
+      return kExitOk;
+    }
+    std::cout << "tensord " << info.version() << " at " << address_ << "\n";
+    Row("uptime", std::to_string(info.uptime_seconds()) + " s");
+    Row("sessions", std::to_string(info.sessions()) + " (max " +
+                        Limit(info.max_sessions()) + ")");
+    Row("ops", std::to_string(info.num_ops()));
+    Row("intra-op threads", std::to_string(info.intra_op_threads()));
+    std::cout << "devices:\n";
+    for (const auto& d : info.devices()) {
+      std::string line = d.description();
+      if (d.total_memory() > 0) line += ", " + Bytes(d.total_memory());
+      if (!d.compute_capability().empty()) line += ", sm " + d.compute_capability();
+      Row("  " + d.name(), line);
+    }
+    std::cout << "limits:\n";
+    Row("  max tensor elements", Limit(info.max_tensor_elements()));
+    Row("  max message size", info.max_message_bytes() > 0 ? Bytes(info.max_message_bytes())
+                                                            : "unlimited");
+    Row("  max session memory", info.max_session_bytes() > 0 ? Bytes(info.max_session_bytes())
+                                                              : "unlimited");
+    Row("  default idle TTL", std::to_string(info.default_idle_ttl_seconds()) + " s");
+    return kExitOk;
+  }
+
+  int Ops(const std::vector<std::string>& args) {
+    for (const std::string& a : args) {
+      if (!a.empty() && a[0] == '-') return UsageError("ops: unknown option '" + a + "'", kOpsHelp);
+    }
+    auto stub = Stub();
+    grpc::ClientContext ctx;
+    Prepare(&ctx);
+    v1::ListOpsResponse resp;
+    grpc::Status status = stub->ListOps(&ctx, v1::Empty(), &resp);
+    if (!status.ok()) return RpcError("ListOps", status);
+
+    std::vector<const v1::OpSchema*> ops;
+    std::vector<std::string> missing;
+    if (args.empty()) {
+      for (const auto& op : resp.ops()) ops.push_back(&op);
+    } else {
+      for (const std::string& name : args) {
+        const v1::OpSchema* found = nullptr;
+        for (const auto& op : resp.ops()) {
+          if (op.name() == name) found = &op;
+        }
+        if (found != nullptr) {
+          ops.push_back(found);
+        } else {
+          missing.push_back(name);
+        }
+      }
+    }
+    if (options_.json) {
+      JsonWriter w;
+      w.BeginArray();
+      for (const v1::OpSchema* op : ops) {
+        w.BeginObject();
+        w.Key("name").String(op->name());
+        w.Key("inputs").BeginArray();
+        for (const auto& in : op->inputs()) {
+          w.BeginObject();
+          w.Key("name").String(in.name());
+          w.Key("optional").Bool(in.optional());
+          w.EndObject();
+        }
+        w.EndArray();
+        w.Key("attrs").BeginArray();
+        for (const auto& a : op->attrs()) {
+          w.BeginObject();
+          w.Key("name").String(a.name());
+          w.Key("type").String(a.type());
+          w.Key("default");
+          if (a.default_value().empty()) {
+            w.Null();
+          } else {
+            w.String(a.default_value());
+          }
+          w.EndObject();
+        }
+        w.EndArray();
+        w.Key("num_outputs").Int(op->num_outputs());
+        w.Key("differentiable").Bool(op->differentiable());
+        w.Key("inplace").Bool(op->inplace());
+        w.Key("devices").BeginArray();
+        for (const auto& d : op->devices()) w.String(d);
+        w.EndArray();
+        w.Key("doc").String(op->doc());
+        w.EndObject();
+      }
+      w.EndArray();
+      std::cout << w.str();
+    } else {
+      std::vector<std::vector<std::string>> rows;
+      rows.push_back({"OP", "INPUTS", "ATTRIBUTES", "OUT", "GRAD", "DEVICES"});
+      for (const v1::OpSchema* op : ops) {
+        std::string inputs, attrs, devices;
+        for (const auto& in : op->inputs()) {
+          if (!inputs.empty()) inputs += ", ";
+          inputs += in.name() + (in.optional() ? "?" : "");
+        }
+        for (const auto& a : op->attrs()) {
+          if (!attrs.empty()) attrs += ", ";
+          attrs += a.name() + ":" + a.type();
+          if (!a.default_value().empty()) attrs += "=" + a.default_value();
+        }
+        for (const auto& d : op->devices()) {
+          if (!devices.empty()) devices += ",";
+          devices += d;
+        }
+        std::string outputs = op->inplace() ? "in-place" : std::to_string(op->num_outputs());
+        rows.push_back({op->name(), inputs.empty() ? "-" : inputs, attrs.empty() ? "-" : attrs,
+                        outputs, op->differentiable() ? "yes" : "no",
+                        devices.empty() ? "-" : devices});
+      }
+      PrintTable(rows);
+      if (args.empty()) std::cout << ops.size() << " ops\n";
+    }
+    if (!missing.empty()) {
+      for (const std::string& name : missing) {
+        std::cerr << "tensorctl: unknown op '" << name << "'\n";
+      }
+      return kExitServerSaidNo;
+    }
+    return kExitOk;
+  }
+
+  int Sessions(const std::vector<std::string>& args) {
+    if (!args.empty()) {
+      return UsageError("sessions: unexpected argument '" + args[0] + "'", kSessionsHelp);
+    }
+    auto stub = Stub();
+    grpc::ClientContext ctx;
+    Prepare(&ctx);
+    v1::ListSessionsResponse resp;
+    grpc::Status status = stub->ListSessions(&ctx, v1::Empty(), &resp);
+    if (!status.ok()) return RpcError("ListSessions", status);
+    if (options_.json) {
+      JsonWriter w;
+      w.BeginArray();
+      for (const auto& s : resp.sessions()) {
+        w.BeginObject();
+        w.Key("session_id").String(s.session_id());
+        w.Key("owner").String(s.owner());
+        w.Key("tensors").Int(s.tensors());
+        w.Key("bytes").Int(s.bytes());
+        w.Key("idle_seconds").Int(s.idle_seconds());
+        w.Key("idle_ttl_seconds").Uint(s.idle_ttl_seconds());
+        w.EndObject();
+      }
+      w.EndArray();
+      std::cout << w.str();
+      return kExitOk;
+    }
+    std::vector<std::vector<std::string>> rows;
+    rows.push_back({"SESSION", "OWNER", "TENSORS", "BYTES", "IDLE", "TTL"});
+    for (const auto& s : resp.sessions()) {
+      rows.push_back({s.session_id(), s.owner().empty() ? "-" : s.owner(),
+                      std::to_string(s.tensors()), Bytes(s.bytes()),
+                      std::to_string(s.idle_seconds()) + " s",
+                      std::to_string(s.idle_ttl_seconds()) + " s"});
+    }
+    PrintTable(rows);
+    std::cout << resp.sessions_size() << " session" << (resp.sessions_size() == 1 ? "" : "s")
+              << "\n";
+    return kExitOk;
+  }
+
+  int Eval(const std::vector<std::string>& args) {
+    std::string expr;
+    for (const std::string& a : args) {
+      if (a.size() > 1 && a[0] == '-' && !std::isdigit(static_cast<unsigned char>(a[1])) &&
+          a[1] != '.') {
+        return UsageError("eval: unknown option '" + a + "'", kEvalHelp);
+      }
+      if (!expr.empty()) expr += ' ';
+      expr += a;
+    }
+    if (expr.empty()) return UsageError("eval: missing EXPR", kEvalHelp);
+    std::unique_ptr<Client> client;
+    try {
+      Client::Options opts;
+      opts.address = address_;
+      opts.token = token_;
+      opts.connect_timeout_seconds = options_.timeout;
+      client = std::make_unique<Client>(opts);
+    } catch (const Error& e) {
+      return ReportError("connect", e.code(), e.message());
+    }
+    EvalResult result = Evaluate(*client, expr);
+    if (!result.ok) {
+      if (result.syntax_error) {
+        return ReportError("eval", 3, result.error, /*usage=*/true);
+      }
+      return ReportError("eval", result.code, result.error);
+    }
+    std::cout << (options_.json ? result.json : result.text);
+    return kExitOk;
+  }
+
+ private:
+  std::unique_ptr<v1::Tensord::Stub> Stub() {
+    return v1::Tensord::NewStub(client::MakeChannel(address_));
+  }
+
+  void Prepare(grpc::ClientContext* ctx) {
+    client::SetTimeout(ctx, options_.timeout);
+    client::AddCallMetadata(ctx, "", token_);
+  }
+
+  int UsageError(const std::string& message, const char* help) {
+    std::cerr << "tensorctl: " << message << "\n\n" << help;
+    return kExitUsage;
+  }
+
+  int RpcError(const std::string& rpc, const grpc::Status& status) {
+    return ReportError(rpc, static_cast<int>(status.error_code()), status.error_message());
+  }
+
+  // Unreachable -> 2, any other server answer -> 1 (or 2 when `usage`).
+  int ReportError(const std::string& what, int code, const std::string& message,
+                  bool usage = false) {
+    bool unreachable = IsUnreachable(static_cast<grpc::StatusCode>(code));
+    if (options_.json) {
+      JsonWriter w;
+      w.BeginObject();
+      w.Key("address").String(address_);
+      w.Key("error").BeginObject();
+      w.Key("call").String(what);
+      w.Key("code").String(StatusCodeName(code));
+      w.Key("message").String(message);
+      w.EndObject();
+      w.EndObject();
+      std::cout << w.str();
+    }
+    std::cerr << "tensorctl: " << what << " failed: " << StatusCodeName(code) << ": "
+              << message;
+    if (unreachable) std::cerr << " (is tensord running at " << address_ << "?)";
+    std::cerr << "\n";
+    return unreachable || usage ? kExitUsage : kExitServerSaidNo;
+  }
+
+  static void Row(const std::string& key, const std::string& value) {
+    std::cout << std::left << std::setw(24) << key << value << "\n";
+  }
+
+  static std::string Limit(int64_t v) { return v > 0 ? std::to_string(v) : "unlimited"; }
+
+  static std::string Bytes(int64_t v) {
+    static const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    double x = static_cast<double>(v);
+    int unit = 0;
+    while (x >= 1024 && unit < 4) {
+      x /= 1024;
+      ++unit;
+    }
+    std::ostringstream os;
+    if (unit == 0) {
+      os << v << " B";
+    } else {
+      os << std::fixed << std::setprecision(1) << x << " " << kUnits[unit];
+    }
+    return os.str();
+  }
+
+  static void PrintTable(const std::vector<std::vector<std::string>>& rows) {
+    std::vector<size_t> widths;
+    for (const auto& row : rows) {
+      widths.resize(std::max(widths.size(), row.size()), 0);
+      for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
+    }
+    for (const auto& row : rows) {
+      std::string line;
+      for (size_t i = 0; i < row.size(); ++i) {
+        line += row[i];
+        if (i + 1 < row.size()) line.append(widths[i] - row[i].size() + 2, ' ');
+      }
+      std::cout << line << "\n";
+    }
+  }
+
+  GlobalOptions options_;
+  std::string address_;
+  std::string token_;
+};
+
+const std::map<std::string, const char*>& CommandHelp() {
+  static const auto* help = new std::map<std::string, const char*>{
+      {"health", kHealthHelp}, {"info", kInfoHelp},   {"ops", kOpsHelp},
+      {"sessions", kSessionsHelp}, {"eval", kEvalHelp}};
+  return *help;
+}
+
+int Main(int argc, char** argv) {
+  GlobalOptions options;
+  std::string command;
+  std::vector<std::string> args;
+  bool after_dashdash = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto value = [&](const std::string& name, std::string* out) -> bool {
+      if (a == name) {
+        if (i + 1 >= argc) return false;
+        *out = argv[++i];
+        return true;
+      }
+      *out = a.substr(name.size() + 1);
+      return true;
+    };
+    auto is = [&](const std::string& name) {
+      return a == name || a.rfind(name + "=", 0) == 0;
+    };
+    if (after_dashdash) {
+      args.push_back(a);
+    } else if (a == "--") {
+      after_dashdash = true;
+    } else if (a == "-h" || a == "--help") {
+      options.help = true;
+    } else if (a == "--json") {
+      options.json = true;
+    } else if (is("--address") || is("--token") || is("--timeout")) {
+      std::string name = a.substr(0, a.find('='));
+      std::string v;
+      if (!value(name, &v)) {
+        std::cerr << "tensorctl: " << name << " needs a value\n\n" << kMainHelp;
+        return kExitUsage;
+      }
+      if (name == "--address") {
+        options.address = v;
+      } else if (name == "--token") {
+        options.token = v;
+      } else {
+        char* end = nullptr;
+        options.timeout = std::strtod(v.c_str(), &end);
+        if (end == v.c_str() || *end != '\0' || options.timeout <= 0) {
+          std::cerr << "tensorctl: --timeout needs a positive number of seconds, got '" << v
+                    << "'\n";
+          return kExitUsage;
+        }
+      }
+    } else if (command.empty()) {
+      command = a;
+    } else {
+      args.push_back(a);
+    }
+  }
+
+  if (command == "help") {
+    if (args.empty()) {
+      std::cout << kMainHelp;
+      return kExitOk;
+    }
+    auto it = CommandHelp().find(args[0]);
+    if (it == CommandHelp().end()) {
+      std::cerr << "tensorctl: unknown command '" << args[0] << "'\n\n" << kMainHelp;
+      return kExitUsage;
+    }
+    std::cout << it->second;
+    return kExitOk;
+  }
+  if (command.empty()) {
+    if (options.help) {
+      std::cout << kMainHelp;
+      return kExitOk;
+    }
+    std::cerr << "tensorctl: missing COMMAND\n\n" << kMainHelp;
+    return kExitUsage;
+  }
+  auto it = CommandHelp().find(command);
+  if (it == CommandHelp().end()) {
+    std::cerr << "tensorctl: unknown command '" << command << "'\n\n" << kMainHelp;
+    return kExitUsage;
+  }
+  if (options.help) {
+    std::cout << it->second;
+    return kExitOk;
+  }
+
+  Cli cli(options);
+  if (command == "health") return cli.Health(args);
+  if (command == "info") return cli.Info(args);
+  if (command == "ops") return cli.Ops(args);
+  if (command == "sessions") return cli.Sessions(args);
+  return cli.Eval(args);
+}
+
+}  // namespace
+}  // namespace tensord::tensorctl
+
+int main(int argc, char** argv) {
+  try {
+    return tensord::tensorctl::Main(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "tensorctl: " << e.what() << "\n";
+    return 1;
+  }
+}

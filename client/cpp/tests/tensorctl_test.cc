@@ -1,0 +1,217 @@
+// Tests of the tensorctl binary against a real tensord process: exit codes,
+// --json validity, --help.
+#include <string>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <google/protobuf/struct.pb.h>
+#include <google/protobuf/util/json_util.h>
+#include <gtest/gtest.h>
+
+#include "test_util.h"
+
+#ifndef TENSORCTL_BIN
+#error "TENSORCTL_BIN must name the tensorctl binary"
+#endif
+
+namespace tensord {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+// Parses `text` as any JSON value; fails the test if it is not valid JSON.
+google::protobuf::Value ParseJson(const std::string& text) {
+  google::protobuf::Value value;
+  auto status = google::protobuf::util::JsonStringToMessage(text, &value);
+  EXPECT_TRUE(status.ok()) << status.ToString() << "\nin:\n" << text;
+  return value;
+}
+
+const google::protobuf::Value& Field(const google::protobuf::Value& v, const std::string& key) {
+  static const google::protobuf::Value kMissing;
+  auto it = v.struct_value().fields().find(key);
+  return it == v.struct_value().fields().end() ? kMissing : it->second;
+}
+
+class TensorctlTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    server_ = new testing::ServerProcess();
+    if (!server_->Start("", {}, &start_error_)) {
+      delete server_;
+      server_ = nullptr;
+    }
+  }
+  static void TearDownTestSuite() {
+    delete server_;
+    server_ = nullptr;
+  }
+  void SetUp() override { ASSERT_NE(server_, nullptr) << start_error_; }
+
+  static testing::RunResult Ctl(std::vector<std::string> args) {
+    args.insert(args.begin(), TENSORCTL_BIN);
+    return testing::Run(args, 60, {{"TENSORD_ADDRESS", server_->address()}});
+  }
+
+  static std::string DeadAddress() {
+    return "127.0.0.1:" + std::to_string(testing::FreePort());
+  }
+
+  static testing::ServerProcess* server_;
+  static std::string start_error_;
+};
+
+testing::ServerProcess* TensorctlTest::server_ = nullptr;
+std::string TensorctlTest::start_error_;
+
+TEST_F(TensorctlTest, HealthServingExitsZero) {
+  auto r = Ctl({"health"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(r.out, "SERVING\n");
+  auto named = Ctl({"health", "--service", "tensord.v1.Tensord"});
+  EXPECT_EQ(named.exit_code, 0) << named.out << named.err;
+}
+
+TEST_F(TensorctlTest, HealthUnknownServiceExitsOne) {
+  auto r = Ctl({"health", "--service=no.such.Service"});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_EQ(r.out, "SERVICE_UNKNOWN\n");
+}
+
+TEST_F(TensorctlTest, HealthOfDeadPortExitsTwo) {
+  std::string dead = DeadAddress();
+  auto r = Ctl({"health", "--address", dead, "--timeout", "5"});
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_EQ(r.out, "UNREACHABLE\n");
+  EXPECT_THAT(r.err, HasSubstr(dead));
+
+  auto j = Ctl({"--json", "health", "--address=" + dead});
+  EXPECT_EQ(j.exit_code, 2);
+  auto v = ParseJson(j.out);
+  EXPECT_EQ(Field(v, "status").string_value(), "UNREACHABLE");
+  EXPECT_EQ(Field(v, "code").string_value(), "UNAVAILABLE");
+}
+
+TEST_F(TensorctlTest, HealthJsonIsValid) {
+  auto r = Ctl({"health", "--json"});
+  EXPECT_EQ(r.exit_code, 0);
+  auto v = ParseJson(r.out);
+  EXPECT_EQ(Field(v, "status").string_value(), "SERVING");
+  EXPECT_EQ(Field(v, "address").string_value(), server_->address());
+}
+
+TEST_F(TensorctlTest, InfoJsonHasVersionDevicesLimits) {
+  auto r = Ctl({"info", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  auto v = ParseJson(r.out);
+  EXPECT_FALSE(Field(v, "version").string_value().empty());
+  ASSERT_GE(Field(v, "devices").list_value().values_size(), 1);
+  EXPECT_EQ(Field(Field(v, "devices").list_value().values(0), "name").string_value(), "cpu");
+  EXPECT_GT(Field(v, "num_ops").number_value(), 10);
+  EXPECT_GT(Field(Field(v, "limits"), "max_sessions").number_value(), 0);
+
+  auto text = Ctl({"info"});
+  EXPECT_EQ(text.exit_code, 0);
+  EXPECT_THAT(text.out, StartsWith("tensord "));
+  EXPECT_THAT(text.out, HasSubstr("devices:"));
+}
+
+TEST_F(TensorctlTest, OpsListsTheRegistry) {
+  auto r = Ctl({"ops", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto v = ParseJson(r.out);
+  bool found = false;
+  for (const auto& op : v.list_value().values()) {
+    if (Field(op, "name").string_value() != "matmul") continue;
+    found = true;
+    EXPECT_EQ(Field(op, "num_outputs").number_value(), 1);
+    EXPECT_TRUE(Field(op, "differentiable").bool_value());
+  }
+  EXPECT_TRUE(found);
+
+  auto table = Ctl({"ops", "matmul", "sum"});
+  EXPECT_EQ(table.exit_code, 0);
+  EXPECT_THAT(table.out, HasSubstr("matmul"));
+  EXPECT_THAT(table.out, HasSubstr("keepdim:bool=False"));
+
+  auto missing = Ctl({"ops", "no_such_op"});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_THAT(missing.err, HasSubstr("no_such_op"));
+}
+
+TEST_F(TensorctlTest, SessionsJsonIsValid) {
+  auto r = Ctl({"sessions", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto v = ParseJson(r.out);
+  EXPECT_TRUE(v.has_list_value()) << r.out;
+  auto text = Ctl({"sessions"});
+  EXPECT_EQ(text.exit_code, 0);
+  EXPECT_THAT(text.out, HasSubstr("SESSION"));
+}
+
+TEST_F(TensorctlTest, EvalPrintsLikeTorch) {
+  auto r = Ctl({"eval", "ones(2, 3) * 2 + 1"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "tensor([[3., 3., 3.],\n        [3., 3., 3.]])\n");
+
+  auto mm = Ctl({"eval", "a = tensor([[1., 2.], [3., 4.]]); a @ a.T"});
+  ASSERT_EQ(mm.exit_code, 0) << mm.err;
+  EXPECT_EQ(mm.out, "tensor([[ 5., 11.],\n        [11., 25.]])\n");
+
+  auto grad = Ctl({"eval",
+                   "x = tensor([1., 2.], requires_grad=True); (x * x).sum().backward(); x.grad"});
+  ASSERT_EQ(grad.exit_code, 0) << grad.err;
+  EXPECT_EQ(grad.out, "tensor([2., 4.])\n");
+
+  auto reduce = Ctl({"eval", "arange(6).view(2, 3).sum(dim=1, keepdim=True).shape"});
+  ASSERT_EQ(reduce.exit_code, 0) << reduce.err;
+  EXPECT_EQ(reduce.out, "[2, 1]\n");
+}
+
+TEST_F(TensorctlTest, EvalJsonAndErrors) {
+  auto r = Ctl({"eval", "--json", "tensor([[1, 2], [3, 4]]).sum(dim=0)"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto v = ParseJson(r.out);
+  EXPECT_EQ(Field(v, "dtype").string_value(), "int64");
+  ASSERT_EQ(Field(v, "data").list_value().values_size(), 2);
+  EXPECT_EQ(Field(v, "data").list_value().values(0).number_value(), 4);
+  EXPECT_EQ(Field(v, "data").list_value().values(1).number_value(), 6);
+
+  auto bad = Ctl({"eval", "ones(3, 2) @ ones(3, 2)"});
+  EXPECT_EQ(bad.exit_code, 1);  // the server said no
+  EXPECT_THAT(bad.err, HasSubstr("cannot be multiplied"));
+
+  auto syntax = Ctl({"eval", "ones(2,"});
+  EXPECT_EQ(syntax.exit_code, 2);  // malformed expression: usage error
+}
+
+TEST_F(TensorctlTest, HelpExitsZeroEverywhere) {
+  for (std::vector<std::string> args :
+       std::vector<std::vector<std::string>>{{"--help"},
+                                             {"-h"},
+                                             {"help"},
+                                             {"help", "ops"},
+                                             {"health", "--help"},
+                                             {"info", "--help"},
+                                             {"ops", "-h"},
+                                             {"sessions", "--help"},
+                                             {"eval", "--help"}}) {
+    auto r = Ctl(args);
+    EXPECT_EQ(r.exit_code, 0) << args[0];
+    EXPECT_THAT(r.out, HasSubstr("Usage: tensorctl"));
+  }
+}
+
+TEST_F(TensorctlTest, UsageErrorsExitTwo) {
+  EXPECT_EQ(Ctl({}).exit_code, 2);
+  EXPECT_EQ(Ctl({"frobnicate"}).exit_code, 2);
+  EXPECT_EQ(Ctl({"info", "extra"}).exit_code, 2);
+  EXPECT_EQ(Ctl({"health", "--address"}).exit_code, 2);
+  EXPECT_EQ(Ctl({"health", "--timeout", "abc"}).exit_code, 2);
+  auto r = Ctl({"info", "--address", DeadAddress()});
+  EXPECT_EQ(r.exit_code, 2);  // unreachable
+}
+
+}  // namespace
+}  // namespace tensord

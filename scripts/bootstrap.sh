@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# Prepares a Debian 12 machine to build, run and test tensord, then builds it.
+#
+#   scripts/bootstrap.sh [--no-python] [--no-build]
+#
+# 1. installs the missing apt packages (apt-get update runs only when something
+#    is missing; needs root, or sudo);
+# 2. creates <repo>/.venv with /usr/bin/python3 and installs the Python client
+#    (editable, with its test extras) -- skipped with --no-python, and skipped
+#    when nothing it depends on changed since the last install;
+# 3. configures (CMake + Ninja, ccache) and builds everything C++ into
+#    <repo>/build ($TENSORD_BUILD_DIR) -- skipped with --no-build.
+#
+# Idempotent: with nothing missing it only runs a no-op ninja (about a second).
+# Environment: TENSORD_BUILD_DIR (default <repo>/build), TENSORD_BUILD_TYPE
+# (default RelWithDebInfo, used on first configure), TENSORD_JOBS (default nproc).
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD_DIR=${TENSORD_BUILD_DIR:-$REPO/build}
+BUILD_TYPE=${TENSORD_BUILD_TYPE:-RelWithDebInfo}
+JOBS=${TENSORD_JOBS:-$(nproc 2>/dev/null || echo 2)}
+VENV=$REPO/.venv
+
+APT_PACKAGES=(
+  build-essential cmake ninja-build ccache pkg-config
+  libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
+  libabsl-dev libopenblas-dev libgtest-dev libgmock-dev grpc-proto
+  python3-venv python3-dev
+)
+
+with_python=1
+with_build=1
+for arg in "$@"; do
+  case "$arg" in
+    --no-python) with_python=0 ;;
+    --no-build) with_build=0 ;;
+    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"; exit 0 ;;
+    *) echo "bootstrap: unknown argument '$arg' (see --help)" >&2; exit 2 ;;
+  esac
+done
+
+log() { echo "bootstrap: $*" >&2; }
+
+# ---------------------------------------------------------------- apt
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
+  [[ "$status" == "install ok installed" ]] || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+  log "installing ${missing[*]}"
+  SUDO=()
+  if [[ $(id -u) -ne 0 ]]; then
+    if command -v sudo >/dev/null; then
+      SUDO=(sudo)
+    else
+      log "missing packages and not root (no sudo): apt-get install ${missing[*]}"
+      exit 1
+    fi
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  "${SUDO[@]}" apt-get -o DPkg::Lock::Timeout=300 update -qq
+  "${SUDO[@]}" apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends \
+    "${missing[@]}" >/dev/null
+fi
+
+# One bootstrap at a time per checkout (serve.sh and test.sh may race).
+mkdir -p "$BUILD_DIR"
+exec 9>"$BUILD_DIR/.bootstrap.lock"
+flock 9
+
+# ---------------------------------------------------------------- python
+if ((with_python)); then
+  if [[ ! -x "$VENV/bin/python" ]]; then
+    log "creating $VENV"
+    /usr/bin/python3 -m venv "$VENV"
+  fi
+  # Reinstall when the package definition or the wire contract changed.
+  stamp_file=$VENV/.tensord-client-stamp
+  stamp=$(cat "$REPO/client/python/pyproject.toml" "$REPO/client/python/setup.py" \
+              "$REPO/proto/tensord/v1/tensord.proto" 2>/dev/null | sha256sum | cut -d' ' -f1)
+  if [[ ! -f "$REPO/client/python/pyproject.toml" ]]; then
+    log "no client/python/pyproject.toml; skipping the Python client"
+  elif [[ "$(cat "$stamp_file" 2>/dev/null)" != "$stamp" ]] ||
+       ! "$VENV/bin/python" -c 'import tensord.v1.tensord_pb2, pytest' >/dev/null 2>&1; then
+    log "installing the Python client into $VENV"
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check \
+      -e "$REPO/client/python[test]"
+    echo "$stamp" >"$stamp_file"
+  fi
+fi
+
+# ---------------------------------------------------------------- C++
+if ((with_build)); then
+  cache=$BUILD_DIR/CMakeCache.txt
+  if [[ -f "$cache" ]] && ! grep -q '^CMAKE_GENERATOR:INTERNAL=Ninja$' "$cache"; then
+    log "$BUILD_DIR was configured with another generator; reconfiguring with Ninja"
+    rm -rf "$cache" "$BUILD_DIR/CMakeFiles"
+  fi
+  if [[ ! -f "$BUILD_DIR/build.ninja" ]]; then
+    log "configuring $BUILD_DIR ($BUILD_TYPE)"
+    cmake -S "$REPO" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="$BUILD_TYPE" >/dev/null
+  fi
+  # ninja re-runs cmake itself when a CMakeLists.txt changed.
+  cmake --build "$BUILD_DIR" -j"$JOBS"
+fi
