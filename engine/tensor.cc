@@ -172,8 +172,9 @@ std::string Tensor::grad_fn_name() const {
 }
 
 Tensor MakeView(const Tensor& base, Shape sizes, Shape strides, int64_t offset) {
-  return Tensor(std::make_shared<TensorImpl>(base.storage(), base.dtype(), std::move(sizes),
-                                             std::move(strides), offset));
+  auto impl = std::make_shared<TensorImpl>(base.storage(), base.dtype(), std::move(sizes), std::move(strides), offset);
+  impl->is_view = true;
+  return Tensor(std::move(impl));
 }
 
 }  // namespace tensord::engine

@@ -136,6 +136,14 @@ class TensorImpl {
   const Shape& strides() const { return strides_; }
   int64_t offset() const { return offset_; }
   bool wrapped_number = false;
+  bool is_view = false;  // made by a view op: shares another tensor's storage
+
+  // Changes geometry in place (t_, resize_). The caller keeps it in bounds.
+  void SetGeometry(Shape sizes, Shape strides, int64_t offset) {
+    sizes_ = std::move(sizes);
+    strides_ = std::move(strides);
+    offset_ = offset;
+  }
 
   AutogradMeta* autograd() const { return autograd_.get(); }
   AutogradMeta& mutable_autograd() {

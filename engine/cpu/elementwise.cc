@@ -74,13 +74,21 @@ bool IsBroadcastScalar(const Tensor& t) {
 
 }  // namespace
 
-absl::Status FullKernel(const OpCall& call, std::vector<Tensor>& out) {
-  const Scalar& value = call.GetScalar(1);
-  DispatchAll(out[0].dtype(), [&]<typename T>() {
+void FillContiguous(const Tensor& out, const Scalar& value) {
+  DispatchAll(out.dtype(), [&]<typename T>() {
     T v = value.to<T>();
-    T* p = out[0].data<T>();
-    ParallelFor(out[0].numel(), kGrainSize, [&](int64_t b, int64_t e) { std::fill(p + b, p + e, v); });
+    T* p = out.data<T>();
+    ParallelFor(out.numel(), kGrainSize, [&](int64_t b, int64_t e) { std::fill(p + b, p + e, v); });
   });
+}
+
+absl::Status FullKernel(const OpCall& call, std::vector<Tensor>& out) {
+  FillContiguous(out[0], call.GetScalar(1));
+  return absl::OkStatus();
+}
+
+absl::Status FillKernel(const OpCall& call, std::vector<Tensor>& out) {
+  FillContiguous(out[0], call.GetScalar(0));
   return absl::OkStatus();
 }
 

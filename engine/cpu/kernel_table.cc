@@ -10,6 +10,7 @@ const KernelFn* KernelTable() {
     std::array<KernelFn, kNumOps> t{};
     auto set = [&](OpId id, KernelFn fn) { t[static_cast<int>(id)] = fn; };
     set(OpId::kFull, FullKernel);
+    set(OpId::kFill, FillKernel);
     set(OpId::kArange, ArangeKernel);
     set(OpId::kRand, RandKernel);
     set(OpId::kRandn, RandnKernel);

@@ -19,6 +19,7 @@ const KernelFn* KernelTable();
 // Kernel entry points, grouped by file.
 // elementwise.cc
 absl::Status FullKernel(const OpCall&, std::vector<Tensor>&);
+absl::Status FillKernel(const OpCall&, std::vector<Tensor>&);
 absl::Status ArangeKernel(const OpCall&, std::vector<Tensor>&);
 absl::Status BinaryKernel(const OpCall&, std::vector<Tensor>&);   // add sub mul div pow, comparisons
 absl::Status UnaryKernel(const OpCall&, std::vector<Tensor>&);    // neg exp log sin cos relu sigmoid

@@ -18,13 +18,23 @@ namespace tensord::engine {
 
 namespace {
 
+// The definition for an id, without going through the registry table (so a
+// definition may refer to another op while the table is being built).
+const OpDef& DefinitionOf(OpId id) {
+  switch (id) {
+#define TENSORD_OP_CASE_(name, Camel) \
+  case OpId::k##Camel:                \
+    return Camel##Op();
+    TENSORD_FORALL_OPS(TENSORD_OP_CASE_)
+#undef TENSORD_OP_CASE_
+  }
+  __builtin_unreachable();
+}
+
 const std::array<const OpDef*, kNumOps>& OpTable() {
   static const std::array<const OpDef*, kNumOps> table = [] {
     std::array<const OpDef*, kNumOps> t{};
-    int i = 0;
-#define TENSORD_OP_ROW_(name, Camel) t[i++] = &Camel##Op();
-    TENSORD_FORALL_OPS(TENSORD_OP_ROW_)
-#undef TENSORD_OP_ROW_
+    for (int i = 0; i < kNumOps; ++i) t[i] = &DefinitionOf(static_cast<OpId>(i));
     return t;
   }();
   return table;
@@ -86,6 +96,15 @@ void SetMaxTensorElements(int64_t n) { max_tensor_elements.store(n); }
 int64_t MaxTensorElements() { return max_tensor_elements.load(); }
 
 const OpDef& GetOp(OpId id) { return *OpTable()[static_cast<int>(id)]; }
+
+std::optional<OpId> OpIdByName(absl::string_view name) {
+  for (int i = 0; i < kNumOps; ++i) {
+    if (kOpNames[i] == name) return static_cast<OpId>(i);
+  }
+  return std::nullopt;
+}
+
+const OpDef& DefinitionOfName(absl::string_view name) { return DefinitionOf(*OpIdByName(name)); }
 
 const OpDef* FindOp(absl::string_view name) {
   auto it = OpsByName().find(name);

@@ -99,11 +99,16 @@ struct OpDef {
   int save = kSaveNone;
   // A composite differentiated through the ops it is made of (ListOps only).
   bool differentiable_composite = false;
+  // In-place variants: the out-of-place op they write back (Note [In-place variants]).
+  const OpDef* inplace_of = nullptr;
 };
 
 // The op for an id / a name (nullptr if unknown).
 const OpDef& GetOp(OpId id);
 const OpDef* FindOp(absl::string_view name);
+// For definitions built from other definitions (in-place variants): safe
+// while the registry itself is being built. The name must exist.
+const OpDef& DefinitionOfName(absl::string_view name);
 
 // Runs an op with resolved attributes (missing trailing attrs take defaults).
 absl::StatusOr<std::vector<Tensor>> Invoke(const OpDef& def, std::vector<Tensor> inputs, Attrs attrs);

@@ -30,8 +30,25 @@
   X(transpose, Transpose) X(t, T) X(permute, Permute) X(unsqueeze, Unsqueeze)     \
   X(squeeze, Squeeze) X(contiguous, Contiguous) X(clone, Clone)                   \
   X(detach, Detach) X(to, To) X(_to_copy, ToCopy)                                 \
+  X(fill, Fill)                                                                  \
   /* autograd accessors (ops/autograd_ops.cc) */                                 \
-  X(requires_grad_, RequiresGrad) X(grad, Grad)
+  X(requires_grad_, RequiresGrad) X(grad, Grad)                                  \
+  /* in-place (ops/inplace.cc) */                                                \
+  X(zero_, Zero_) X(copy_, Copy_) X(t_, T_)                                       \
+  TENSORD_FORALL_INPLACE_OPS(X)
+
+// Note [In-place variants]
+//   `name_` is `name` computed out of place and written back into its first
+//   input (ops/inplace.cc): one generic rule covers shape, dtype, leaf and
+//   version-counter semantics, so a variant is just this row.
+#define TENSORD_FORALL_INPLACE_OPS(X)                                            \
+  X(add_, Add_) X(sub_, Sub_) X(mul_, Mul_) X(div_, Div_) X(pow_, Pow_)           \
+  X(neg_, Neg_) X(exp_, Exp_) X(log_, Log_) X(sin_, Sin_) X(cos_, Cos_)           \
+  X(relu_, Relu_) X(sigmoid_, Sigmoid_) X(abs_, Abs_) X(sign_, Sign_)             \
+  X(sqrt_, Sqrt_) X(rsqrt_, Rsqrt_) X(expm1_, Expm1_) X(log1p_, Log1p_)           \
+  X(log2_, Log2_) X(tan_, Tan_) X(tanh_, Tanh_) X(erf_, Erf_) X(floor_, Floor_)   \
+  X(ceil_, Ceil_) X(round_, Round_) X(trunc_, Trunc_)                             \
+  X(reciprocal_, Reciprocal_) X(fill_, Fill_)
 
 namespace tensord::engine {
 
@@ -45,6 +62,13 @@ inline constexpr int kNumOps = 0
 #define TENSORD_OP_COUNT_(name, Camel) +1
     TENSORD_FORALL_OPS(TENSORD_OP_COUNT_);
 #undef TENSORD_OP_COUNT_
+
+// Names in op-list order (usable before any OpDef exists).
+inline constexpr const char* kOpNames[] = {
+#define TENSORD_OP_NAME_(name, Camel) #name,
+    TENSORD_FORALL_OPS(TENSORD_OP_NAME_)
+#undef TENSORD_OP_NAME_
+};
 
 struct OpDef;
 #define TENSORD_OP_DECL_(name, Camel) const OpDef& Camel##Op();

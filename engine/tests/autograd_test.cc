@@ -137,6 +137,54 @@ TEST(AutogradTest, MillionNodeChainNeitherRecursesNorOverflows) {
   y = Tensor();  // dropping the graph must not recurse either
 }
 
+TEST(InplaceTest, LeafThatRequiresGradRefusesInplace) {
+  Tensor x = Leaf({1, 2}, {2});
+  EXPECT_THAT(CallOp("add_", {x, S(1)}, {}, {}),
+              StatusIs(absl::StatusCode::kInvalidArgument, "a leaf Variable that requires grad is being used in an in-place"));
+  // Under no_grad it is allowed (the optimizer-update pattern).
+  ASSERT_TRUE(CallOp("sub_", {x, S(0.5)}, {}, CallOptions{nullptr, false}).ok());
+  EXPECT_THAT(Values(x), ElementsAre(0.5, 1.5));
+  EXPECT_TRUE(x.is_leaf());
+}
+
+TEST(InplaceTest, ModifyingASavedTensorFailsBackwardWithVersions) {
+  Tensor x = Leaf({1, 2}, {2});
+  Tensor a = Call1("mul", {x, S(1.0)});
+  Tensor y = Call1("sin", {a});  // saves a at version 0
+  ASSERT_TRUE(CallOp("add_", {a, S(1)}, {}, {}).ok());
+  EXPECT_EQ(a.version(), 1u);
+  EXPECT_EQ(a.grad_fn_name(), "AddBackward0");
+  EXPECT_THAT(Backward({Call1("sum", {y})}, {}, false, false),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "modified by an inplace operation: [torch.FloatTensor [2]], which is an input of SinBackward0, "
+                       "is at version 1; expected version 0 instead"));
+}
+
+TEST(InplaceTest, DtypeAndShapeRules) {
+  Tensor i = FromVector({1, 2}, {2}, DType::kInt64);
+  EXPECT_THAT(CallOp("mul_", {i, S(1.5)}, {}, {}),
+              StatusIs(absl::StatusCode::kInvalidArgument, "result type float32 can't be cast to the desired output type int64"));
+  Tensor small = FromVector({1, 2}, {2});
+  EXPECT_THAT(CallOp("add_", {small, FromVector({1, 2, 3, 4}, {2, 2})}, {}, {}),
+              StatusIs(absl::StatusCode::kInvalidArgument, "output with shape [2] doesn't match the broadcast shape [2, 2]"));
+  Tensor m = FromVector({1, 2, 3, 4, 5, 6}, {2, 3});
+  ASSERT_TRUE(CallOp("copy_", {m, FromVector({7, 8, 9}, {3})}, {}, {}).ok());
+  EXPECT_THAT(Values(m), ElementsAre(7, 8, 9, 7, 8, 9));
+  ASSERT_TRUE(CallOp("zero_", {m}, {}, {}).ok());
+  EXPECT_THAT(Values(m), ElementsAre(0, 0, 0, 0, 0, 0));
+  ASSERT_TRUE(CallOp("t_", {m}, {}, {}).ok());
+  EXPECT_THAT(ShapeOf(m), ElementsAre(3, 2));
+}
+
+TEST(InplaceTest, CopyIntoNonLeafCarriesGradientToSource) {
+  Tensor x = Leaf({1, 2, 3}, {3});
+  Tensor src = Leaf({5}, {1});
+  Tensor a = Call1("mul", {x, S(2.0)});
+  ASSERT_TRUE(CallOp("copy_", {a, src}, {}, {}).ok());
+  ASSERT_TRUE(Backward({Call1("sum", {a})}, {}, false, false).ok());
+  EXPECT_THAT(Values(src.grad()), ElementsAre(3));
+}
+
 TEST(AutogradTest, SigmoidNetworkOfTheTutorials) {
   // h = sigmoid(x @ W1 + b1); out = sigmoid(h @ W2 + b2); gradients vs closed form.
   Tensor x = FromVector({0.5, -1.0, 2.0}, {1, 3}, DType::kFloat64);

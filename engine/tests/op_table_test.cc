@@ -234,6 +234,7 @@ std::vector<OpCase> Cases() {
       {"contiguous", "contiguous", {{2, 3}}, {}, Map1([](double a) { return a; })},
       {"clone", "clone", {{2, 3}}, {}, Map1([](double a) { return a; })},
       {"to_float64", "to", {{2, 3}}, {{"dtype", DType::kFloat64}}, Map1([](double a) { return a; })},
+      {"fill", "fill", {{2, 3}}, {{"value", 1.5}}, Map1([](double) { return 1.5; })},
       {"_to_copy", "_to_copy", {{2, 3}}, {{"dtype", DType::kFloat64}}, Map1([](double a) { return a; })},
       {"gt", "gt", {{2, 3}, {3}}, {}, Map2([](double a, double b) { return a > b ? 1.0 : 0.0; }), -2, 2, false},
       {"eq_self", "eq", {{4}, {4}}, {}, Map2([](double a, double b) { return a == b ? 1.0 : 0.0; }), -2, 2, false},
@@ -312,6 +313,49 @@ TEST_P(OpTableTest, GradientMatchesCentralDifferences) {
       EXPECT_NEAR(analytic[j], numeric, 1e-5 * (1 + std::abs(numeric))) << c.name << " d/input" << i << "[" << j << "]";
     }
   }
+}
+
+// Every row whose op has an in-place twin (`add` -> `add_`, Note [In-place
+// variants]): the twin writes the same values into its first input, bumps its
+// version, and gives a non-leaf the same gradient as the out-of-place op.
+TEST_P(OpTableTest, InplaceVariantMatchesOutOfPlace) {
+  const OpCase& c = GetParam();
+  const std::string inplace = c.op + "_";
+  if (std::none_of(ListOps().begin(), ListOps().end(), [&](const OpSchema& s) { return s.name == inplace; })) {
+    GTEST_SKIP() << c.op << " has no in-place variant";
+  }
+  std::vector<Tensor> inputs;
+  for (size_t i = 0; i < c.shapes.size(); ++i) {
+    inputs.push_back(FromVector(Sample(Count(c.shapes[i]), c.lo, c.hi, 17 + i), c.shapes[i], DType::kFloat64));
+  }
+  auto expected = CallOp(c.op, inputs, c.attrs, {});
+  ASSERT_TRUE(expected.ok());
+  if (ShapeOf((*expected)[0]) != c.shapes[0]) GTEST_SKIP() << "result is broadcast beyond self";
+  // Values and version.
+  std::vector<Tensor> target = inputs;
+  target[0] = FromVector(Values(inputs[0]), c.shapes[0], DType::kFloat64);
+  auto r = CallOp(inplace, target, c.attrs, {});
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_TRUE(r->empty());
+  EXPECT_EQ(target[0].version(), 1u);
+  EXPECT_EQ(Values(target[0]), Values((*expected)[0]));
+  // Gradient through a non-leaf: y = x * 1; y.op_(...); sum(y * w).
+  if (!c.grad) return;
+  auto grad_of = [&](bool use_inplace) {
+    Tensor x = FromVector(Values(inputs[0]), c.shapes[0], DType::kFloat64);
+    EXPECT_TRUE(SetRequiresGrad(x, true).ok());
+    std::vector<Tensor> in = inputs;
+    in[0] = Call1("mul", {x, Tensor::WrappedScalar(Scalar(1.0))});
+    Tensor y = in[0];
+    if (use_inplace) EXPECT_TRUE(CallOp(inplace, in, c.attrs, {}).ok());
+    else y = Call1(c.op, in, c.attrs);
+    Tensor w = FromVector(Sample(y.numel(), -1, 1, 5), ShapeOf(y), y.dtype());
+    EXPECT_TRUE(Backward({Call1("sum", {Call1("mul", {y, w})})}, {}, false, false).ok());
+    return Values(x.grad());
+  };
+  std::vector<double> a = grad_of(true), b = grad_of(false);
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) EXPECT_NEAR(a[i], b[i], 1e-12) << c.name << " grad " << i;
 }
 
 INSTANTIATE_TEST_SUITE_P(Ops, OpTableTest, ::testing::ValuesIn(Cases()),

@@ -1,0 +1,157 @@
+// In-place ops (Note [In-place variants]).
+//
+// `x.op_(args)` runs `op(x, args)` out of place, then writes the result into
+// x's storage and bumps its version. When autograd records, x takes over the
+// result's grad_fn, so its history now ends in the op (PyTorch's rebase); if
+// the op's backward reads its input, it gets a clone of x taken before the
+// write, so the saved value is the original one. Anything else that saved x
+// sees the version bump and refuses to run backward.
+#include "engine/autograd.h"
+#include "engine/autograd_internal.h"
+#include "engine/cpu/kernels.h"
+#include "engine/ops/common.h"
+
+namespace tensord::engine {
+using namespace ops;
+
+namespace {
+
+// PyTorch's canCast: no float -> integral, no non-bool -> bool.
+bool CanCast(DType from, DType to) {
+  if (IsFloating(from) && !IsFloating(to)) return false;
+  if (from != DType::kBool && to == DType::kBool) return false;
+  return true;
+}
+
+absl::Status CheckWritable(absl::string_view op, const Tensor& self, bool recording) {
+  if (!recording) return absl::OkStatus();
+  if (self.is_leaf() && self.requires_grad()) {
+    return Error(op, "a leaf Variable that requires grad is being used in an in-place operation.");
+  }
+  if (self.impl()->is_view) {
+    return absl::UnimplementedError(absl::StrCat(
+        "[", op, "] in-place modification of a view while autograd is recording is not supported yet; "
+        "use the out-of-place form or torch.no_grad()"));
+  }
+  return absl::OkStatus();
+}
+
+// Writes `result` into `self` and moves self's history onto the result's.
+absl::Status WriteBack(absl::string_view op, const Tensor& self, const Tensor& result, bool recording) {
+  if (!std::equal(result.sizes().begin(), result.sizes().end(), self.sizes().begin(), self.sizes().end())) {
+    return Error(op, absl::StrCat("output with shape ", ShapeToString(self.sizes()),
+                                  " doesn't match the broadcast shape ", ShapeToString(result.sizes())));
+  }
+  if (!CanCast(result.dtype(), self.dtype())) {
+    return Error(op, absl::StrCat("result type ", DTypeName(result.dtype()), " can't be cast to the desired output type ",
+                                  DTypeName(self.dtype())));
+  }
+  cpu::CopyCast(result, self);
+  self.storage()->BumpVersion();
+  if (recording && result.requires_grad()) {
+    AutogradMeta& m = self.impl()->mutable_autograd();
+    m.grad_fn = result.grad_fn();
+    m.output_nr = result.output_nr();
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<Tensor>> InplaceForward(OpCall& call) {
+  const OpDef& base = *call.def->inplace_of;
+  const Tensor self = call.in(0);
+  const bool recording = GradModeEnabled() && AnyRequiresGrad(call.inputs);
+  TENSORD_RETURN_IF_ERROR(CheckWritable(call.def->name, self, recording));
+  std::vector<Tensor> inputs = call.inputs;
+  if (recording && (base.save & kSaveInputs)) inputs[0] = fn::Clone(self);
+  TENSORD_ASSIGN_OR_RETURN(std::vector<Tensor> out, Invoke(base, std::move(inputs), call.attrs));
+  TENSORD_RETURN_IF_ERROR(WriteBack(call.def->name, self, out[0], recording));
+  return std::vector<Tensor>{};
+}
+
+OpDef InplaceOf(OpId id, absl::string_view name) {
+  const OpDef& base = DefinitionOfName(name.substr(0, name.size() - 1));
+  return {.id = id, .name = name, .inputs = base.inputs, .attrs = base.attrs,
+          .doc = "In-place form: writes the result into self.", .num_outputs = 0, .inplace = true,
+          .forward = InplaceForward, .inplace_of = &base};
+}
+
+}  // namespace
+
+#define TENSORD_INPLACE_DEF_(name, Camel)                                 \
+  const OpDef& Camel##Op() {                                              \
+    static const OpDef d = InplaceOf(OpId::k##Camel, #name);              \
+    return d;                                                             \
+  }
+TENSORD_FORALL_INPLACE_OPS(TENSORD_INPLACE_DEF_)
+#undef TENSORD_INPLACE_DEF_
+
+const OpDef& FillOp() {
+  // d fill(x, v)/dx = 0
+  static const OpDef d{.id = OpId::kFill, .name = "fill", .inputs = {{"self"}},
+                       .attrs = {Required("value", AttrType::kScalar)},
+                       .doc = "A tensor like self filled with value.",
+                       .prepare = [](OpCall& call) -> absl::StatusOr<std::vector<TensorMeta>> {
+                         return std::vector<TensorMeta>{MetaOf(call.in(0).dtype(), call.in(0).sizes())};
+                       },
+                       .backward = [](const BackwardCtx& c) { return std::vector<Tensor>{fn::ZerosLike(c.grad())}; },
+                       .backward_name = "FillBackward0"};
+  return d;
+}
+
+const OpDef& Zero_Op() {
+  static const OpDef d{.id = OpId::kZero_, .name = "zero_", .inputs = {{"self"}},
+                       .doc = "Fills self with zeros (in place).", .num_outputs = 0, .inplace = true,
+                       .forward = [](OpCall& call) -> absl::StatusOr<std::vector<Tensor>> {
+                         return Invoke(Fill_Op(), {call.in(0)}, {Scalar(0)});
+                       }};
+  return d;
+}
+
+const OpDef& Copy_Op() {
+  // self <- src broadcast and cast to self; the gradient flows to src.
+  static const OpDef d{.id = OpId::kCopy_, .name = "copy_", .inputs = {{"self"}, {"src"}},
+                       .doc = "Copies src (broadcast, cast) into self (in place).", .num_outputs = 0,
+                       .inplace = true,
+                       .forward = [](OpCall& call) -> absl::StatusOr<std::vector<Tensor>> {
+                         const Tensor self = call.in(0);
+                         const Tensor& src = call.in(1);
+                         const bool recording = GradModeEnabled() && AnyRequiresGrad(call.inputs);
+                         TENSORD_RETURN_IF_ERROR(CheckWritable("copy_", self, recording));
+                         TENSORD_RETURN_IF_ERROR(BroadcastShapes("copy_", self.sizes(), src.sizes()).status());
+                         if (src.dim() > self.dim()) {
+                           return Error("copy_", absl::StrCat("source shape ", ShapeToString(src.sizes()),
+                                                              " cannot be broadcast to ", ShapeToString(self.sizes())));
+                         }
+                         Tensor value = CastAndExpand(src, self.dtype(), self.sizes());
+                         if (recording && value.impl() == src.impl()) value = fn::Clone(value);
+                         TENSORD_RETURN_IF_ERROR(WriteBack("copy_", self, value, recording));
+                         return std::vector<Tensor>{};
+                       }};
+  return d;
+}
+
+const OpDef& T_Op() {
+  // Transposes self's geometry in place; autograd sees a t().
+  static const OpDef d{.id = OpId::kT_, .name = "t_", .inputs = {{"self"}},
+                       .doc = "Transposes a <= 2-D tensor in place (metadata only).", .num_outputs = 0,
+                       .inplace = true,
+                       .forward = [](OpCall& call) -> absl::StatusOr<std::vector<Tensor>> {
+                         const Tensor self = call.in(0);
+                         const bool recording = GradModeEnabled() && self.requires_grad();
+                         if (recording && self.is_leaf()) {
+                           return Error("t_", "a leaf Variable that requires grad is being used in an in-place operation.");
+                         }
+                         TENSORD_ASSIGN_OR_RETURN(std::vector<Tensor> out, Invoke(TOp(), {self}, {}));
+                         const Tensor& t = out[0];
+                         self.impl()->SetGeometry(ToShape(t.sizes()), ToShape(t.strides()), t.storage_offset());
+                         if (recording) {
+                           AutogradMeta& m = self.impl()->mutable_autograd();
+                           m.grad_fn = t.grad_fn();
+                           m.output_nr = t.output_nr();
+                         }
+                         return std::vector<Tensor>{};
+                       }};
+  return d;
+}
+
+}  // namespace tensord::engine
