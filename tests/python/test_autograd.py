@@ -234,3 +234,30 @@ def test_grad_of_non_leaf_is_none_with_warning(td):
         warnings.simplefilter("always")
         assert y.grad is None
     assert any("not a leaf" in str(m.message) for m in w)
+
+
+def test_create_graph_gives_a_differentiable_grad(td):
+    a = np.array([1.5, 2.0], np.float32)
+    x = td.tensor(a, requires_grad=True)
+    (x ** 3).sum().backward(create_graph=True)
+    g = x.grad
+    assert g.requires_grad is True and g.grad_fn is not None
+    np.testing.assert_allclose(g.detach().numpy(), 3 * a ** 2, rtol=1e-6)
+    g.sum().backward()  # d/dx sum(3x^2) = 6x accumulates into x.grad
+    np.testing.assert_allclose(x.grad.detach().numpy(), 3 * a ** 2 + 6 * a, rtol=1e-6)
+
+
+@pytest.mark.xfail(strict=True, reason="engine: to() an integer dtype keeps requires_grad "
+                                       "and a ToCopyBackward0 (PyTorch: no grad)")
+def test_integer_conversion_drops_grad(td):
+    x = td.tensor([0.5, 1.5], requires_grad=True)
+    y = x.long()
+    assert y.requires_grad is False and y.grad_fn is None
+
+
+@pytest.mark.xfail(strict=True, reason="engine: sub with a bool operand is accepted "
+                                       "(PyTorch rejects it)")
+def test_subtracting_a_bool_is_rejected(td):
+    x = td.tensor([0.5, 1.5])
+    with pytest.raises(td.TensordError, match="Subtraction, the `-` operator, with a bool"):
+        (x - True).tolist()

@@ -60,6 +60,13 @@ def _node(name):
 # ---------------------------------------------------------------- wire helpers
 
 def _scalar(x):
+    t = type(x)
+    if t is float:
+        return pb.Scalar(f=x)
+    if t is int:
+        return pb.Scalar(i=x)
+    if t is bool:
+        return pb.Scalar(b=x)
     if isinstance(x, (bool, np.bool_)):
         return pb.Scalar(b=bool(x))
     if isinstance(x, numbers.Integral):
@@ -72,11 +79,14 @@ def _scalar(x):
 
 
 def _is_number(x):
+    t = type(x)
+    if t is float or t is int or t is bool:
+        return True
     return isinstance(x, (numbers.Real, np.bool_)) and not isinstance(x, Tensor)
 
 
 def _operand(x, session):
-    if isinstance(x, Tensor):
+    if type(x) is Tensor or isinstance(x, Tensor):
         if x._session is not session:
             raise RuntimeError("tensors of different tensord sessions cannot be mixed in one op")
         return pb.Operand(handle=x._handle)
@@ -114,6 +124,9 @@ def _attr(value, typ):
     raise TypeError("unsupported attribute value %r" % (value,))
 
 
+_ACCESSOR_OPS = frozenset(["grad"])
+
+
 def run_op(name, inputs, attrs=None, session=None):
     """Sends op ``name`` (pipelined) and returns its output Tensors."""
     for x in inputs:
@@ -140,12 +153,11 @@ def run_op(name, inputs, attrs=None, session=None):
     if inplace:
         session.epoch += 1
     results = [Tensor._wrap(session, h) for h in outs]
-    # Note [Cached metadata]: the unconditional no-grad cases.
-    no_grad_out = not grad_on or (info is not None and not info.differentiable)
-    if not no_grad_out:
-        no_grad_out = all(x._known_ag() is not None and not x._known_ag()[0]
-                          for x in inputs if isinstance(x, Tensor))
-    if no_grad_out:
+    # Note [Cached metadata]: the unconditional no-grad cases. Accessors
+    # (`grad`) return existing tensors, whose autograd state is their own.
+    if name not in _ACCESSOR_OPS and (not grad_on or all(
+            x._known_ag() is not None and not x._known_ag()[0]
+            for x in inputs if isinstance(x, Tensor))):
         for t in results:
             t._set_ag(False, True, "")
     return results
