@@ -572,10 +572,17 @@ class ClientImpl : public std::enable_shared_from_this<ClientImpl> {
     return info;
   }
 
-  // Shape and dtype, from the cache or a Describe.
-  void EnsureMeta(HandleState& state, const std::source_location& loc) {
+  struct Meta {
+    DType dtype;
+    std::vector<int64_t> shape;
+    std::string device;
+  };
+
+  // Shape, dtype and device, from the cache or a Describe.
+  Meta GetMeta(HandleState& state, const std::source_location& loc) {
     std::lock_guard lock(mu_);
     if (!state.meta_known) Describe(state, loc);
+    return {state.dtype, state.shape, state.device};
   }
 
   Tensor::Fetched Fetch(HandleState& state, const std::source_location& loc) {
@@ -1188,8 +1195,7 @@ TensorInfo Tensor::Info(std::source_location loc) const {
 
 std::vector<int64_t> Tensor::Shape(std::source_location loc) const {
   if (!state_) ThrowUndefined("Shape", loc);
-  impl().EnsureMeta(*state_, loc);
-  return state_->shape;
+  return impl().GetMeta(*state_, loc).shape;
 }
 
 int64_t Tensor::Dim(std::source_location loc) const {
@@ -1217,14 +1223,12 @@ int64_t Tensor::Numel(std::source_location loc) const {
 
 DType Tensor::DType(std::source_location loc) const {
   if (!state_) ThrowUndefined("DType", loc);
-  impl().EnsureMeta(*state_, loc);
-  return state_->dtype;
+  return impl().GetMeta(*state_, loc).dtype;
 }
 
 std::string Tensor::Device(std::source_location loc) const {
   if (!state_) ThrowUndefined("Device", loc);
-  impl().EnsureMeta(*state_, loc);
-  return state_->device;
+  return impl().GetMeta(*state_, loc).device;
 }
 
 Tensor::Fetched Tensor::FetchBytes(std::source_location loc) const {

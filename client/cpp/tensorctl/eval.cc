@@ -756,7 +756,10 @@ EvalResult Evaluate(Client& client, const std::string& source) {
     result.error = e.what();
   } catch (const Error& e) {
     result.code = e.code();
-    result.error = e.what();
+    // what() without its leading "CODE: " (the caller prints the code).
+    std::string what = e.what();
+    std::string prefix = std::string(e.code_name()) + ": ";
+    result.error = what.rfind(prefix, 0) == 0 ? what.substr(prefix.size()) : what;
   }
   return result;
 }

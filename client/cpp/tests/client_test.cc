@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gmock/gmock.h>
@@ -416,6 +417,36 @@ TEST_F(ClientTest, ErrorInAnEarlierBatchIsRaisedAtTheNextSync) {
     EXPECT_EQ(e.code(), 3);
   }
   EXPECT_FLOAT_EQ(acc.Sum().Item<float>(), 4 * 5001);
+}
+
+TEST_F(ClientTest, FlushedErrorIsRaisedByAnEmptySynchronize) {
+  auto bad = client().Ones({2}).Matmul(client().Ones({3}));
+  client().Flush();  // sent without asking for a reply
+  try {
+    client().Synchronize();  // nothing queued: an empty batch asks for the reply
+    FAIL() << "expected the deferred error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), 3) << e.what();
+    EXPECT_EQ(e.op(), "matmul");
+  }
+  client().Synchronize();  // raised once only
+}
+
+TEST_F(ClientTest, ClientIsUsableFromSeveralThreads) {
+  auto base = client().Arange(100, {.dtype = DType::kFloat64});
+  std::vector<std::thread> threads;
+  std::vector<double> sums(4, 0.0);
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 50; ++i) {
+        auto x = base * (t + 1) + i;
+        sums[t] = x.Sum().Item<double>();
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (int t = 0; t < 4; ++t) EXPECT_DOUBLE_EQ(sums[t], 4950.0 * (t + 1) + 49 * 100);
+  EXPECT_EQ(ServerTensorCount(), 1);  // only `base` is left
 }
 
 TEST_F(ClientTest, ItemOnManyElementsAndUnknownOpThrowImmediately) {
