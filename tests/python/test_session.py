@@ -206,3 +206,53 @@ def test_unix_socket_address_syntax_is_accepted():
     with pytest.raises(tensord.TensordError) as e:
         tensord.Session("unix:/nonexistent/tensord.sock", timeout=2.0)
     assert "unix:/nonexistent/tensord.sock" in str(e.value)
+
+
+def test_keepalive_thread_keeps_an_idle_session(tensord_server):
+    import time
+    from tensord._tensor import run1
+    kept = tensord.Session(tensord_server.address, idle_ttl_seconds=2, keepalive=True)
+    lost = tensord.Session(tensord_server.address, idle_ttl_seconds=2, keepalive=False)
+    try:
+        a = run1("ones", [], {"size": [2]}, session=kept)
+        b = run1("ones", [], {"size": [2]}, session=lost)
+        tensord._session.Session.sync(kept)
+        tensord._session.Session.sync(lost)
+        time.sleep(4.5)
+        assert a.tolist() == [1.0, 1.0]
+        with pytest.raises(tensord.TensordError) as e:
+            b.tolist()
+        assert e.value.code == grpc.StatusCode.NOT_FOUND
+        assert "not found" in str(e.value)
+    finally:
+        kept.close()
+        lost.close()
+
+
+def test_errors_are_raised_in_the_thread_that_caused_them(td):
+    import threading
+    problems, raised = [], []
+
+    def work(k):
+        try:
+            for i in range(60):
+                v = (td.tensor([float(k)] * 3) * 2 + i).sum().item()
+                if v != (2 * k + i) * 3:
+                    problems.append((k, i, v))
+                if i % 20 == 0:
+                    try:
+                        (td.ones(2, 3) @ td.ones(2, 3)).tolist()
+                        problems.append("no error raised")
+                    except td.TensordError:
+                        raised.append(k)
+        except Exception as e:  # noqa: BLE001 - collected for the assertion
+            problems.append(repr(e))
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert problems == []
+    assert sorted(raised) == sorted([k for k in range(4) for _ in range(3)])
+    td.synchronize()

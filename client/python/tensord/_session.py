@@ -18,6 +18,9 @@ Note [Deferred errors]
   one that is not a mere consequence of an earlier failure (poisoned=false) is
   raised; the rest are attached as ``.others``. The error list is then
   cleared: the session stays usable (only the poisoned handles are dead).
+  Errors belong to the thread that issued the failing command: a sync point
+  raises only its own thread's errors (a thread that reads a tensor poisoned
+  by another thread gets its own, poisoned, error with the original message).
 
 Note [Handle release]
   Tensor.__del__ only appends its handle to a list (it may run inside the
@@ -117,11 +120,11 @@ class Session:
         self._broken = None            # TensordError once the stream died
         self._handles = itertools.count(1)
         self._pending = []             # Command protos not yet sent
-        self._pending_meta = []        # (op, site) per pending command
+        self._pending_meta = []        # (op, site, thread id) per pending command
         self._pending_bytes = 0
         self._released = []            # handles to release (Note [Handle release])
-        self._errors = []              # TensordErrors awaiting a sync point
-        self._sent = {}                # seq -> [(op, site)] of batches without response yet
+        self._errors = []              # (thread id, TensordError) awaiting a sync point
+        self._sent = {}                # seq -> [(op, site, thread)] of unanswered batches
         self._seq = 0
         self._ops = None
         self.epoch = 0                 # bumped by in-place ops: invalidates cached autograd meta
@@ -233,7 +236,7 @@ class Session:
         with self._lock:
             self._check_usable()
             self._pending.append(cmd)
-            self._pending_meta.append((op, site))
+            self._pending_meta.append((op, site, threading.get_ident()))
             self._pending_bytes += nbytes
             if self.blocking:
                 self.sync()
@@ -251,10 +254,11 @@ class Session:
         with self._lock:
             self._check_usable()
             base = len(self._pending)
+            me = threading.get_ident()
             for cmd, op in commands:
                 cmd.site = site
                 self._pending.append(cmd)
-                self._pending_meta.append((op, site))
+                self._pending_meta.append((op, site, me))
             seq = self._send(reply=True)
             out = self._wait(seq)
             self._raise_errors()
@@ -342,7 +346,7 @@ class Session:
         released, self._released = self._released, []
         if released:
             self._pending.append(pb.Command(release=pb.ReleaseCommand(handles=released)))
-            self._pending_meta.append(("release", ""))
+            self._pending_meta.append(("release", "", 0))
         if not self._pending and not reply:
             return None
         self._seq += 1
@@ -375,8 +379,8 @@ class Session:
             out = {}
             for r in resp.results:
                 if r.code != 0:
-                    op, site = meta[r.index] if r.index < len(meta) else ("", "")
-                    self._errors.append(TensordError.from_result(r, op, site))
+                    op, site, thread = meta[r.index] if r.index < len(meta) else ("", "", 0)
+                    self._errors.append((thread, TensordError.from_result(r, op, site)))
                 elif resp.seq == seq:
                     out[r.index] = r
             while self._sent:
@@ -390,7 +394,12 @@ class Session:
     def _raise_errors(self):
         if not self._errors:
             return
-        errors, self._errors = self._errors, []
+        me = threading.get_ident()
+        errors = [e for t, e in self._errors if t == me or t == 0]
+        live = {t.ident for t in threading.enumerate()}
+        self._errors = [(t, e) for t, e in self._errors if t != me and t != 0 and t in live]
+        if not errors:
+            return
         primary = next((e for e in errors if not e.poisoned), errors[0])
         primary.others = [e for e in errors if e is not primary]
         raise primary

@@ -704,7 +704,15 @@ class Tensor:
     __mul__ = _binary("mul")
     __rmul__ = _binary("mul", reflected=True)
     __truediv__ = _binary("div")
-    __rtruediv__ = _binary("div", reflected=True)
+
+    def __rtruediv__(self, other):
+        if not _is_number(other):
+            return NotImplemented
+        # PyTorch computes `number / t` as t.reciprocal() * number (MulBackward0).
+        if self._session.op_info("reciprocal") is not None:
+            return run1("mul", [run1("reciprocal", [self]), other])
+        return run1("div", [other, self])
+
     __pow__ = _binary("pow")
     __rpow__ = _binary("pow", reflected=True)
     del _binary
