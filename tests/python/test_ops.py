@@ -247,3 +247,32 @@ def test_comparisons(td):
     assert x.le(y).tolist() == [True, True, False]
     assert (x == None) is False  # noqa: E711 - not an elementwise comparison
     assert ((x > 1).float().sum()).item() == 2.0
+
+
+UNARY_MATH = {
+    "abs": np.abs, "sign": np.sign, "sqrt": np.sqrt, "rsqrt": lambda v: 1 / np.sqrt(v),
+    "expm1": np.expm1, "log1p": np.log1p, "log2": np.log2, "tan": np.tan, "tanh": np.tanh,
+    "floor": np.floor, "ceil": np.ceil, "round": np.round, "trunc": np.trunc,
+    "reciprocal": np.reciprocal,
+}
+
+
+@pytest.mark.parametrize("name", sorted(UNARY_MATH))
+def test_unary_math(td, name):
+    a = np.array([[0.25, -1.5, 2.5], [3.75, -0.5, 0.7]], np.float32)
+    src = np.abs(a) if name in ("sqrt", "rsqrt", "log2", "log1p") else a
+    x = _t(td, src)
+    _close(getattr(x, name)(), UNARY_MATH[name](src))
+    _close(getattr(td, name)(x), UNARY_MATH[name](src))
+
+
+def test_abs_builtin_and_reciprocal_division(td):
+    x = _t(td, np.array([-2.0, 4.0], np.float32))
+    assert abs(x).tolist() == [2.0, 4.0]
+    y = td.tensor([0.5, 2.0], requires_grad=True)
+    r = 2 / y
+    assert r.tolist() == [4.0, 1.0]
+    assert r.grad_fn.name() == "MulBackward0"  # as PyTorch: y.reciprocal() * 2
+    r.sum().backward()
+    np.testing.assert_allclose(y.grad.numpy(), [-8.0, -0.5])
+    assert (1 / td.tensor([1, 2])).tolist() == [1.0, 0.5]

@@ -65,5 +65,7 @@ __all__ = [
     "negative", "exp", "log", "sin", "cos", "relu", "sigmoid", "sum", "mean", "matmul", "mm",
     "mv", "dot", "bmm", "transpose", "swapaxes", "t", "reshape", "flatten", "squeeze",
     "unsqueeze", "permute", "clone", "detach", "eq", "ne", "lt", "le", "gt", "ge", "not_equal",
-    "less", "less_equal", "greater", "greater_equal",
+    "less", "less_equal", "greater", "greater_equal", "abs", "absolute", "sign", "sqrt", "rsqrt",
+    "expm1", "log1p", "log2", "tan", "tanh", "erf", "floor", "ceil", "round", "trunc", "fix",
+    "reciprocal",
 ]

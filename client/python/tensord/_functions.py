@@ -19,7 +19,8 @@ __all__ = [
     "relu", "sigmoid", "sum", "mean", "matmul", "mm", "mv", "dot", "bmm", "transpose",
     "swapaxes", "t", "reshape", "flatten", "squeeze", "unsqueeze", "permute", "clone",
     "detach", "eq", "ne", "lt", "le", "gt", "ge", "not_equal", "less", "less_equal",
-    "greater", "greater_equal",
+    "greater", "greater_equal", "abs", "absolute", "sign", "sqrt", "rsqrt", "expm1", "log1p",
+    "log2", "tan", "tanh", "erf", "floor", "ceil", "round", "trunc", "fix", "reciprocal",
 ]
 
 
@@ -405,6 +406,21 @@ sin = _unary("sin")
 cos = _unary("cos")
 relu = _unary("relu")
 sigmoid = _unary("sigmoid")
+abs = absolute = _unary("abs")  # noqa: A001 - torch's name
+sign = _unary("sign")
+sqrt = _unary("sqrt")
+rsqrt = _unary("rsqrt")
+expm1 = _unary("expm1")
+log1p = _unary("log1p")
+log2 = _unary("log2")
+tan = _unary("tan")
+tanh = _unary("tanh")
+erf = _unary("erf")
+floor = _unary("floor")
+ceil = _unary("ceil")
+round = _unary("round")  # noqa: A001 - torch's name
+trunc = fix = _unary("trunc")
+reciprocal = _unary("reciprocal")
 
 
 def _comparison(name):

@@ -649,6 +649,31 @@ class Tensor:
     def sigmoid(self):
         return run1("sigmoid", [self])
 
+    def _unary(name):
+        def method(self):
+            return run1(name, [self])
+        method.__name__ = name
+        method.__qualname__ = "Tensor." + name
+        method.__doc__ = "Elementwise %s (on the server)." % name
+        return method
+
+    abs = __abs__ = absolute = _unary("abs")
+    sign = _unary("sign")
+    sqrt = _unary("sqrt")
+    rsqrt = _unary("rsqrt")
+    expm1 = _unary("expm1")
+    log1p = _unary("log1p")
+    log2 = _unary("log2")
+    tan = _unary("tan")
+    tanh = _unary("tanh")
+    erf = _unary("erf")
+    floor = _unary("floor")
+    ceil = _unary("ceil")
+    round = _unary("round")
+    trunc = fix = _unary("trunc")
+    reciprocal = _unary("reciprocal")
+    del _unary
+
     def sum(self, dim=None, keepdim=False, *, dtype=None):
         return run1("sum", [self], _reduce_attrs(dim, keepdim, dtype))
 
