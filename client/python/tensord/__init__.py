@@ -67,5 +67,6 @@ __all__ = [
     "unsqueeze", "permute", "clone", "detach", "eq", "ne", "lt", "le", "gt", "ge", "not_equal",
     "less", "less_equal", "greater", "greater_equal", "abs", "absolute", "sign", "sqrt", "rsqrt",
     "expm1", "log1p", "log2", "tan", "tanh", "erf", "floor", "ceil", "round", "trunc", "fix",
-    "reciprocal",
+    "reciprocal", "cat", "concat", "concatenate", "stack", "where", "clamp", "clip", "maximum",
+    "minimum", "masked_fill", "select", "narrow",
 ]

@@ -21,6 +21,8 @@ __all__ = [
     "detach", "eq", "ne", "lt", "le", "gt", "ge", "not_equal", "less", "less_equal",
     "greater", "greater_equal", "abs", "absolute", "sign", "sqrt", "rsqrt", "expm1", "log1p",
     "log2", "tan", "tanh", "erf", "floor", "ceil", "round", "trunc", "fix", "reciprocal",
+    "cat", "concat", "concatenate", "stack", "where", "clamp", "clip", "maximum", "minimum",
+    "masked_fill", "select", "narrow",
 ]
 
 
@@ -438,6 +440,62 @@ lt = less = _comparison("lt")
 le = less_equal = _comparison("le")
 gt = greater = _comparison("gt")
 ge = greater_equal = _comparison("ge")
+
+
+def cat(tensors, dim=0, *, out=None):
+    """Concatenates tensors along ``dim`` (dtypes promote)."""
+    _no_out(out)
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
+    return run1("cat", tensors, {"dim": dim})
+
+
+concat = concatenate = cat
+
+
+def stack(tensors, dim=0, *, out=None):
+    """Joins equal-shaped tensors along a new dimension ``dim``."""
+    _no_out(out)
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("stack expects a non-empty TensorList")
+    return run1("stack", tensors, {"dim": dim})
+
+
+def where(condition, input, other):
+    """Elementwise ``input if condition else other`` (numbers allowed)."""
+    return run1("where", [condition, input, other])
+
+
+def clamp(input, min=None, max=None, *, out=None):  # noqa: A002 - torch's names
+    _no_out(out)
+    return input.clamp(min, max)
+
+
+clip = clamp
+
+
+def maximum(input, other, *, out=None):
+    _no_out(out)
+    return run1("maximum", [input, other])
+
+
+def minimum(input, other, *, out=None):
+    _no_out(out)
+    return run1("minimum", [input, other])
+
+
+def masked_fill(input, mask, value):
+    return input.masked_fill(mask, value)
+
+
+def select(input, dim, index):
+    return input.select(dim, index)
+
+
+def narrow(input, dim, start, length):
+    return input.narrow(dim, start, length)
 
 
 def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):  # noqa: A001

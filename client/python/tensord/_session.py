@@ -253,6 +253,9 @@ class Session:
         site = _user_site() if commands else ""
         with self._lock:
             self._check_usable()
+            if not commands and not self._pending and not self._released and not self._sent:
+                self._raise_errors()  # nothing in flight: no round trip needed
+                return []
             base = len(self._pending)
             me = threading.get_ident()
             for cmd, op in commands:

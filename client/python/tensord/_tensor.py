@@ -758,6 +758,187 @@ class Tensor:
     def __pos__(self):
         return self
 
+    # ------------------------------------------------------------ in-place ops
+
+    def _inplace(self, name, inputs, attrs=None):
+        run_op(name, [self] + list(inputs), attrs)
+        return self
+
+    def add_(self, other, *, alpha=1):
+        return self._inplace("add_", [other], None if alpha == 1 else {"alpha": alpha})
+
+    def sub_(self, other, *, alpha=1):
+        return self._inplace("sub_", [other], None if alpha == 1 else {"alpha": alpha})
+
+    def mul_(self, other):
+        return self._inplace("mul_", [other])
+
+    def div_(self, other):
+        return self._inplace("div_", [other])
+
+    def pow_(self, exponent):
+        return self._inplace("pow_", [exponent])
+
+    def _unary_inplace(name):
+        def method(self):
+            return self._inplace(name, [])
+        method.__name__ = name
+        method.__qualname__ = "Tensor." + name
+        method.__doc__ = "In-place %s (writes into self); returns self." % name[:-1]
+        return method
+
+    neg_ = _unary_inplace("neg_")
+    exp_ = _unary_inplace("exp_")
+    log_ = _unary_inplace("log_")
+    sin_ = _unary_inplace("sin_")
+    cos_ = _unary_inplace("cos_")
+    relu_ = _unary_inplace("relu_")
+    sigmoid_ = _unary_inplace("sigmoid_")
+    abs_ = _unary_inplace("abs_")
+    sign_ = _unary_inplace("sign_")
+    sqrt_ = _unary_inplace("sqrt_")
+    rsqrt_ = _unary_inplace("rsqrt_")
+    expm1_ = _unary_inplace("expm1_")
+    log1p_ = _unary_inplace("log1p_")
+    log2_ = _unary_inplace("log2_")
+    tan_ = _unary_inplace("tan_")
+    tanh_ = _unary_inplace("tanh_")
+    erf_ = _unary_inplace("erf_")
+    floor_ = _unary_inplace("floor_")
+    ceil_ = _unary_inplace("ceil_")
+    round_ = _unary_inplace("round_")
+    trunc_ = _unary_inplace("trunc_")
+    reciprocal_ = _unary_inplace("reciprocal_")
+    zero_ = _unary_inplace("zero_")
+    del _unary_inplace
+
+    def fill_(self, value):
+        return self._inplace("fill_", [], {"value": value})
+
+    def copy_(self, src, non_blocking=False):
+        return self._inplace("copy_", [_as_operand_tensor(src, self)])
+
+    def clamp_(self, min=None, max=None):  # noqa: A002 - torch's names
+        return self._inplace("clamp_", [], _clamp_attrs(min, max))
+
+    clip_ = clamp_
+
+    def masked_fill_(self, mask, value):
+        return self._inplace("masked_fill_", [mask], {"value": value})
+
+    def t_(self):
+        shape = self._shape
+        self._inplace("t_", [])
+        if shape is not None:
+            self._shape = tuple(reversed(shape))
+        self._contig = None
+        return self
+
+    def _iop(name):
+        def method(self, other):
+            if not (isinstance(other, Tensor) or _is_number(other)):
+                return NotImplemented
+            return self._inplace(name, [other])
+        method.__name__ = name
+        return method
+
+    __iadd__ = _iop("add_")
+    __isub__ = _iop("sub_")
+    __imul__ = _iop("mul_")
+    __itruediv__ = _iop("div_")
+    __ipow__ = _iop("pow_")
+    del _iop
+
+    # ------------------------------------------------------------ selection
+
+    def clamp(self, min=None, max=None):  # noqa: A002 - torch's names
+        return run1("clamp", [self], _clamp_attrs(min, max))
+
+    clip = clamp
+
+    def maximum(self, other):
+        return run1("maximum", [self, other])
+
+    def minimum(self, other):
+        return run1("minimum", [self, other])
+
+    def masked_fill(self, mask, value):
+        return run1("masked_fill", [self, mask], {"value": value})
+
+    def where(self, condition, other):
+        return run1("where", [condition, self, other])
+
+    def select(self, dim, index):
+        out = run1("select", [self], {"dim": dim, "index": index})
+        shape = self._shape
+        if shape is not None and shape:
+            d = _wrap_dim(dim, len(shape))
+            out._shape = shape[:d] + shape[d + 1:]
+        out._dtype, out._device = self._dtype, self._device
+        return out
+
+    def narrow(self, dim, start, length):
+        return run1("narrow", [self], {"dim": dim, "start": start, "length": length})
+
+    def _slice(self, dim, start, stop, step):
+        attrs = {"dim": dim, "step": step}
+        if start is not None:
+            attrs["start"] = start
+        if stop is not None:
+            attrs["end"] = stop
+        out = run1("slice", [self], attrs)
+        shape = self._shape
+        if shape is not None:
+            n = len(range(*slice(start, stop, step).indices(shape[dim])))
+            out._shape = shape[:dim] + (n,) + shape[dim + 1:]
+        out._dtype, out._device = self._dtype, self._device
+        return out
+
+    def __getitem__(self, key):
+        """Basic indexing: ints, slices (positive step), None and ``...``."""
+        keys = key if isinstance(key, tuple) else (key,)
+        ndim = self.dim()
+        consumed = sum(1 for k in keys if k is not None and k is not Ellipsis)
+        if sum(1 for k in keys if k is Ellipsis) > 1:
+            raise IndexError("an index can only have a single ellipsis ('...')")
+        if consumed > ndim:
+            raise IndexError("too many indices for tensor of dimension %d" % ndim)
+        out, dim = self, 0
+        for k in keys:
+            if k is None:
+                out = out.unsqueeze(dim)
+                dim += 1
+            elif k is Ellipsis:
+                dim += ndim - consumed
+            elif isinstance(k, slice):
+                step = 1 if k.step is None else _index_int(k.step)
+                if step <= 0:
+                    raise ValueError("step must be greater than zero")
+                start = None if k.start is None else _index_int(k.start)
+                stop = None if k.stop is None else _index_int(k.stop)
+                if start not in (None, 0) or stop is not None or step != 1 or out is self:
+                    out = out._slice(dim, start, stop, step)
+                dim += 1
+            elif isinstance(k, (bool, np.bool_)) or not _is_index(k):
+                raise NotImplementedError(
+                    "tensord supports basic indexing only (ints, slices, None, ...); got %r"
+                    % (type(k).__name__,))
+            else:
+                out = out.select(dim, _index_int(k))
+        return out
+
+    def __setitem__(self, key, value):
+        target = self[key]
+        if _is_number(value):
+            target.fill_(value)
+        else:
+            target.copy_(_as_operand_tensor(value, self))
+
+    def __iter__(self):
+        n = len(self)
+        for i in range(n):
+            yield self.select(0, i)
+
     # ------------------------------------------------------------ views and shapes
 
     def transpose(self, dim0, dim1):
@@ -832,6 +1013,38 @@ class Tensor:
 
 
 Tensor.__module__ = "tensord"
+
+
+def _index_int(k):
+    if isinstance(k, Tensor):
+        return int(k.item())
+    return int(k.__index__())
+
+
+def _is_index(k):
+    if isinstance(k, Tensor):
+        return True
+    return hasattr(k, "__index__")
+
+
+def _clamp_attrs(lo, hi):
+    if lo is None and hi is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    attrs = {}
+    if lo is not None:
+        attrs["min"] = lo
+    if hi is not None:
+        attrs["max"] = hi
+    return attrs
+
+
+def _as_operand_tensor(value, like):
+    """``value`` as a Tensor of ``like``'s session (lists/arrays/numbers are uploaded)."""
+    if isinstance(value, Tensor):
+        return value
+    from ._functions import _infer_array
+    arr, d = _infer_array(value, None)
+    return create_from_array(arr, d, session=like._session)
 
 
 def _size_of_scalar(dim):
