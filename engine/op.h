@@ -32,6 +32,7 @@ using AttrMap = std::vector<std::pair<std::string, AttrValue>>;
 struct InputSpec {
   absl::string_view name;
   bool optional = false;  // may be an undefined Tensor (None)
+  bool variadic = false;  // last input only: takes one or more tensors (cat)
 };
 
 struct AttrSpec {

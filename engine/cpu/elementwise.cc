@@ -162,6 +162,14 @@ absl::Status BinaryKernel(const OpCall& call, std::vector<Tensor>& outputs) {
           BinaryLoop<T, T>(out, a, b, [](T x, T y) -> T { return static_cast<T>(std::pow(M(x), M(y))); });
         }
         break;
+      case OpId::kMaximum:
+        if constexpr (std::is_same_v<T, bool>) BinaryLoop<T, T>(out, a, b, [](T x, T y) -> T { return x || y; });
+        else BinaryLoop<T, T>(out, a, b, [](T x, T y) -> T { M u = M(x), v = M(y); return static_cast<T>(u != u ? u : v != v ? v : (u > v ? u : v)); });
+        break;
+      case OpId::kMinimum:
+        if constexpr (std::is_same_v<T, bool>) BinaryLoop<T, T>(out, a, b, [](T x, T y) -> T { return x && y; });
+        else BinaryLoop<T, T>(out, a, b, [](T x, T y) -> T { M u = M(x), v = M(y); return static_cast<T>(u != u ? u : v != v ? v : (u < v ? u : v)); });
+        break;
       case OpId::kEq: BinaryLoop<bool, T>(out, a, b, [](T x, T y) { return M(x) == M(y); }); break;
       case OpId::kNe: BinaryLoop<bool, T>(out, a, b, [](T x, T y) { return M(x) != M(y); }); break;
       case OpId::kLt: BinaryLoop<bool, T>(out, a, b, [](T x, T y) { return M(x) < M(y); }); break;
@@ -182,6 +190,20 @@ absl::Status UnaryKernel(const OpCall& call, std::vector<Tensor>& outputs) {
   absl::Status status;
   DispatchAll(a.dtype(), [&]<typename T>() {
     using M = OpMath<T>;
+    if constexpr (!std::is_same_v<T, bool>) {
+      if (id == OpId::kClamp) {  // NaN stays NaN; min > max gives max, as in PyTorch
+        const bool has_lo = !call.IsNone(0), has_hi = !call.IsNone(1);
+        const M lo = has_lo ? call.GetScalar(0).to<M>() : M(0), hi = has_hi ? call.GetScalar(1).to<M>() : M(0);
+        UnaryLoop<T, T>(out, a, [=](T x) -> T {
+          M v = M(x);
+          if (v != v) return x;
+          if (has_lo && v < lo) v = lo;
+          if (has_hi && v > hi) v = hi;
+          return static_cast<T>(v);
+        });
+        return;
+      }
+    }
     if constexpr (std::is_same_v<T, bool>) {
       status = absl::InternalError("unary kernel on bool");  // prepare rejects these
     } else if constexpr (std::is_integral_v<T>) {
@@ -255,6 +277,43 @@ absl::Status UnaryKernel(const OpCall& call, std::vector<Tensor>& outputs) {
     }
   });
   return status;
+}
+
+absl::Status WhereKernel(const OpCall& call, std::vector<Tensor>& outputs) {
+  const Tensor& out = outputs[0];
+  const Tensor& c = call.in(0);
+  const Tensor& a = call.in(1);
+  const Tensor& b = call.in(2);
+  DispatchAll(out.dtype(), [&]<typename T>() {
+    ForEach<4>(out.sizes(),
+               {static_cast<char*>(out.raw_data()), static_cast<char*>(c.raw_data()),
+                static_cast<char*>(a.raw_data()), static_cast<char*>(b.raw_data())},
+               {out.strides(), c.strides(), a.strides(), b.strides()},
+               {int(sizeof(T)), 1, int(sizeof(T)), int(sizeof(T))},
+               [&](char** p, int64_t n, const int64_t* s) {
+                 for (int64_t i = 0; i < n; ++i) {
+                   *As<T>(p[0] + i * s[0]) = *As<bool>(p[1] + i * s[1]) ? *As<T>(p[2] + i * s[2]) : *As<T>(p[3] + i * s[3]);
+                 }
+               });
+  });
+  return absl::OkStatus();
+}
+
+absl::Status CatKernel(const OpCall& call, std::vector<Tensor>& outputs) {
+  const Tensor& out = outputs[0];
+  if (out.dim() == 1 && out.numel() == 0) return absl::OkStatus();
+  const int64_t d = call.GetInt(0);
+  int64_t offset = 0;
+  for (const Tensor& t : call.inputs) {
+    if (t.dim() == 1 && t.size(0) == 0 && out.dim() != 1) continue;  // legacy empty inputs
+    Shape sizes(out.sizes().begin(), out.sizes().end());
+    sizes[d] = t.size(d);
+    Tensor part = MakeView(out, sizes, Shape(out.strides().begin(), out.strides().end()),
+                           out.storage_offset() + offset * out.strides()[d]);
+    CopyCast(t, part);
+    offset += t.size(d);
+  }
+  return absl::OkStatus();
 }
 
 void CopyCast(const Tensor& src, const Tensor& dst) {

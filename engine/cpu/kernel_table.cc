@@ -16,13 +16,13 @@ const KernelFn* KernelTable() {
     set(OpId::kRandn, RandnKernel);
     set(OpId::kRandint, RandintKernel);
     for (OpId id : {OpId::kAdd, OpId::kSub, OpId::kMul, OpId::kDiv, OpId::kPow, OpId::kEq, OpId::kNe,
-                    OpId::kLt, OpId::kLe, OpId::kGt, OpId::kGe}) {
+                    OpId::kLt, OpId::kLe, OpId::kGt, OpId::kGe, OpId::kMaximum, OpId::kMinimum}) {
       set(id, BinaryKernel);
     }
     for (OpId id : {OpId::kNeg, OpId::kExp, OpId::kLog, OpId::kSin, OpId::kCos, OpId::kRelu, OpId::kSigmoid,
                     OpId::kAbs, OpId::kSign, OpId::kSqrt, OpId::kRsqrt, OpId::kExpm1, OpId::kLog1p, OpId::kLog2,
                     OpId::kTan, OpId::kTanh, OpId::kErf, OpId::kGelu, OpId::kSilu, OpId::kSoftplus, OpId::kFloor,
-                    OpId::kCeil, OpId::kRound, OpId::kTrunc, OpId::kReciprocal}) {
+                    OpId::kCeil, OpId::kRound, OpId::kTrunc, OpId::kReciprocal, OpId::kClamp}) {
       set(id, UnaryKernel);
     }
     set(OpId::kSum, ReduceKernel);
@@ -32,6 +32,8 @@ const KernelFn* KernelTable() {
     set(OpId::kDot, DotKernel);
     set(OpId::kBmm, BmmKernel);
     set(OpId::kClone, CopyKernel);
+    set(OpId::kWhere, WhereKernel);
+    set(OpId::kCat, CatKernel);
     set(OpId::kToCopy, CopyKernel);
     return t;
   }();

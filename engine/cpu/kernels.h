@@ -24,6 +24,8 @@ absl::Status ArangeKernel(const OpCall&, std::vector<Tensor>&);
 absl::Status BinaryKernel(const OpCall&, std::vector<Tensor>&);   // add sub mul div pow, comparisons
 absl::Status UnaryKernel(const OpCall&, std::vector<Tensor>&);    // neg exp log sin cos relu sigmoid
 absl::Status CopyKernel(const OpCall&, std::vector<Tensor>&);     // clone, _to_copy
+absl::Status WhereKernel(const OpCall&, std::vector<Tensor>&);
+absl::Status CatKernel(const OpCall&, std::vector<Tensor>&);
 // reduce.cc. The reduction ops' prepare appends the sorted reduced dims as
 // this attribute index (ops/reduce.cc).
 inline constexpr int kReducedDimsAttr = 3;

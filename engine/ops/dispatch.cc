@@ -235,14 +235,16 @@ absl::StatusOr<std::vector<Tensor>> CallOp(absl::string_view name, std::vector<T
                                            const AttrMap& attr_map, const CallOptions& options) {
   const OpDef* def = FindOp(name);
   if (def == nullptr) return absl::NotFoundError(absl::StrCat("unknown op '", name, "' (see ListOps)"));
-  if (inputs.size() != def->inputs.size()) {
-    return absl::InvalidArgumentError(absl::StrCat("[", name, "] takes ", def->inputs.size(),
-                                                   " tensor inputs but ", inputs.size(), " were given"));
+  const bool variadic = !def->inputs.empty() && def->inputs.back().variadic;
+  if (variadic ? inputs.size() < def->inputs.size() : inputs.size() != def->inputs.size()) {
+    return absl::InvalidArgumentError(absl::StrCat("[", name, "] takes ", variadic ? "at least " : "",
+                                                   def->inputs.size(), " tensor inputs but ", inputs.size(),
+                                                   " were given"));
   }
   for (size_t i = 0; i < inputs.size(); ++i) {
-    if (!inputs[i].defined() && !def->inputs[i].optional) {
-      return absl::InvalidArgumentError(absl::StrCat("[", name, "] input '", def->inputs[i].name,
-                                                     "' must be a tensor, not None"));
+    const InputSpec& spec = def->inputs[std::min(i, def->inputs.size() - 1)];
+    if (!inputs[i].defined() && !spec.optional) {
+      return absl::InvalidArgumentError(absl::StrCat("[", name, "] input '", spec.name, "' must be a tensor, not None"));
     }
   }
   Attrs attrs(def->attrs.size());

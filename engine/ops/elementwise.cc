@@ -83,6 +83,19 @@ absl::string_view PowName(const OpCall& call) {
   return "PowBackward1";
 }
 
+// Elementwise max/min: ties split the gradient evenly, as PyTorch does.
+template <bool kMax>
+std::vector<Tensor> ExtremumBackward(const BackwardCtx& c) {
+  const Tensor& a = c.in(0);
+  const Tensor& b = c.in(1);
+  const Tensor& g = c.grad();
+  Tensor a_wins = fn::To(fn::Call1(kMax ? OpId::kGt : OpId::kLt, {a, b}), g.dtype());
+  Tensor tie = fn::Mul(fn::To(fn::Call1(OpId::kEq, {a, b}), g.dtype()), Scalar(0.5));
+  Tensor share_a = fn::Add(a_wins, tie);
+  return {c.needs_input_grad[0] ? fn::Mul(g, share_a) : Tensor(),
+          c.needs_input_grad[1] ? fn::Mul(g, fn::Sub(fn::S(Scalar(1)), share_a)) : Tensor()};
+}
+
 OpDef Binary(OpId id, absl::string_view name, PrepareFn prepare, absl::string_view doc, BackwardFn backward = nullptr,
              absl::string_view backward_name = {}, int save = kSaveNone) {
   return {.id = id, .name = name, .inputs = kBinaryInputs, .doc = doc, .prepare = prepare, .backward = backward,
@@ -155,6 +168,20 @@ const OpDef& PowOp() {
   return d;
 }
 
+const OpDef& MaximumOp() {
+  static const OpDef d{.id = OpId::kMaximum, .name = "maximum", .inputs = {{"self"}, {"other"}},
+                       .doc = "Elementwise maximum (NaN propagates).",
+                       .prepare = BinaryPrepare<BinaryKind::kArith>, .backward = ExtremumBackward<true>,
+                       .backward_name = "MaximumBackward0", .save = kSaveInputs};
+  return d;
+}
+const OpDef& MinimumOp() {
+  static const OpDef d{.id = OpId::kMinimum, .name = "minimum", .inputs = {{"self"}, {"other"}},
+                       .doc = "Elementwise minimum (NaN propagates).",
+                       .prepare = BinaryPrepare<BinaryKind::kArith>, .backward = ExtremumBackward<false>,
+                       .backward_name = "MinimumBackward0", .save = kSaveInputs};
+  return d;
+}
 #define TENSORD_COMPARISON_(Camel, name, symbol)                                                       \
   const OpDef& Camel##Op() {                                                                          \
     static const OpDef d = Binary(OpId::k##Camel, name, BinaryPrepare<BinaryKind::kCompare>,          \

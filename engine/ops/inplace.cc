@@ -3,8 +3,8 @@
 // `x.op_(args)` runs `op(x, args)` out of place, then writes the result into
 // x's storage and bumps its version. When autograd records, x takes over the
 // result's grad_fn, so its history now ends in the op (PyTorch's rebase); if
-// the op's backward reads its input, it gets a clone of x taken before the
-// write, so the saved value is the original one. Anything else that saved x
+// the op's backward may read its input, it is given a clone of x taken before
+// the write, so the saved value is the original one. Anything else that saved x
 // sees the version bump and refuses to run backward.
 #include "engine/autograd.h"
 #include "engine/autograd_internal.h"
@@ -62,7 +62,9 @@ absl::StatusOr<std::vector<Tensor>> InplaceForward(OpCall& call) {
   const bool recording = GradModeEnabled() && AnyRequiresGrad(call.inputs);
   TENSORD_RETURN_IF_ERROR(CheckWritable(call.def->name, self, recording));
   std::vector<Tensor> inputs = call.inputs;
-  if (recording && (base.save & kSaveInputs)) inputs[0] = fn::Clone(self);
+  // A composite may save self in an op inside it: clone unless the base is a
+  // primitive known not to save its inputs.
+  if (recording && (base.prepare == nullptr || (base.save & kSaveInputs))) inputs[0] = fn::Clone(self);
   TENSORD_ASSIGN_OR_RETURN(std::vector<Tensor> out, Invoke(base, std::move(inputs), call.attrs));
   TENSORD_RETURN_IF_ERROR(WriteBack(call.def->name, self, out[0], recording));
   return std::vector<Tensor>{};

@@ -29,7 +29,11 @@
   X(view, View) X(reshape, Reshape) X(expand, Expand) X(sum_to_size, SumToSize)   \
   X(transpose, Transpose) X(t, T) X(permute, Permute) X(unsqueeze, Unsqueeze)     \
   X(squeeze, Squeeze) X(contiguous, Contiguous) X(clone, Clone)                   \
-  X(detach, Detach) X(to, To) X(_to_copy, ToCopy)                                 \
+  X(detach, Detach) X(to, To) X(_to_copy, ToCopy) X(select, Select)               \
+  X(slice, Slice) X(narrow, Narrow) X(cat, Cat) X(stack, Stack)                   \
+  /* selection and clamping (ops/select.cc) */                                   \
+  X(where, Where) X(masked_fill, MaskedFill) X(maximum, Maximum)                  \
+  X(minimum, Minimum) X(clamp, Clamp)                                            \
   X(fill, Fill)                                                                  \
   /* autograd accessors (ops/autograd_ops.cc) */                                 \
   X(requires_grad_, RequiresGrad) X(grad, Grad)                                  \
@@ -48,7 +52,8 @@
   X(sqrt_, Sqrt_) X(rsqrt_, Rsqrt_) X(expm1_, Expm1_) X(log1p_, Log1p_)           \
   X(log2_, Log2_) X(tan_, Tan_) X(tanh_, Tanh_) X(erf_, Erf_) X(floor_, Floor_)   \
   X(ceil_, Ceil_) X(round_, Round_) X(trunc_, Trunc_)                             \
-  X(reciprocal_, Reciprocal_) X(fill_, Fill_)
+  X(reciprocal_, Reciprocal_) X(fill_, Fill_) X(clamp_, Clamp_)                  \
+  X(masked_fill_, MaskedFill_)
 
 namespace tensord::engine {
 

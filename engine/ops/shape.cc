@@ -369,3 +369,192 @@ const OpDef& ToCopyOp() {
 }
 
 }  // namespace tensord::engine
+
+// ---------------------------------------------------------------- select, slice, cat
+
+namespace tensord::engine {
+namespace {
+
+// Gradient of a view that picks part of the input: zeros with the picked
+// part set to the incoming gradient.
+template <typename ViewFn>
+Tensor ScatterIntoZeros(const BackwardCtx& c, ViewFn view_of) {
+  Tensor z = fn::Full(c.in_sizes(0), Scalar(0), c.grad().dtype());
+  ThrowIfError(Invoke(Copy_Op(), {view_of(z), c.grad()}, {}).status());
+  return z;
+}
+
+absl::StatusOr<std::vector<Tensor>> SelectForward(OpCall& call) {
+  const Tensor& x = call.in(0);
+  if (x.dim() == 0) return Error("select", "select() cannot be applied to a 0-dim tensor.");
+  TENSORD_ASSIGN_OR_RETURN(int64_t d, WrapDim("select", call.GetInt(0), x.dim()));
+  int64_t index = call.GetInt(1), size = x.size(d);
+  if (index < -size || index >= size) {
+    return Error("select", absl::StrCat("index ", index, " is out of bounds for dimension ", d, " with size ", size));
+  }
+  if (index < 0) index += size;
+  Shape sizes = ToShape(x.sizes()), strides = ToShape(x.strides());
+  int64_t offset = x.storage_offset() + index * strides[d];
+  sizes.erase(sizes.begin() + d);
+  strides.erase(strides.begin() + d);
+  return One(MakeView(x, sizes, strides, offset));
+}
+
+// Python slice bounds: negative from the end, clamped into [0, size].
+int64_t ClampIndex(const OpCall& call, int attr, int64_t size, int64_t fallback) {
+  if (call.IsNone(attr)) return fallback;
+  int64_t v = call.GetInt(attr);
+  if (v < 0) v += size;
+  return std::clamp<int64_t>(v, 0, size);
+}
+
+absl::StatusOr<std::vector<Tensor>> SliceForward(OpCall& call) {
+  const Tensor& x = call.in(0);
+  if (x.dim() == 0) return Error("slice", "slice() cannot be applied to a 0-dim tensor.");
+  TENSORD_ASSIGN_OR_RETURN(int64_t d, WrapDim("slice", call.GetInt(0), x.dim()));
+  const int64_t step = call.GetInt(3), size = x.size(d);
+  if (step <= 0) return Error("slice", "slice step must be positive");
+  int64_t start = ClampIndex(call, 1, size, 0), end = ClampIndex(call, 2, size, size);
+  if (end < start) end = start;
+  Shape sizes = ToShape(x.sizes()), strides = ToShape(x.strides());
+  int64_t offset = x.storage_offset() + start * strides[d];
+  sizes[d] = (end - start + step - 1) / step;
+  strides[d] *= step;
+  return One(MakeView(x, sizes, strides, offset));
+}
+
+absl::StatusOr<std::vector<Tensor>> NarrowForward(OpCall& call) {
+  const Tensor& x = call.in(0);
+  if (x.dim() == 0) return Error("narrow", "narrow() cannot be applied to a 0-dim tensor.");
+  TENSORD_ASSIGN_OR_RETURN(int64_t d, WrapDim("narrow", call.GetInt(0), x.dim()));
+  int64_t start = call.GetInt(1), length = call.GetInt(2), size = x.size(d);
+  if (start < -size || start > size) {
+    return Error("narrow", absl::StrCat("start out of range (expected to be in range of [", -size, ", ", size,
+                                        "], but got ", start, ")"));
+  }
+  if (start < 0) start += size;
+  if (length < 0 || start + length > size) {
+    return Error("narrow", absl::StrCat("start (", start, ") + length (", length, ") exceeds dimension size (", size, ")."));
+  }
+  return fn::Call(OpId::kSlice, {x}, {d, start, start + length, int64_t{1}});
+}
+
+// cat skips legacy 1-D empty tensors (shape [0]), as PyTorch does.
+bool SkippedInCat(const Tensor& t) { return t.dim() == 1 && t.size(0) == 0; }
+
+absl::StatusOr<std::vector<TensorMeta>> CatPrepare(OpCall& call) {
+  const Tensor* ref = nullptr;
+  for (const Tensor& t : call.inputs) {
+    if (!SkippedInCat(t)) { ref = &t; break; }
+  }
+  DType dtype = ResultType(call.inputs);
+  if (ref == nullptr) return std::vector<TensorMeta>{MetaOf(dtype, {0})};
+  if (ref->dim() == 0) return Error("cat", "zero-dimensional tensor (at position 0) cannot be concatenated");
+  TENSORD_ASSIGN_OR_RETURN(int64_t d, WrapDim("cat", call.GetInt(0), ref->dim()));
+  Shape shape = ToShape(ref->sizes());
+  shape[d] = 0;
+  for (size_t i = 0; i < call.inputs.size(); ++i) {
+    const Tensor& t = call.inputs[i];
+    if (SkippedInCat(t)) continue;
+    if (t.dim() != ref->dim()) {
+      return Error("cat", absl::StrCat("Tensors must have same number of dimensions: got ", ref->dim(), " and ", t.dim()));
+    }
+    for (int64_t k = 0; k < t.dim(); ++k) {
+      if (k != d && t.size(k) != ref->size(k)) {
+        return Error("cat", absl::StrCat("Sizes of tensors must match except in dimension ", d, ". Expected size ",
+                                         ref->size(k), " but got size ", t.size(k), " for tensor number ", i,
+                                         " in the list."));
+      }
+    }
+    shape[d] += t.size(d);
+  }
+  for (Tensor& t : call.inputs) t = CastAndExpand(t, dtype, t.sizes());
+  call.attrs[0] = d;
+  return std::vector<TensorMeta>{MetaOf(dtype, shape)};
+}
+
+// d cat = the gradient cut back into the inputs' pieces
+std::vector<Tensor> CatBackward(const BackwardCtx& c) {
+  const int64_t d = std::get<int64_t>(c.attr(0));
+  std::vector<Tensor> grads;
+  int64_t offset = 0;
+  for (size_t i = 0; i < c.needs_input_grad.size(); ++i) {
+    IntSpan sizes = c.in_sizes(i);
+    if (sizes.size() == 1 && sizes[0] == 0 && c.grad().dim() != 1) {
+      grads.push_back(c.needs_input_grad[i] ? fn::Full(sizes, Scalar(0), c.grad().dtype()) : Tensor());
+      continue;
+    }
+    int64_t n = sizes[d];
+    grads.push_back(c.needs_input_grad[i] ? fn::Call1(OpId::kNarrow, {c.grad()}, {d, offset, n}) : Tensor());
+    offset += n;
+  }
+  return grads;
+}
+
+absl::StatusOr<std::vector<Tensor>> StackForward(OpCall& call) {
+  const Tensor& first = call.in(0);
+  for (size_t i = 1; i < call.inputs.size(); ++i) {
+    if (!std::equal(first.sizes().begin(), first.sizes().end(), call.inputs[i].sizes().begin(),
+                    call.inputs[i].sizes().end())) {
+      return Error("stack", absl::StrCat("stack expects each tensor to be equal size, but got ",
+                                         ShapeToString(first.sizes()), " at entry 0 and ",
+                                         ShapeToString(call.inputs[i].sizes()), " at entry ", i));
+    }
+  }
+  TENSORD_ASSIGN_OR_RETURN(int64_t d, WrapDim("stack", call.GetInt(0), first.dim() + 1));
+  std::vector<Tensor> parts;
+  for (const Tensor& t : call.inputs) parts.push_back(fn::Unsqueeze(t, d));
+  return fn::Call(OpId::kCat, std::move(parts), {d});
+}
+
+}  // namespace
+
+const OpDef& SelectOp() {
+  static const OpDef d{.id = OpId::kSelect, .name = "select", .inputs = {{"self"}},
+                       .attrs = {Required("dim", AttrType::kInt), Required("index", AttrType::kInt)},
+                       .doc = "View of one index along dim (the dim is removed): x[i].", .forward = SelectForward,
+                       .backward = [](const BackwardCtx& c) {
+                         return std::vector<Tensor>{ScatterIntoZeros(c, [&](const Tensor& z) {
+                           return fn::Call1(OpId::kSelect, {z}, {c.attr(0), c.attr(1)});
+                         })};
+                       },
+                       .backward_name = "SelectBackward0"};
+  return d;
+}
+const OpDef& SliceOp() {
+  static const OpDef d{.id = OpId::kSlice, .name = "slice", .inputs = {{"self"}},
+                       .attrs = {WithDefault("dim", AttrType::kInt, int64_t{0}), Optional("start", AttrType::kInt),
+                                 Optional("end", AttrType::kInt), WithDefault("step", AttrType::kInt, int64_t{1})},
+                       .doc = "View of start:end:step along dim (Python slice rules).", .forward = SliceForward,
+                       .backward = [](const BackwardCtx& c) {
+                         return std::vector<Tensor>{ScatterIntoZeros(c, [&](const Tensor& z) {
+                           return fn::Call1(OpId::kSlice, {z}, {c.attr(0), c.attr(1), c.attr(2), c.attr(3)});
+                         })};
+                       },
+                       .backward_name = "SliceBackward0"};
+  return d;
+}
+const OpDef& NarrowOp() {
+  static const OpDef d{.id = OpId::kNarrow, .name = "narrow", .inputs = {{"self"}},
+                       .attrs = {Required("dim", AttrType::kInt), Required("start", AttrType::kInt),
+                                 Required("length", AttrType::kInt)},
+                       .doc = "View of length elements from start along dim.", .forward = NarrowForward,
+                       .differentiable_composite = true};
+  return d;
+}
+const OpDef& CatOp() {
+  static const OpDef d{.id = OpId::kCat, .name = "cat", .inputs = {{"tensors", false, true}},
+                       .attrs = {WithDefault("dim", AttrType::kInt, int64_t{0})},
+                       .doc = "Concatenation along dim (types promote).", .prepare = CatPrepare,
+                       .backward = CatBackward, .backward_name = "CatBackward0"};
+  return d;
+}
+const OpDef& StackOp() {
+  static const OpDef d{.id = OpId::kStack, .name = "stack", .inputs = {{"tensors", false, true}},
+                       .attrs = {WithDefault("dim", AttrType::kInt, int64_t{0})},
+                       .doc = "Equal-size tensors joined along a new dim.", .forward = StackForward,
+                       .differentiable_composite = true};
+  return d;
+}
+
+}  // namespace tensord::engine

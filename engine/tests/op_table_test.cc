@@ -156,7 +156,36 @@ struct OpCase {
   RefFn ref;
   double lo = -2, hi = 2;
   bool grad = true;
+  int bool_input = -1;  // this input is a mask: bool, true where the sample > 0
 };
+
+// Element [idx] of a row-major Nd.
+double Get(const Nd& a, const std::vector<int64_t>& idx) {
+  auto st = RowMajorStrides(a.shape);
+  int64_t off = 0;
+  for (size_t d = 0; d < idx.size(); ++d) off += idx[d] * st[d];
+  return a.v[off];
+}
+// out[idx] = in[map(idx)] for an output of `shape` (views, slicing).
+RefFn Gather(std::vector<int64_t> shape, std::function<std::vector<int64_t>(std::vector<int64_t>)> map) {
+  return [=](const std::vector<Nd>& in) {
+    Nd r{shape, {}};
+    for (int64_t i = 0; i < Count(shape); ++i) r.v.push_back(Get(in[0], map(Unravel(i, shape))));
+    return r;
+  };
+}
+// Concatenation along dim 1 of 2-D inputs.
+Nd Cat1(const std::vector<Nd>& in) {
+  int64_t rows = in[0].shape[0], cols = 0;
+  for (const Nd& a : in) cols += a.shape[1];
+  Nd r{{rows, cols}, {}};
+  for (int64_t i = 0; i < rows; ++i) {
+    for (const Nd& a : in) {
+      for (int64_t j = 0; j < a.shape[1]; ++j) r.v.push_back(a.v[i * a.shape[1] + j]);
+    }
+  }
+  return r;
+}
 
 using Ints = std::vector<int64_t>;
 std::vector<OpCase> Cases() {
@@ -236,6 +265,32 @@ std::vector<OpCase> Cases() {
       {"to_float64", "to", {{2, 3}}, {{"dtype", DType::kFloat64}}, Map1([](double a) { return a; })},
       {"fill", "fill", {{2, 3}}, {{"value", 1.5}}, Map1([](double) { return 1.5; })},
       {"_to_copy", "_to_copy", {{2, 3}}, {{"dtype", DType::kFloat64}}, Map1([](double a) { return a; })},
+      {"select", "select", {{3, 4}}, {{"dim", int64_t{1}}, {"index", int64_t{-2}}},
+       Gather({3}, [](std::vector<int64_t> i) { return std::vector<int64_t>{i[0], 2}; })},
+      {"slice_step", "slice", {{3, 5}}, {{"dim", int64_t{1}}, {"start", int64_t{1}}, {"step", int64_t{2}}},
+       Gather({3, 2}, [](std::vector<int64_t> i) { return std::vector<int64_t>{i[0], 1 + 2 * i[1]}; })},
+      {"narrow", "narrow", {{4, 3}}, {{"dim", int64_t{0}}, {"start", int64_t{1}}, {"length", int64_t{2}}},
+       Gather({2, 3}, [](std::vector<int64_t> i) { return std::vector<int64_t>{i[0] + 1, i[1]}; })},
+      {"cat", "cat", {{2, 3}, {2, 1}, {2, 2}}, {{"dim", int64_t{1}}}, Cat1},
+      {"stack", "stack", {{2, 3}, {2, 3}}, {{"dim", int64_t{1}}}, [](const std::vector<Nd>& in) {
+         Nd r{{2, 2, 3}, {}};
+         for (int64_t i = 0; i < 2; ++i) for (int k = 0; k < 2; ++k) for (int64_t j = 0; j < 3; ++j) r.v.push_back(in[k].v[i * 3 + j]);
+         return r;
+       }},
+      {"where", "where", {{2, 3}, {2, 3}, {3}}, {}, [](const std::vector<Nd>& in) {
+         Nd r{{2, 3}, {}};
+         for (int64_t i = 0; i < 6; ++i) r.v.push_back(in[0].v[i] != 0 ? in[1].v[i] : in[2].v[i % 3]);
+         return r;
+       }, -2, 2, true, 0},
+      {"masked_fill", "masked_fill", {{2, 3}, {3}}, {{"value", -1.0}}, [](const std::vector<Nd>& in) {
+         Nd r = in[0];
+         for (int64_t i = 0; i < 6; ++i) if (in[1].v[i % 3] != 0) r.v[i] = -1;
+         return r;
+       }, -2, 2, true, 1},
+      {"maximum", "maximum", {{2, 3}, {3}}, {}, Map2([](double a, double b) { return std::max(a, b); })},
+      {"minimum", "minimum", {{2, 3}, {3}}, {}, Map2([](double a, double b) { return std::min(a, b); })},
+      {"clamp", "clamp", {{8}}, {{"min", -0.5}, {"max", 0.7}}, Map1([](double a) { return std::clamp(a, -0.5, 0.7); })},
+      {"clamp_min", "clamp", {{8}}, {{"min", 0.1}}, Map1([](double a) { return std::max(a, 0.1); })},
       {"gt", "gt", {{2, 3}, {3}}, {}, Map2([](double a, double b) { return a > b ? 1.0 : 0.0; }), -2, 2, false},
       {"eq_self", "eq", {{4}, {4}}, {}, Map2([](double a, double b) { return a == b ? 1.0 : 0.0; }), -2, 2, false},
   };
@@ -251,6 +306,13 @@ std::vector<double> Sample(int64_t n, double lo, double hi, uint64_t seed) {
   return v;
 }
 
+Tensor MakeInput(const OpCase& c, size_t i, DType dtype) {
+  std::vector<double> v = Sample(Count(c.shapes[i]), c.lo, c.hi, 17 + i);
+  if (static_cast<int>(i) != c.bool_input) return FromVector(v, c.shapes[i], dtype);
+  for (double& x : v) x = x > 0;
+  return FromVector(v, c.shapes[i], DType::kBool);
+}
+
 class OpTableTest : public ::testing::TestWithParam<OpCase> {};
 
 TEST_P(OpTableTest, ForwardMatchesFloat64Reference) {
@@ -259,7 +321,7 @@ TEST_P(OpTableTest, ForwardMatchesFloat64Reference) {
   std::vector<Nd> refs;
   for (size_t i = 0; i < c.shapes.size(); ++i) {
     std::vector<double> v = Sample(Count(c.shapes[i]), c.lo, c.hi, 17 + i);
-    Tensor t = FromVector(v, c.shapes[i], DType::kFloat32);
+    Tensor t = MakeInput(c, i, DType::kFloat32);
     inputs.push_back(t);
     refs.push_back({c.shapes[i], Values(t)});  // the float32-rounded inputs
   }
@@ -277,8 +339,8 @@ TEST_P(OpTableTest, GradientMatchesCentralDifferences) {
   const OpCase& c = GetParam();
   std::vector<Tensor> inputs;
   for (size_t i = 0; i < c.shapes.size(); ++i) {
-    Tensor t = FromVector(Sample(Count(c.shapes[i]), c.lo, c.hi, 17 + i), c.shapes[i], DType::kFloat64);
-    ASSERT_TRUE(SetRequiresGrad(t, true).ok());
+    Tensor t = MakeInput(c, i, DType::kFloat64);
+    if (static_cast<int>(i) != c.bool_input) ASSERT_TRUE(SetRequiresGrad(t, true).ok());
     inputs.push_back(t);
   }
   Tensor out = Call1(c.op, inputs, c.attrs);
@@ -299,6 +361,7 @@ TEST_P(OpTableTest, GradientMatchesCentralDifferences) {
   };
   const double eps = 1e-6;
   for (size_t i = 0; i < inputs.size(); ++i) {
+    if (static_cast<int>(i) == c.bool_input) continue;
     ASSERT_TRUE(inputs[i].grad().defined()) << c.name << " input " << i << " got no gradient";
     std::vector<double> analytic = Values(inputs[i].grad());
     std::vector<double> base = Values(inputs[i]);
@@ -326,7 +389,7 @@ TEST_P(OpTableTest, InplaceVariantMatchesOutOfPlace) {
   }
   std::vector<Tensor> inputs;
   for (size_t i = 0; i < c.shapes.size(); ++i) {
-    inputs.push_back(FromVector(Sample(Count(c.shapes[i]), c.lo, c.hi, 17 + i), c.shapes[i], DType::kFloat64));
+    inputs.push_back(MakeInput(c, i, DType::kFloat64));
   }
   auto expected = CallOp(c.op, inputs, c.attrs, {});
   ASSERT_TRUE(expected.ok());
@@ -351,7 +414,7 @@ TEST_P(OpTableTest, InplaceVariantMatchesOutOfPlace) {
     else y = Call1(c.op, in, c.attrs);
     Tensor w = FromVector(Sample(y.numel(), -1, 1, 5), ShapeOf(y), y.dtype());
     EXPECT_TRUE(Backward({Call1("sum", {Call1("mul", {y, w})})}, {}, false, false).ok());
-    return Values(x.grad());
+    return x.grad().defined() ? Values(x.grad()) : std::vector<double>{};
   };
   std::vector<double> a = grad_of(true), b = grad_of(false);
   ASSERT_EQ(a.size(), b.size());
