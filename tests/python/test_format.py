@@ -120,3 +120,23 @@ def test_sci_mode_can_be_forced_off():
         assert got == "tensor([    0.0000,     1.0000])"
     finally:
         _format.set_printoptions(profile="default")
+
+
+def _edges(a):
+    e = _format.PRINT_OPTS.edgeitems
+    for d, n in enumerate(a.shape):
+        if n > 2 * e:
+            a = np.concatenate([np.take(a, range(e), d), np.take(a, range(n - e, n), d)], d)
+    return a
+
+
+@pytest.mark.parametrize("shape", [(1200,), (30, 40), (3, 400), (11, 11, 11), (2000, 1),
+                                   (6, 6, 6, 6, 6)])
+def test_repr_from_summarized_edges_equals_full(shape):
+    rng = np.random.default_rng(0)
+    a = (rng.standard_normal(shape) * 100).astype(np.float32)
+    edges = _edges(a)
+    assert edges.shape == _format.summarized_shape(shape)
+    full = _format.tensor_repr(a, "float32", True)
+    assert ("..." in full) == any(n > 6 for n in shape)
+    assert _format.tensor_repr(edges, "float32", True, shape=shape) == full

@@ -135,11 +135,12 @@ def _summarized(a):
     return np.stack([_summarized(a[i]) for i in rows])
 
 
-def _vector_str(a, indent, summarize, fmt):
+def _vector_str(a, n, indent, summarize, fmt):
+    # a: the values (all n of them, or only the 2 * edgeitems edges when summarized).
     element_length = fmt.width() + 2
     per_line = max(1, int(math.floor((PRINT_OPTS.linewidth - indent) / element_length)))
     e = PRINT_OPTS.edgeitems
-    if summarize and a.shape[0] > 2 * e:
+    if summarize and n > 2 * e:
         data = ([fmt.format(v) for v in a[:e].tolist()] + [" ..."]
                 + [fmt.format(v) for v in a[-e:].tolist()])
     else:
@@ -148,32 +149,55 @@ def _vector_str(a, indent, summarize, fmt):
     return "[" + ("," + "\n" + " " * (indent + 1)).join(lines) + "]"
 
 
-def _tensor_str_with_formatter(a, indent, summarize, fmt):
-    dim = a.ndim
+def _tensor_str_with_formatter(a, shape, indent, summarize, fmt):
+    # shape is the true shape; a may hold only the edges of summarized dims.
+    dim = len(shape)
     if dim == 0:
         return fmt.format(a.item())
     if dim == 1:
-        return _vector_str(a, indent, summarize, fmt)
+        return _vector_str(a, shape[0], indent, summarize, fmt)
     e = PRINT_OPTS.edgeitems
-    n = a.shape[0]
+    n, rest = shape[0], shape[1:]
     if summarize and n > 2 * e:
-        slices = ([_tensor_str_with_formatter(a[i], indent + 1, summarize, fmt) for i in range(e)]
+        m = a.shape[0]
+        slices = ([_tensor_str_with_formatter(a[i], rest, indent + 1, summarize, fmt)
+                   for i in range(e)]
                   + ["..."]
-                  + [_tensor_str_with_formatter(a[i], indent + 1, summarize, fmt)
-                     for i in range(n - e, n)])
+                  + [_tensor_str_with_formatter(a[i], rest, indent + 1, summarize, fmt)
+                     for i in range(m - e, m)])
     else:
-        slices = [_tensor_str_with_formatter(a[i], indent + 1, summarize, fmt) for i in range(n)]
+        slices = [_tensor_str_with_formatter(a[i], rest, indent + 1, summarize, fmt)
+                  for i in range(n)]
     return "[" + ("," + "\n" * (dim - 1) + " " * (indent + 1)).join(slices) + "]"
 
 
-def tensor_body(a, floating, indent):
-    """The bracketed element text of ``a`` (torch's _tensor_str)."""
-    if a.size == 0:
+def summarized_shape(shape):
+    """Per-dim sizes of the edges kept when printing a tensor of ``shape``."""
+    e = PRINT_OPTS.edgeitems
+    return tuple(2 * e if n > 2 * e else n for n in shape)
+
+
+def needs_summary(shape):
+    n = 1
+    for s in shape:
+        n *= s
+    return n > PRINT_OPTS.threshold
+
+
+def tensor_body(a, floating, indent, shape=None):
+    """The bracketed element text (torch's _tensor_str).
+
+    ``shape`` is the tensor's shape when ``a`` holds only its summarized edges
+    (see summarized_shape); by default ``a`` is the whole tensor.
+    """
+    shape = tuple(a.shape) if shape is None else tuple(shape)
+    if 0 in shape:
         return "[]"
-    summarize = a.size > PRINT_OPTS.threshold
-    shown = _summarized(a) if summarize else a
-    fmt = _Formatter(np.asarray(shown).reshape(-1), floating)
-    return _tensor_str_with_formatter(a, indent, summarize, fmt)
+    summarize = needs_summary(shape)
+    if summarize and tuple(a.shape) == shape:
+        a = _summarized(a)
+    fmt = _Formatter(np.asarray(a).reshape(-1), floating)
+    return _tensor_str_with_formatter(a, shape, indent, summarize, fmt)
 
 
 def _add_suffixes(tensor_str, suffixes, indent):
@@ -194,26 +218,28 @@ _DEFAULT_DTYPES = ("float32", "int64", "bool")
 
 
 def tensor_repr(a, dtype_name, floating, device="cpu", grad_fn=None, requires_grad=False,
-                prefix="tensor("):
+                prefix="tensor(", shape=None):
     """torch's repr of a tensor whose values are the NumPy array ``a``.
 
     ``dtype_name`` is the tensor's dtype without "torch." (float16/bfloat16
     values are given as float32 arrays); ``grad_fn`` a name like "AddBackward0".
+    ``shape``: the true shape when ``a`` holds only the summarized edges.
     """
     indent = len(prefix)
+    shape = tuple(a.shape) if shape is None else tuple(shape)
     suffixes = []
     if device != "cpu":
         suffixes.append("device='" + str(device) + "'")
-    if a.size == 0:
-        if a.ndim != 1:
-            suffixes.append("size=" + str(tuple(a.shape)))
+    if 0 in shape:
+        if len(shape) != 1:
+            suffixes.append("size=" + str(shape))
         if dtype_name != "float32":
             suffixes.append("dtype=torch." + dtype_name)
         body = "[]"
     else:
         if dtype_name not in _DEFAULT_DTYPES:
             suffixes.append("dtype=torch." + dtype_name)
-        body = tensor_body(a, floating, indent)
+        body = tensor_body(a, floating, indent, shape)
     if grad_fn:
         suffixes.append("grad_fn=<" + grad_fn + ">")
     elif requires_grad:
