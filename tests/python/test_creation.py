@@ -194,3 +194,13 @@ def test_numpy_interop_dunder(td):
     x = td.tensor([[1.0, 2.0]])
     assert np.asarray(x).shape == (1, 2)
     assert np.array(x, dtype=np.float64).dtype == np.float64
+
+
+def test_printing_a_large_tensor_fetches_only_its_edges(td, session):
+    from tensord import _format
+    a = np.arange(2048 * 1024, dtype=np.float32).reshape(2048, 1024) / 3
+    x = td.tensor(a) * 1
+    s = str(x)
+    assert session.stats["streamed_fetches"] == 0  # 8 MiB tensor, but only 36 values fetched
+    assert s == _format.tensor_repr(a, "float32", True)
+    assert s.startswith("tensor([[0.0000e+00, 3.3333e-01, 6.6667e-01,  ...,")

@@ -503,8 +503,9 @@ class Tensor:
         if self._session is None or self._session.closed:
             return "<tensord.Tensor handle=%s (session closed)>" % self._handle
         shape = None
-        if self._shape is not None and _format.needs_summary(self._shape) \
-                and self._session.op_info("cat") is not None:
+        if self._shape is None:
+            self._describe()
+        if _format.needs_summary(self._shape) and self._session.op_info("cat") is not None:
             shape = self._shape
             a = self._summary_edges()._fetch_array()
         else:
