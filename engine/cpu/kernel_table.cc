@@ -25,8 +25,16 @@ const KernelFn* KernelTable() {
                     OpId::kCeil, OpId::kRound, OpId::kTrunc, OpId::kReciprocal, OpId::kClamp}) {
       set(id, UnaryKernel);
     }
-    set(OpId::kSum, ReduceKernel);
-    set(OpId::kMean, ReduceKernel);
+    for (OpId id : {OpId::kSum, OpId::kMean, OpId::kProd, OpId::kAmax, OpId::kAmin, OpId::kMax, OpId::kMin,
+                    OpId::kAll, OpId::kAny}) {
+      set(id, ReduceKernel);
+    }
+    set(OpId::kArgmax, ArgReduceKernel);
+    set(OpId::kArgmin, ArgReduceKernel);
+    set(OpId::kSoftmax, SoftmaxKernel);
+    set(OpId::kLogSoftmax, SoftmaxKernel);
+    set(OpId::kCumsum, CumKernel);
+    set(OpId::kCumprod, CumKernel);
     set(OpId::kMm, MmKernel);
     set(OpId::kMv, MvKernel);
     set(OpId::kDot, DotKernel);

@@ -29,7 +29,10 @@ absl::Status CatKernel(const OpCall&, std::vector<Tensor>&);
 // reduce.cc. The reduction ops' prepare appends the sorted reduced dims as
 // this attribute index (ops/reduce.cc).
 inline constexpr int kReducedDimsAttr = 3;
-absl::Status ReduceKernel(const OpCall&, std::vector<Tensor>&);   // sum, mean
+absl::Status ReduceKernel(const OpCall&, std::vector<Tensor>&);   // sum mean prod amax amin max min all any
+absl::Status ArgReduceKernel(const OpCall&, std::vector<Tensor>&);  // argmax argmin
+absl::Status SoftmaxKernel(const OpCall&, std::vector<Tensor>&);    // softmax log_softmax
+absl::Status CumKernel(const OpCall&, std::vector<Tensor>&);        // cumsum cumprod
 // blas.cc
 absl::Status MmKernel(const OpCall&, std::vector<Tensor>&);
 absl::Status MvKernel(const OpCall&, std::vector<Tensor>&);

@@ -22,7 +22,11 @@
   X(erf, Erf) X(gelu, Gelu) X(silu, Silu) X(softplus, Softplus) X(floor, Floor)   \
   X(ceil, Ceil) X(round, Round) X(trunc, Trunc) X(reciprocal, Reciprocal)         \
   /* reductions (ops/reduce.cc) */                                               \
-  X(sum, Sum) X(mean, Mean)                                                      \
+  X(sum, Sum) X(mean, Mean) X(prod, Prod) X(amax, Amax) X(amin, Amin) X(max, Max) \
+  X(min, Min) X(all, All) X(any, Any) X(argmax, Argmax) X(argmin, Argmin)         \
+  X(softmax, Softmax) X(log_softmax, LogSoftmax) X(cumsum, Cumsum)                \
+  X(cumprod, Cumprod) X(var, Var) X(std, Std) X(logsumexp, Logsumexp)             \
+  X(norm, Norm)                                                                  \
   /* linear algebra (ops/linalg.cc) */                                           \
   X(mm, Mm) X(mv, Mv) X(dot, Dot) X(bmm, Bmm) X(matmul, Matmul)                   \
   /* views, shape and copies (ops/shape.cc) */                                   \

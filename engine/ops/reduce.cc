@@ -1,7 +1,9 @@
-// Reductions. Attribute layout: dim, keepdim, dtype; prepare appends the
-// normalised, sorted list of reduced dims as attrs[kReducedDims] for the
-// kernel and the backward rule.
+// Reductions. Attribute layout of the dim reductions: dim, keepdim, dtype
+// (whichever the op has); prepare appends the normalised, sorted list of
+// reduced dims as attrs[kReducedDims] for the kernel and the backward rule.
 #include <algorithm>
+#include <cmath>
+#include <limits>
 
 #include "engine/cpu/kernels.h"
 #include "engine/ops/common.h"
@@ -13,13 +15,19 @@ namespace {
 
 constexpr int kDim = 0, kKeepdim = 1, kDTypeAttr = 2, kReducedDims = cpu::kReducedDimsAttr;
 
-template <bool kMean>
+enum class OutRule { kSumLike, kMean, kSame, kBool };
+
+bool Has(const OpCall& call, int i) {
+  return static_cast<int>(call.attrs.size()) > i && !std::holds_alternative<std::monostate>(call.attrs[i]);
+}
+
+template <OutRule kRule>
 absl::StatusOr<std::vector<TensorMeta>> ReducePrepare(OpCall& call) {
   const absl::string_view op = call.def->name;
   const Tensor& x = call.in(0);
   const int64_t nd = x.dim();
   std::vector<int64_t> dims;
-  const std::vector<int64_t>* given = call.GetInts(kDim);
+  const std::vector<int64_t>* given = Has(call, kDim) ? call.GetInts(kDim) : nullptr;
   if (given == nullptr || given->empty()) {
     for (int64_t d = 0; d < nd; ++d) dims.push_back(d);
   } else {
@@ -32,27 +40,30 @@ absl::StatusOr<std::vector<TensorMeta>> ReducePrepare(OpCall& call) {
     }
     std::sort(dims.begin(), dims.end());
   }
-  std::optional<DType> dtype = call.GetDType(kDTypeAttr);
-  DType out_dtype;
-  if (dtype) {
-    out_dtype = *dtype;
-  } else if (kMean) {
-    if (!IsFloating(x.dtype())) {
-      return Error(op, absl::StrCat("mean(): could not infer output dtype. Input dtype must be either a floating "
-                                    "point or complex dtype. Got: ", DTypeName(x.dtype())));
-    }
-    out_dtype = x.dtype();
-  } else {
-    out_dtype = IsIntegral(x.dtype(), /*include_bool=*/true) ? DType::kInt64 : x.dtype();
+  std::optional<DType> dtype = Has(call, kDTypeAttr) ? call.GetDType(kDTypeAttr) : std::nullopt;
+  DType out_dtype = dtype.value_or(x.dtype());
+  switch (kRule) {
+    case OutRule::kSumLike:
+      if (!dtype && IsIntegral(x.dtype(), /*include_bool=*/true)) out_dtype = DType::kInt64;
+      break;
+    case OutRule::kMean:
+      if (!IsFloating(out_dtype)) {
+        return Error(op, absl::StrCat("mean(): could not infer output dtype. Input dtype must be either a floating "
+                                      "point or complex dtype. Got: ", DTypeName(out_dtype)));
+      }
+      break;
+    case OutRule::kSame:
+      if (x.numel() == 0) {
+        return Error(op, "Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim "
+                         "with the 'dim' argument.");
+      }
+      break;
+    case OutRule::kBool: out_dtype = DType::kBool; break;
   }
-  if (kMean && !IsFloating(out_dtype)) {
-    return Error(op, absl::StrCat("mean(): dtype must be floating point, got ", DTypeName(out_dtype)));
-  }
+  const bool keepdim = Has(call, kKeepdim) && call.GetBool(kKeepdim);
   Shape shape;
-  const bool keepdim = call.GetBool(kKeepdim);
   for (int64_t d = 0; d < nd; ++d) {
-    bool r = std::binary_search(dims.begin(), dims.end(), d);
-    if (!r) shape.push_back(x.size(d));
+    if (!std::binary_search(dims.begin(), dims.end(), d)) shape.push_back(x.size(d));
     else if (keepdim) shape.push_back(1);
   }
   if (dtype) call.inputs[0] = CastAndExpand(x, *dtype, x.sizes());
@@ -61,15 +72,16 @@ absl::StatusOr<std::vector<TensorMeta>> ReducePrepare(OpCall& call) {
   return std::vector<TensorMeta>{MetaOf(out_dtype, shape)};
 }
 
-// The gradient of a reduction, spread back over the reduced dims.
-Tensor Unreduce(const BackwardCtx& ctx) {
+// `t` (a reduced result or its gradient) spread back over the reduced dims.
+Tensor Unreduce(const BackwardCtx& ctx, Tensor t) {
   const auto& dims = std::get<std::vector<int64_t>>(ctx.attr(kReducedDims));
-  Tensor g = ctx.grad();
-  if (!std::get<bool>(ctx.attr(kKeepdim))) {
-    for (int64_t d : dims) g = fn::Unsqueeze(g, d);
+  const AttrValue& keep = ctx.attr(kKeepdim);
+  if (!(std::holds_alternative<bool>(keep) && std::get<bool>(keep))) {
+    for (int64_t d : dims) t = fn::Unsqueeze(t, d);
   }
-  return fn::Expand(g, ctx.in_sizes(0));
+  return fn::Expand(t, ctx.in_sizes(0));
 }
+Tensor Unreduce(const BackwardCtx& ctx) { return Unreduce(ctx, ctx.grad()); }
 
 int64_t ReducedCount(const BackwardCtx& ctx) {
   int64_t n = 1;
@@ -77,33 +89,316 @@ int64_t ReducedCount(const BackwardCtx& ctx) {
   return n;
 }
 
+// The gradient of max/min: shared evenly by the elements equal to the result.
+std::vector<Tensor> ExtremumBackward(const BackwardCtx& c) {
+  const Tensor& x = c.in(0);
+  Tensor hit = fn::To(fn::Call1(OpId::kEq, {x, Unreduce(c, c.out())}), c.grad().dtype());
+  const auto& dims = std::get<std::vector<int64_t>>(c.attr(kReducedDims));
+  Tensor count = Unreduce(c, fn::Sum(hit, dims, std::holds_alternative<bool>(c.attr(kKeepdim)) &&
+                                                    std::get<bool>(c.attr(kKeepdim))));
+  return {fn::Div(fn::Mul(Unreduce(c), hit), count)};
+}
+
+std::vector<AttrSpec> ReduceAttrs(bool with_dtype) {
+  std::vector<AttrSpec> a{Optional("dim", AttrType::kInts), WithDefault("keepdim", AttrType::kBool, false)};
+  if (with_dtype) a.push_back(Optional("dtype", AttrType::kDType));
+  return a;
+}
+
 absl::string_view SumName(const OpCall& call) { return call.IsNone(kDim) ? "SumBackward0" : "SumBackward1"; }
 absl::string_view MeanName(const OpCall& call) { return call.IsNone(kDim) ? "MeanBackward0" : "MeanBackward1"; }
 
-std::vector<AttrSpec> ReduceAttrs() {
-  return {Optional("dim", AttrType::kInts), WithDefault("keepdim", AttrType::kBool, false),
-          Optional("dtype", AttrType::kDType)};
+// ---- along one dim (softmax, cumsum, argmax)
+
+absl::StatusOr<int64_t> OneDim(OpCall& call, int attr) {
+  const Tensor& x = call.in(0);
+  TENSORD_ASSIGN_OR_RETURN(int64_t d, WrapDim(call.def->name, call.GetInt(attr), x.dim()));
+  call.attrs[attr] = d;
+  return d;
+}
+
+absl::StatusOr<std::vector<TensorMeta>> SoftmaxPrepare(OpCall& call) {
+  TENSORD_RETURN_IF_ERROR(OneDim(call, 0).status());
+  const Tensor& x = call.in(0);
+  DType dtype = call.GetDType(1).value_or(IsFloating(x.dtype()) ? x.dtype() : kDefaultFloat);
+  if (!IsFloating(dtype)) return Error(call.def->name, absl::StrCat("not implemented for '", DTypeName(dtype), "'"));
+  call.inputs[0] = fn::Contiguous(CastAndExpand(x, dtype, x.sizes()));
+  return std::vector<TensorMeta>{MetaOf(dtype, x.sizes())};
+}
+
+absl::StatusOr<std::vector<TensorMeta>> CumPrepare(OpCall& call) {
+  TENSORD_RETURN_IF_ERROR(OneDim(call, 0).status());
+  const Tensor& x = call.in(0);
+  DType dtype = call.GetDType(1).value_or(IsIntegral(x.dtype(), true) ? DType::kInt64 : x.dtype());
+  call.inputs[0] = fn::Contiguous(CastAndExpand(x, dtype, x.sizes()));
+  return std::vector<TensorMeta>{MetaOf(dtype, x.sizes())};
+}
+
+absl::StatusOr<std::vector<TensorMeta>> ArgPrepare(OpCall& call) {
+  const Tensor& x = call.in(0);
+  if (x.numel() == 0) return Error(call.def->name, "Expected reduction dim to be specified for input.numel() == 0.");
+  const bool keepdim = call.GetBool(1);
+  Shape shape;
+  int64_t dim = -1;
+  if (!call.IsNone(0)) {
+    TENSORD_ASSIGN_OR_RETURN(dim, WrapDim(call.def->name, call.GetInt(0), x.dim()));
+    for (int64_t d = 0; d < x.dim(); ++d) {
+      if (d != dim) shape.push_back(x.size(d));
+      else if (keepdim) shape.push_back(1);
+    }
+    if (x.dim() == 0) dim = -1;
+  } else if (keepdim) {
+    shape.assign(x.dim(), 1);
+  }
+  call.inputs[0] = fn::Contiguous(x);
+  call.attrs.resize(kReducedDims);
+  call.attrs.push_back(dim);
+  return std::vector<TensorMeta>{MetaOf(DType::kInt64, shape)};
+}
+
+Tensor CumsumOf(const Tensor& t, int64_t dim) { return fn::Call1(OpId::kCumsum, {t}, {dim}); }
+// sum_{j >= i} v_j along dim
+Tensor ReverseCumsum(const Tensor& v, int64_t dim) {
+  return fn::Add(fn::Sub(fn::Expand(fn::Sum(v, std::vector<int64_t>{dim}, true), v.sizes()), CumsumOf(v, dim)), v);
+}
+
+// ---- composites
+
+// The reduced element count for var/std/norm style composites.
+absl::StatusOr<std::pair<std::vector<int64_t>, int64_t>> DimsAndCount(const OpCall& call, const Tensor& x) {
+  std::vector<int64_t> dims;
+  int64_t n = 1;
+  if (const std::vector<int64_t>* given = call.GetInts(0); given && !given->empty()) {
+    for (int64_t d : *given) {
+      TENSORD_ASSIGN_OR_RETURN(int64_t w, WrapDim(call.def->name, d, x.dim()));
+      dims.push_back(w);
+      n *= x.dim() == 0 ? 1 : x.size(w);
+    }
+  } else {
+    for (int64_t d = 0; d < x.dim(); ++d) dims.push_back(d);
+    n = x.numel();
+  }
+  return std::make_pair(dims, n);
+}
+
+absl::StatusOr<Tensor> Variance(OpCall& call) {
+  const Tensor& x = call.in(0);
+  if (!IsFloating(x.dtype())) {
+    return Error(call.def->name, absl::StrCat("could not infer output dtype. Input dtype must be either a floating "
+                                              "point or complex dtype. Got: ", DTypeName(x.dtype())));
+  }
+  TENSORD_ASSIGN_OR_RETURN(auto dc, DimsAndCount(call, x));
+  double correction = 1;
+  if (!call.IsNone(1)) correction = call.GetBool(1) ? 1 : 0;          // unbiased
+  if (!call.IsNone(2)) correction = call.GetScalar(2).to_double();   // correction wins
+  const bool keepdim = call.GetBool(3);
+  Tensor mean = fn::Call1(OpId::kMean, {x}, {dc.first, true});
+  Tensor d = fn::Sub(x, mean);
+  Tensor ss = fn::Sum(fn::Mul(d, d), dc.first, keepdim);
+  return fn::Div(ss, Scalar(std::max(0.0, static_cast<double>(dc.second) - correction)));
+}
+
+std::vector<AttrSpec> VarAttrs() {
+  return {Optional("dim", AttrType::kInts), Optional("unbiased", AttrType::kBool),
+          Optional("correction", AttrType::kScalar), WithDefault("keepdim", AttrType::kBool, false)};
 }
 
 }  // namespace
 
 const OpDef& SumOp() {
   // d/dx sum(x) = 1, broadcast back over the reduced dims
-  static const OpDef d{.id = OpId::kSum, .name = "sum", .inputs = {{"self"}}, .attrs = ReduceAttrs(),
-                       .doc = "Sum over `dim` (all dims if None).", .prepare = ReducePrepare<false>,
+  static const OpDef d{.id = OpId::kSum, .name = "sum", .inputs = {{"self"}}, .attrs = ReduceAttrs(true),
+                       .doc = "Sum over `dim` (all dims if None).", .prepare = ReducePrepare<OutRule::kSumLike>,
                        .backward = [](const BackwardCtx& c) { return std::vector<Tensor>{Unreduce(c)}; },
                        .backward_name_fn = SumName};
   return d;
 }
-
 const OpDef& MeanOp() {
   // d/dx mean(x) = 1/n over the reduced dims
-  static const OpDef d{.id = OpId::kMean, .name = "mean", .inputs = {{"self"}}, .attrs = ReduceAttrs(),
-                       .doc = "Mean over `dim` (all dims if None).", .prepare = ReducePrepare<true>,
+  static const OpDef d{.id = OpId::kMean, .name = "mean", .inputs = {{"self"}}, .attrs = ReduceAttrs(true),
+                       .doc = "Mean over `dim` (all dims if None).", .prepare = ReducePrepare<OutRule::kMean>,
                        .backward = [](const BackwardCtx& c) {
                          return std::vector<Tensor>{fn::Div(Unreduce(c), Scalar(ReducedCount(c)))};
                        },
                        .backward_name_fn = MeanName};
+  return d;
+}
+const OpDef& ProdOp() {
+  // d/dx_i prod(x) = prod(x) / x_i (inputs must be nonzero for this rule)
+  static const OpDef d{.id = OpId::kProd, .name = "prod", .inputs = {{"self"}}, .attrs = ReduceAttrs(true),
+                       .doc = "Product over `dim` (all dims if None).", .prepare = ReducePrepare<OutRule::kSumLike>,
+                       .backward = [](const BackwardCtx& c) {
+                         return std::vector<Tensor>{fn::Div(fn::Mul(Unreduce(c), Unreduce(c, c.out())), c.in(0))};
+                       },
+                       .backward_name = "ProdBackward0", .save = kSaveInputs | kSaveOutputs};
+  return d;
+}
+const OpDef& AmaxOp() {
+  static const OpDef d{.id = OpId::kAmax, .name = "amax", .inputs = {{"self"}}, .attrs = ReduceAttrs(false),
+                       .doc = "Maximum over `dim` (all dims if None); ties share the gradient.",
+                       .prepare = ReducePrepare<OutRule::kSame>, .backward = ExtremumBackward,
+                       .backward_name = "AmaxBackward0", .save = kSaveInputs | kSaveOutputs};
+  return d;
+}
+const OpDef& AminOp() {
+  static const OpDef d{.id = OpId::kAmin, .name = "amin", .inputs = {{"self"}}, .attrs = ReduceAttrs(false),
+                       .doc = "Minimum over `dim` (all dims if None); ties share the gradient.",
+                       .prepare = ReducePrepare<OutRule::kSame>, .backward = ExtremumBackward,
+                       .backward_name = "AminBackward0", .save = kSaveInputs | kSaveOutputs};
+  return d;
+}
+const OpDef& MaxOp() {
+  static const OpDef d{.id = OpId::kMax, .name = "max", .inputs = {{"self"}},
+                       .doc = "Maximum of all elements (see amax/argmax for a dim).",
+                       .prepare = ReducePrepare<OutRule::kSame>, .backward = ExtremumBackward,
+                       .backward_name = "MaxBackward1", .save = kSaveInputs | kSaveOutputs};
+  return d;
+}
+const OpDef& MinOp() {
+  static const OpDef d{.id = OpId::kMin, .name = "min", .inputs = {{"self"}},
+                       .doc = "Minimum of all elements (see amin/argmin for a dim).",
+                       .prepare = ReducePrepare<OutRule::kSame>, .backward = ExtremumBackward,
+                       .backward_name = "MinBackward1", .save = kSaveInputs | kSaveOutputs};
+  return d;
+}
+const OpDef& AllOp() {
+  static const OpDef d{.id = OpId::kAll, .name = "all", .inputs = {{"self"}}, .attrs = ReduceAttrs(false),
+                       .doc = "True if every element is nonzero.", .prepare = ReducePrepare<OutRule::kBool>};
+  return d;
+}
+const OpDef& AnyOp() {
+  static const OpDef d{.id = OpId::kAny, .name = "any", .inputs = {{"self"}}, .attrs = ReduceAttrs(false),
+                       .doc = "True if any element is nonzero.", .prepare = ReducePrepare<OutRule::kBool>};
+  return d;
+}
+const OpDef& ArgmaxOp() {
+  static const OpDef d{.id = OpId::kArgmax, .name = "argmax", .inputs = {{"self"}},
+                       .attrs = {Optional("dim", AttrType::kInt), WithDefault("keepdim", AttrType::kBool, false)},
+                       .doc = "Index of the first maximum (of the flattened tensor if dim is None).",
+                       .prepare = ArgPrepare};
+  return d;
+}
+const OpDef& ArgminOp() {
+  static const OpDef d{.id = OpId::kArgmin, .name = "argmin", .inputs = {{"self"}},
+                       .attrs = {Optional("dim", AttrType::kInt), WithDefault("keepdim", AttrType::kBool, false)},
+                       .doc = "Index of the first minimum (of the flattened tensor if dim is None).",
+                       .prepare = ArgPrepare};
+  return d;
+}
+const OpDef& SoftmaxOp() {
+  // d softmax = out * (g - sum(g * out))
+  static const OpDef d{.id = OpId::kSoftmax, .name = "softmax", .inputs = {{"self"}},
+                       .attrs = {Required("dim", AttrType::kInt), Optional("dtype", AttrType::kDType)},
+                       .doc = "exp(x) / sum(exp(x)) along dim (max-shifted).", .prepare = SoftmaxPrepare,
+                       .backward = [](const BackwardCtx& c) {
+                         const int64_t dim = std::get<int64_t>(c.attr(0));
+                         const Tensor& y = c.out();
+                         Tensor dot = fn::Sum(fn::Mul(c.grad(), y), std::vector<int64_t>{dim}, true);
+                         return std::vector<Tensor>{fn::Mul(y, fn::Sub(c.grad(), dot))};
+                       },
+                       .backward_name = "SoftmaxBackward0", .save = kSaveOutputs};
+  return d;
+}
+const OpDef& LogSoftmaxOp() {
+  // d log_softmax = g - exp(out) * sum(g)
+  static const OpDef d{.id = OpId::kLogSoftmax, .name = "log_softmax", .inputs = {{"self"}},
+                       .attrs = {Required("dim", AttrType::kInt), Optional("dtype", AttrType::kDType)},
+                       .doc = "x - logsumexp(x) along dim.", .prepare = SoftmaxPrepare,
+                       .backward = [](const BackwardCtx& c) {
+                         const int64_t dim = std::get<int64_t>(c.attr(0));
+                         Tensor total = fn::Sum(c.grad(), std::vector<int64_t>{dim}, true);
+                         return std::vector<Tensor>{fn::Sub(c.grad(), fn::Mul(fn::Exp(c.out()), total))};
+                       },
+                       .backward_name = "LogSoftmaxBackward0", .save = kSaveOutputs};
+  return d;
+}
+const OpDef& CumsumOp() {
+  // d cumsum: each input feeds every later output: reverse cumsum of g
+  static const OpDef d{.id = OpId::kCumsum, .name = "cumsum", .inputs = {{"self"}},
+                       .attrs = {Required("dim", AttrType::kInt), Optional("dtype", AttrType::kDType)},
+                       .doc = "Running sum along dim.", .prepare = CumPrepare,
+                       .backward = [](const BackwardCtx& c) {
+                         return std::vector<Tensor>{ReverseCumsum(c.grad(), std::get<int64_t>(c.attr(0)))};
+                       },
+                       .backward_name = "CumsumBackward0"};
+  return d;
+}
+const OpDef& CumprodOp() {
+  // d cumprod_j / dx_i = cumprod_j / x_i for j >= i (nonzero inputs)
+  static const OpDef d{.id = OpId::kCumprod, .name = "cumprod", .inputs = {{"self"}},
+                       .attrs = {Required("dim", AttrType::kInt), Optional("dtype", AttrType::kDType)},
+                       .doc = "Running product along dim.", .prepare = CumPrepare,
+                       .backward = [](const BackwardCtx& c) {
+                         Tensor v = fn::Mul(c.grad(), c.out());
+                         return std::vector<Tensor>{fn::Div(ReverseCumsum(v, std::get<int64_t>(c.attr(0))), c.in(0))};
+                       },
+                       .backward_name = "CumprodBackward0", .save = kSaveInputs | kSaveOutputs};
+  return d;
+}
+const OpDef& VarOp() {
+  static const OpDef d{.id = OpId::kVar, .name = "var", .inputs = {{"self"}}, .attrs = VarAttrs(),
+                       .doc = "Variance over dim with `correction` (default 1, Bessel).",
+                       .forward = [](OpCall& call) -> absl::StatusOr<std::vector<Tensor>> {
+                         TENSORD_ASSIGN_OR_RETURN(Tensor v, Variance(call));
+                         return std::vector<Tensor>{v};
+                       },
+                       .differentiable_composite = true};
+  return d;
+}
+const OpDef& StdOp() {
+  static const OpDef d{.id = OpId::kStd, .name = "std", .inputs = {{"self"}}, .attrs = VarAttrs(),
+                       .doc = "Standard deviation: sqrt(var).",
+                       .forward = [](OpCall& call) -> absl::StatusOr<std::vector<Tensor>> {
+                         TENSORD_ASSIGN_OR_RETURN(Tensor v, Variance(call));
+                         return std::vector<Tensor>{fn::Call1(OpId::kSqrt, {v})};
+                       },
+                       .differentiable_composite = true};
+  return d;
+}
+const OpDef& LogsumexpOp() {
+  static const OpDef d{.id = OpId::kLogsumexp, .name = "logsumexp", .inputs = {{"self"}},
+                       .attrs = {Required("dim", AttrType::kInts), WithDefault("keepdim", AttrType::kBool, false)},
+                       .doc = "log(sum(exp(x))) over dim, max-shifted for stability.",
+                       .forward = [](OpCall& call) -> absl::StatusOr<std::vector<Tensor>> {
+                         const Tensor& x = call.in(0);
+                         Tensor xf = IsFloating(x.dtype()) ? x : fn::To(x, kDefaultFloat);
+                         TENSORD_ASSIGN_OR_RETURN(auto dc, DimsAndCount(call, xf));
+                         // The shift is a constant: detached, and 0 where the max is infinite.
+                         Tensor m = fn::Call1(OpId::kDetach, {fn::Call1(OpId::kAmax, {xf}, {dc.first, true})});
+                         Tensor finite = fn::Call1(OpId::kLt, {fn::Call1(OpId::kAbs, {m}), fn::S(Scalar(INFINITY))});
+                         m = fn::Call1(OpId::kWhere, {finite, m, fn::S(Scalar(0.0))});
+                         Tensor s = fn::Sum(fn::Exp(fn::Sub(xf, m)), dc.first, true);
+                         Tensor r = fn::Add(fn::Log(s), m);
+                         if (!call.GetBool(1)) r = fn::Call1(OpId::kSqueeze, {r}, {dc.first});
+                         return std::vector<Tensor>{r};
+                       },
+                       .differentiable_composite = true};
+  return d;
+}
+const OpDef& NormOp() {
+  static const OpDef d{.id = OpId::kNorm, .name = "norm", .inputs = {{"self"}},
+                       .attrs = {WithDefault("p", AttrType::kScalar, Scalar(2)), Optional("dim", AttrType::kInts),
+                                 WithDefault("keepdim", AttrType::kBool, false)},
+                       .doc = "Vector p-norm over dim (all elements if None).",
+                       .forward = [](OpCall& call) -> absl::StatusOr<std::vector<Tensor>> {
+                         const Tensor& x = call.in(0);
+                         if (!IsFloating(x.dtype())) {
+                           return Error("norm", absl::StrCat("input dtype should be floating point, but got ", DTypeName(x.dtype())));
+                         }
+                         const double p = call.GetScalar(0).to_double();
+                         std::vector<int64_t> dims;
+                         if (const auto* given = call.GetInts(1)) dims = *given;
+                         const bool keepdim = call.GetBool(2);
+                         Tensor a = fn::Call1(OpId::kAbs, {x});
+                         if (std::isinf(p)) {
+                           return std::vector<Tensor>{fn::Call1(p > 0 ? OpId::kAmax : OpId::kAmin, {a}, {dims, keepdim})};
+                         }
+                         if (p == 2) return std::vector<Tensor>{fn::Call1(OpId::kSqrt, {fn::Sum(fn::Mul(x, x), dims, keepdim)})};
+                         if (p == 1) return std::vector<Tensor>{fn::Sum(a, dims, keepdim)};
+                         Tensor s = fn::Sum(fn::Pow(a, fn::S(Scalar(p))), dims, keepdim);
+                         return std::vector<Tensor>{fn::Pow(s, fn::S(Scalar(1.0 / p)))};
+                       },
+                       .differentiable_composite = true};
   return d;
 }
 

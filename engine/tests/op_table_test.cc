@@ -49,6 +49,8 @@ std::vector<int64_t> Broadcast(std::vector<int64_t> a, std::vector<int64_t> b) {
   return out;
 }
 
+RefFn ReduceWith(std::vector<int64_t> dims, bool keepdim, double init, std::function<double(double, double)> f,
+                 std::function<double(double, int64_t)> post);
 RefFn Map1(std::function<double(double)> f) {
   return [f](const std::vector<Nd>& in) {
     Nd r{in[0].shape, in[0].v};
@@ -66,7 +68,8 @@ RefFn Map2(std::function<double(double, double)> f) {
     return r;
   };
 }
-RefFn Reduce(std::vector<int64_t> dims, bool keepdim, bool mean) {
+RefFn ReduceWith(std::vector<int64_t> dims, bool keepdim, double init, std::function<double(double, double)> f,
+                 std::function<double(double, int64_t)> post = nullptr) {
   return [=](const std::vector<Nd>& in) {
     const Nd& a = in[0];
     std::vector<bool> red(a.shape.size(), dims.empty());
@@ -74,21 +77,47 @@ RefFn Reduce(std::vector<int64_t> dims, bool keepdim, bool mean) {
     std::vector<int64_t> kshape;
     int64_t n = 1;
     for (size_t d = 0; d < a.shape.size(); ++d) { kshape.push_back(red[d] ? 1 : a.shape[d]); if (red[d]) n *= a.shape[d]; }
-    Nd r{kshape, std::vector<double>(Count(kshape), 0.0)};
+    Nd r{kshape, std::vector<double>(Count(kshape), init)};
     auto st = RowMajorStrides(kshape);
     for (int64_t i = 0; i < Count(a.shape); ++i) {
       auto idx = Unravel(i, a.shape);
       int64_t off = 0;
       for (size_t d = 0; d < idx.size(); ++d) off += (red[d] ? 0 : idx[d]) * st[d];
-      r.v[off] += a.v[i];
+      r.v[off] = f(r.v[off], a.v[i]);
     }
-    if (mean) for (double& x : r.v) x /= n;
+    if (post) for (double& x : r.v) x = post(x, n);
     if (!keepdim) {
       r.shape.clear();
       for (size_t d = 0; d < a.shape.size(); ++d) if (!red[d]) r.shape.push_back(a.shape[d]);
     }
     return r;
   };
+}
+RefFn Reduce(std::vector<int64_t> dims, bool keepdim, bool mean) {
+  return ReduceWith(dims, keepdim, 0.0, std::plus<>(),
+                    mean ? std::function<double(double, int64_t)>([](double x, int64_t n) { return x / n; }) : nullptr);
+}
+// Applies `f` to every line along `dim` of a 2-D input (softmax, cumsum...).
+RefFn Lines(int64_t dim, std::function<std::vector<double>(std::vector<double>)> f) {
+  return [=](const std::vector<Nd>& in) {
+    const Nd& a = in[0];
+    Nd r = a;
+    int64_t rows = a.shape[0], cols = a.shape[1];
+    int64_t lines = dim == 0 ? cols : rows, n = dim == 0 ? rows : cols;
+    for (int64_t l = 0; l < lines; ++l) {
+      std::vector<double> line;
+      for (int64_t k = 0; k < n; ++k) line.push_back(dim == 0 ? a.v[k * cols + l] : a.v[l * cols + k]);
+      line = f(line);
+      for (int64_t k = 0; k < n; ++k) (dim == 0 ? r.v[k * cols + l] : r.v[l * cols + k]) = line[k];
+    }
+    return r;
+  };
+}
+std::vector<double> SoftmaxLine(std::vector<double> v) {
+  double m = *std::max_element(v.begin(), v.end()), s = 0;
+  for (double x : v) s += std::exp(x - m);
+  for (double& x : v) x = std::exp(x - m) / s;
+  return v;
 }
 // torch.matmul semantics, naively.
 Nd MatmulRef(const std::vector<Nd>& in) {
@@ -233,6 +262,77 @@ std::vector<OpCase> Cases() {
       {"sum_dims_keepdim", "sum", {{3, 4, 2}}, {{"dim", Ints{0, -1}}, {"keepdim", true}}, Reduce({0, 2}, true, false)},
       {"mean_all", "mean", {{3, 4}}, {}, Reduce({}, false, true)},
       {"mean_dim_keepdim", "mean", {{3, 4}}, {{"dim", Ints{0}}, {"keepdim", true}}, Reduce({0}, true, true)},
+      {"prod_dim", "prod", {{3, 4}}, {{"dim", Ints{1}}}, ReduceWith({1}, false, 1.0, std::multiplies<>()), 0.5, 1.5},
+      {"prod_all", "prod", {{2, 3}}, {}, ReduceWith({}, false, 1.0, std::multiplies<>()), 0.5, 1.5},
+      {"amax", "amax", {{3, 4}}, {{"dim", Ints{0}}, {"keepdim", true}},
+       ReduceWith({0}, true, -INFINITY, [](double a, double b) { return std::max(a, b); })},
+      {"amin", "amin", {{3, 4}}, {{"dim", Ints{1}}}, ReduceWith({1}, false, INFINITY, [](double a, double b) { return std::min(a, b); })},
+      {"max", "max", {{3, 4}}, {}, ReduceWith({}, false, -INFINITY, [](double a, double b) { return std::max(a, b); })},
+      {"min", "min", {{3, 4}}, {}, ReduceWith({}, false, INFINITY, [](double a, double b) { return std::min(a, b); })},
+      {"all", "all", {{3, 4}}, {{"dim", Ints{1}}}, ReduceWith({1}, false, 1, [](double a, double b) { return double(a && b); }), -0.3, 2, false, 0},
+      {"any", "any", {{3, 4}}, {{"dim", Ints{0}}}, ReduceWith({0}, false, 0, [](double a, double b) { return double(a || b); }), -2, 0.3, false, 0},
+      {"argmax", "argmax", {{3, 4}}, {{"dim", int64_t{1}}}, [](const std::vector<Nd>& in) {
+         Nd r{{3}, {}};
+         for (int i = 0; i < 3; ++i) r.v.push_back(std::max_element(in[0].v.begin() + 4 * i, in[0].v.begin() + 4 * i + 4) - (in[0].v.begin() + 4 * i));
+         return r;
+       }, -2, 2, false},
+      {"argmin_flat", "argmin", {{3, 4}}, {}, [](const std::vector<Nd>& in) {
+         return Nd{{}, {double(std::min_element(in[0].v.begin(), in[0].v.end()) - in[0].v.begin())}};
+       }, -2, 2, false},
+      {"softmax", "softmax", {{3, 4}}, {{"dim", int64_t{1}}}, Lines(1, SoftmaxLine)},
+      {"softmax_dim0", "softmax", {{3, 4}}, {{"dim", int64_t{0}}}, Lines(0, SoftmaxLine)},
+      {"log_softmax", "log_softmax", {{3, 4}}, {{"dim", int64_t{-1}}}, Lines(1, [](std::vector<double> v) {
+         v = SoftmaxLine(v);
+         for (double& x : v) x = std::log(x);
+         return v;
+       })},
+      {"cumsum", "cumsum", {{3, 4}}, {{"dim", int64_t{1}}}, Lines(1, [](std::vector<double> v) {
+         std::partial_sum(v.begin(), v.end(), v.begin());
+         return v;
+       })},
+      {"cumprod", "cumprod", {{3, 4}}, {{"dim", int64_t{0}}}, Lines(0, [](std::vector<double> v) {
+         std::partial_sum(v.begin(), v.end(), v.begin(), std::multiplies<>());
+         return v;
+       }), 0.5, 1.5},
+      {"var", "var", {{3, 4}}, {{"dim", Ints{1}}}, [](const std::vector<Nd>& in) {
+         Nd r{{3}, {}};
+         for (int i = 0; i < 3; ++i) {
+           double m = 0, s = 0;
+           for (int j = 0; j < 4; ++j) m += in[0].v[4 * i + j] / 4;
+           for (int j = 0; j < 4; ++j) s += (in[0].v[4 * i + j] - m) * (in[0].v[4 * i + j] - m);
+           r.v.push_back(s / 3);
+         }
+         return r;
+       }},
+      {"std_all", "std", {{3, 4}}, {}, [](const std::vector<Nd>& in) {
+         double m = 0, s = 0;
+         for (double x : in[0].v) m += x / 12;
+         for (double x : in[0].v) s += (x - m) * (x - m);
+         return Nd{{}, {std::sqrt(s / 11)}};
+       }},
+      {"logsumexp", "logsumexp", {{3, 4}}, {{"dim", Ints{1}}}, [](const std::vector<Nd>& in) {
+         Nd r{{3}, {}};
+         for (int i = 0; i < 3; ++i) {
+           double s = 0;
+           for (int j = 0; j < 4; ++j) s += std::exp(in[0].v[4 * i + j]);
+           r.v.push_back(std::log(s));
+         }
+         return r;
+       }},
+      {"norm", "norm", {{3, 4}}, {}, [](const std::vector<Nd>& in) {
+         double s = 0;
+         for (double x : in[0].v) s += x * x;
+         return Nd{{}, {std::sqrt(s)}};
+       }},
+      {"norm_p3_dim", "norm", {{3, 4}}, {{"p", 3.0}, {"dim", Ints{0}}}, [](const std::vector<Nd>& in) {
+         Nd r{{4}, {}};
+         for (int j = 0; j < 4; ++j) {
+           double s = 0;
+           for (int i = 0; i < 3; ++i) s += std::pow(std::abs(in[0].v[4 * i + j]), 3);
+           r.v.push_back(std::cbrt(s));
+         }
+         return r;
+       }},
       {"mm", "mm", {{3, 4}, {4, 2}}, {}, MatmulRef},
       {"mv", "mv", {{3, 4}, {4}}, {}, MatmulRef},
       {"dot", "dot", {{5}, {5}}, {}, MatmulRef},
@@ -295,6 +395,8 @@ std::vector<OpCase> Cases() {
       {"eq_self", "eq", {{4}, {4}}, {}, Map2([](double a, double b) { return a == b ? 1.0 : 0.0; }), -2, 2, false},
   };
 }
+
+void PrintTo(const OpCase& c, std::ostream* os) { *os << c.name; }
 
 // Deterministic inputs in [lo, hi).
 std::vector<double> Sample(int64_t n, double lo, double hi, uint64_t seed) {
