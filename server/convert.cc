@@ -4,8 +4,8 @@
 #include <string>
 #include <utility>
 
-#include "absl/strings/string_view.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "engine/status.h"
 
 namespace tensord::server {
@@ -92,6 +92,7 @@ v1::OpSchema ToProtoSchema(const engine::OpSchema& schema) {
     v1::OpSchema::Input* i = out.add_inputs();
     i->set_name(std::string(in.name));
     i->set_optional(in.optional);
+    i->set_variadic(in.variadic);
   }
   for (const engine::AttrSpec& attr : schema.attrs) {
     v1::OpSchema::Attr* a = out.add_attrs();

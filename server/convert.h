@@ -2,8 +2,8 @@
 #pragma once
 
 
-#include "absl/strings/string_view.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "engine/op.h"
 #include "engine/scalar.h"
 #include "engine/tensor.h"

@@ -6,10 +6,10 @@
 #include <thread>
 #include <utility>
 
-#include "absl/strings/string_view.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "engine/autograd.h"
 #include "engine/device.h"
 #include "engine/status.h"
@@ -55,7 +55,9 @@ bool IsPoisoned(const absl::Status& status) {
 Executor::Executor(ExecutorLimits limits) : limits_(limits) {
   // The engine refuses larger op outputs before allocating (op.h).
   engine::SetMaxTensorElements(limits_.max_tensor_elements);
-  for (const engine::OpSchema& schema : engine::ListOps()) ops_.emplace(std::string(schema.name), &schema);
+  for (const engine::OpSchema& schema : engine::ListOps()) {
+    ops_.emplace(std::string(schema.name), &schema);
+  }
   free_slots_ = limits_.compute_slots > 0
                     ? limits_.compute_slots
                     : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));

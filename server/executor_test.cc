@@ -1,11 +1,13 @@
 #include "server/executor.h"
 
 #include <cstring>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/convert.h"
@@ -200,12 +202,15 @@ TEST_F(ExecutorTest, CreateRejectsBadInputsWithPreciseCodes) {
   std::vector<Case> cases = {
       {"handle 0", with([](auto& c) { c.set_handle(0); }), absl::StatusCode::kInvalidArgument,
        "handle 0 is reserved"},
-      {"unspecified dtype", with([](auto& c) { c.mutable_data()->set_dtype(v1::DTYPE_UNSPECIFIED); }),
+      {"unspecified dtype",
+       with([](auto& c) { c.mutable_data()->set_dtype(v1::DTYPE_UNSPECIFIED); }),
        absl::StatusCode::kInvalidArgument, "dtype is unspecified"},
-      {"unknown dtype", with([](auto& c) { c.mutable_data()->set_dtype(static_cast<v1::DType>(42)); }),
+      {"unknown dtype",
+       with([](auto& c) { c.mutable_data()->set_dtype(static_cast<v1::DType>(42)); }),
        absl::StatusCode::kInvalidArgument, "unknown dtype enum value 42"},
       {"negative dim", with([](auto& c) { c.mutable_data()->set_shape(0, -2); }),
-       absl::StatusCode::kInvalidArgument, "[create] Trying to create tensor with negative dimension -2"},
+       absl::StatusCode::kInvalidArgument,
+       "[create] Trying to create tensor with negative dimension -2"},
       {"overflowing shape",
        with([](auto& c) {
          c.mutable_data()->set_shape(0, int64_t{1} << 40);
@@ -275,6 +280,15 @@ TEST_F(ExecutorTest, MatmulComputesTheProduct) {
   absl::StatusOr<v1::TensorInfo> info = executor_.Describe(session_, 3);
   ASSERT_THAT(info, IsOk());
   EXPECT_THAT(info->shape(), ElementsAre(2, 2));
+}
+
+TEST_F(ExecutorTest, VariadicInputsTakeAnyNumberOfHandles) {
+  ASSERT_THAT(executor_.Create(session_, CreateF32(1, {1, 2}, {1, 2})), IsOk());
+  ASSERT_THAT(executor_.Create(session_, CreateF32(2, {2, 2}, {3, 4, 5, 6})), IsOk());
+  ASSERT_THAT(executor_.Op(session_, OpCmd("cat", {H(1), H(2), H(1)}, {3}, {{"dim", Int(0)}})),
+              IsOk());
+  EXPECT_THAT(executor_.Describe(session_, 3)->shape(), ElementsAre(4, 2));
+  EXPECT_THAT(FetchF32(3), ElementsAre(1, 2, 3, 4, 5, 6, 1, 2));
 }
 
 TEST_F(ExecutorTest, ScalarOperandsPromoteLikePythonNumbers) {
@@ -610,7 +624,8 @@ TEST_F(ExecutorTest, UploadRejectsWrongSizes) {
     UploadAssembler up(executor_);
     ASSERT_THAT(up.Start(first), IsOk());
     ASSERT_THAT(up.Append("1234"), IsOk());
-    EXPECT_THAT(up.Finish(session_), StatusIs(absl::StatusCode::kInvalidArgument, "data has 4 bytes"));
+    EXPECT_THAT(up.Finish(session_),
+                StatusIs(absl::StatusCode::kInvalidArgument, "data has 4 bytes"));
   }
   first.set_dtype(v1::DTYPE_UNSPECIFIED);
   UploadAssembler up(executor_);
@@ -644,6 +659,31 @@ TEST_F(ExecutorTest, ConcurrentCallsOnOneSessionAreSerialised) {
   for (auto& th : threads) th.join();
   EXPECT_EQ(session_.num_handles(), kThreads * kIters);
   EXPECT_EQ(session_.bytes(), kThreads * kIters * 16);
+}
+
+TEST(ComputeSlotsTest, OneSlotStillServesManySessionsWithoutDeadlock) {
+  ExecutorLimits limits = TestLimits();
+  limits.compute_slots = 1;
+  Executor executor(limits);
+  std::vector<std::unique_ptr<Session>> sessions;
+  for (int i = 0; i < 3; ++i) {
+    sessions.push_back(std::make_unique<Session>(absl::StrCat(i), "alice", absl::Seconds(300),
+                                                 absl::Now()));
+  }
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 6; ++t) {
+    threads.emplace_back([&, t] {
+      Session& s = *sessions[t % sessions.size()];
+      for (int i = 0; i < 100; ++i) {
+        const uint64_t h = 1000000 * (t + 1) + 2 * i;
+        ASSERT_THAT(executor.Create(s, CreateF32(h, {2}, {1, 2})), IsOk());
+        ASSERT_THAT(executor.Op(s, OpCmd("neg", {H(h)}, {h + 1})), IsOk());
+        ASSERT_THAT(executor.Fetch(s, h + 1), IsOk());
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (const auto& s : sessions) EXPECT_EQ(s->num_handles(), 2 * 100 * 2);
 }
 
 }  // namespace

@@ -11,10 +11,10 @@
 #include <thread>
 #include <vector>
 
-#include "absl/strings/string_view.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/string_view.h"
 #include "server/log.h"
 #include "server/server.h"
 
@@ -121,7 +121,8 @@ Flags ParseFlags(int argc, char** argv) {
     } else if (name == "--max-session-bytes") {
       o.executor.max_session_bytes = ParseInt(name, *value, 0, kMax);
     } else if (name == "--max-message-bytes") {
-      o.service.max_message_bytes = ParseInt(name, *value, 1 << 20, std::numeric_limits<int>::max());
+      o.service.max_message_bytes =
+          ParseInt(name, *value, 1 << 20, std::numeric_limits<int>::max());
     } else if (name == "--compute-slots") {
       o.executor.compute_slots = static_cast<int>(ParseInt(name, *value, 1, 1024));
     } else if (name == "--threads") {

@@ -46,6 +46,10 @@ absl::StatusOr<std::unique_ptr<TensordServer>> TensordServer::Start(ServerOption
   // Without this, Linux lets a second daemon bind the same port (SO_REUSEPORT)
   // and the two silently share its connections.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  // Sessions outlive calls: let clients keep idle connections alive with
+  // pings as often as every 10 s instead of being sent GOAWAY (too_many_pings).
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
   builder.RegisterService(server->service_.get());
   const int max_message = static_cast<int>(
       std::min<int64_t>(options.service.max_message_bytes, std::numeric_limits<int>::max()));

@@ -8,8 +8,8 @@
 #include <thread>
 #include <utility>
 
-#include "absl/strings/string_view.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "engine/op.h"
@@ -119,7 +119,8 @@ v1::SessionInfo TensordService::InfoOf(const Session& s) const {
   info.set_idle_ttl_seconds(static_cast<uint32_t>(absl::ToInt64Seconds(s.idle_ttl())));
   info.set_tensors(s.num_handles());
   info.set_bytes(s.bytes());
-  info.set_idle_seconds(std::max<int64_t>(0, absl::ToInt64Seconds(sessions_.Now() - s.last_used())));
+  info.set_idle_seconds(
+      std::max<int64_t>(0, absl::ToInt64Seconds(sessions_.Now() - s.last_used())));
   info.set_owner(s.owner());
   return info;
 }
@@ -173,9 +174,8 @@ grpc::Status TensordService::ListSessions(grpc::ServerContext* ctx, const v1::Em
 
 grpc::Status TensordService::Create(grpc::ServerContext* ctx, const v1::CreateRequest* req,
                                     v1::Empty*) {
-  absl::StatusOr<std::shared_ptr<Session>> s = SessionFor(ctx, req->session_id());
-  if (!s.ok()) return ToGrpcStatus(s.status());
-  return ToGrpcStatus(executor_.Create(**s, req->create()));
+  return WithSession(ctx, req->session_id(),
+                     [&](Session& s) { return executor_.Create(s, req->create()); });
 }
 
 grpc::Status TensordService::Upload(grpc::ServerContext* ctx,
@@ -184,72 +184,65 @@ grpc::Status TensordService::Upload(grpc::ServerContext* ctx,
   if (!reader->Read(&chunk)) {
     return ToGrpcStatus(absl::InvalidArgumentError("[upload] no chunks received"));
   }
-  const std::string body_id = chunk.session_id();
-  absl::StatusOr<std::shared_ptr<Session>> s = SessionFor(ctx, body_id);
-  if (!s.ok()) return ToGrpcStatus(s.status());
-  UploadAssembler upload(executor_);
-  absl::Status st = upload.Start(chunk);
-  while (st.ok() && reader->Read(&chunk)) st = upload.Append(chunk.data());
-  if (!st.ok()) return ToGrpcStatus(st);
-  s = SessionFor(ctx, body_id);  // refreshes the TTL; fails if closed meanwhile
-  if (!s.ok()) return ToGrpcStatus(s.status());
-  return ToGrpcStatus(upload.Finish(**s));
+  return WithSession(ctx, chunk.session_id(), [&](Session& s) {
+    UploadAssembler upload(executor_);
+    TENSORD_RETURN_IF_ERROR(upload.Start(chunk));
+    while (reader->Read(&chunk)) {
+      TENSORD_RETURN_IF_ERROR(upload.Append(chunk.data()));
+      s.Touch(sessions_.Now());  // a long upload is use, not idleness
+    }
+    return upload.Finish(s);
+  });
 }
 
 grpc::Status TensordService::Op(grpc::ServerContext* ctx, const v1::OpRequest* req, v1::Empty*) {
-  absl::StatusOr<std::shared_ptr<Session>> s = SessionFor(ctx, req->session_id());
-  if (!s.ok()) return ToGrpcStatus(s.status());
-  return ToGrpcStatus(executor_.Op(**s, req->op()));
+  return WithSession(ctx, req->session_id(),
+                     [&](Session& s) { return executor_.Op(s, req->op()); });
 }
 
 grpc::Status TensordService::Backward(grpc::ServerContext* ctx, const v1::BackwardRequest* req,
                                       v1::Empty*) {
-  absl::StatusOr<std::shared_ptr<Session>> s = SessionFor(ctx, req->session_id());
-  if (!s.ok()) return ToGrpcStatus(s.status());
-  return ToGrpcStatus(executor_.Backward(**s, req->backward()));
+  return WithSession(ctx, req->session_id(),
+                     [&](Session& s) { return executor_.Backward(s, req->backward()); });
 }
 
 grpc::Status TensordService::Fetch(grpc::ServerContext* ctx, const v1::FetchRequest* req,
                                    grpc::ServerWriter<v1::TensorChunk>* writer) {
-  absl::StatusOr<std::shared_ptr<Session>> s = SessionFor(ctx, req->session_id());
-  if (!s.ok()) return ToGrpcStatus(s.status());
-  absl::StatusOr<v1::TensorData> data = executor_.Fetch(**s, req->handle());
-  if (!data.ok()) return ToGrpcStatus(data.status());
   // A chunk plus its header must fit in one message.
   const int64_t max_chunk = std::max<int64_t>(1, options_.max_message_bytes - (64 << 10));
-  const int64_t chunk =
-      std::min(req->chunk_bytes() == 0 ? options_.default_chunk_bytes : req->chunk_bytes(),
-               max_chunk);
-  if (!WriteChunks(*data, static_cast<size_t>(chunk), writer)) {
-    return grpc::Status(grpc::StatusCode::CANCELLED, "client went away during Fetch");
-  }
-  return grpc::Status::OK;
+  const int64_t requested =
+      req->chunk_bytes() == 0 ? options_.default_chunk_bytes : int64_t{req->chunk_bytes()};
+  return WithSession(ctx, req->session_id(), [&](Session& s) -> absl::Status {
+    TENSORD_ASSIGN_OR_RETURN(v1::TensorData data, executor_.Fetch(s, req->handle()));
+    if (!WriteChunks(data, static_cast<size_t>(std::min(requested, max_chunk)), writer)) {
+      return absl::CancelledError("client went away during Fetch");
+    }
+    return absl::OkStatus();
+  });
 }
 
 grpc::Status TensordService::Release(grpc::ServerContext* ctx, const v1::ReleaseRequest* req,
                                      v1::Empty*) {
-  absl::StatusOr<std::shared_ptr<Session>> s = SessionFor(ctx, req->session_id());
-  if (!s.ok()) return ToGrpcStatus(s.status());
-  executor_.Release(**s, req->handles());
-  return grpc::Status::OK;
+  return WithSession(ctx, req->session_id(), [&](Session& s) {
+    executor_.Release(s, req->handles());
+    return absl::OkStatus();
+  });
 }
 
 grpc::Status TensordService::Describe(grpc::ServerContext* ctx, const v1::DescribeRequest* req,
                                       v1::TensorInfo* resp) {
-  absl::StatusOr<std::shared_ptr<Session>> s = SessionFor(ctx, req->session_id());
-  if (!s.ok()) return ToGrpcStatus(s.status());
-  absl::StatusOr<v1::TensorInfo> info = executor_.Describe(**s, req->handle());
-  if (!info.ok()) return ToGrpcStatus(info.status());
-  *resp = std::move(*info);
-  return grpc::Status::OK;
+  return WithSession(ctx, req->session_id(), [&](Session& s) -> absl::Status {
+    TENSORD_ASSIGN_OR_RETURN(*resp, executor_.Describe(s, req->handle()));
+    return absl::OkStatus();
+  });
 }
 
 grpc::Status TensordService::Execute(grpc::ServerContext* ctx, const v1::ExecuteRequest* req,
                                      v1::ExecuteResponse* resp) {
-  absl::StatusOr<std::shared_ptr<Session>> s = SessionFor(ctx, req->session_id());
-  if (!s.ok()) return ToGrpcStatus(s.status());
-  executor_.Execute(**s, req->commands(), resp->mutable_results());
-  return grpc::Status::OK;
+  return WithSession(ctx, req->session_id(), [&](Session& s) {
+    executor_.Execute(s, req->commands(), resp->mutable_results());
+    return absl::OkStatus();
+  });
 }
 
 // The stream names its session once (metadata or the first message); every
@@ -266,10 +259,12 @@ grpc::Status TensordService::Stream(
       return ToGrpcStatus(absl::InvalidArgumentError(
           "a Stream carries one session; a later batch named another session_id"));
     }
-    absl::StatusOr<std::shared_ptr<Session>> s = SessionFor(ctx, body_id);
-    if (!s.ok()) return ToGrpcStatus(s.status());
     v1::StreamResponse resp;
-    executor_.Execute(**s, req.commands(), resp.mutable_results());
+    grpc::Status st = WithSession(ctx, body_id, [&](Session& s) {
+      executor_.Execute(s, req.commands(), resp.mutable_results());
+      return absl::OkStatus();
+    });
+    if (!st.ok()) return st;
     if (!req.reply() && resp.results().empty()) continue;
     resp.set_seq(req.seq());
     if (!stream->Write(resp)) break;
@@ -294,6 +289,8 @@ grpc::Status TensordService::ServerInfo(grpc::ServerContext*, const v1::Empty*,
   resp->set_sessions(sessions_.size());
   resp->set_uptime_seconds(absl::ToInt64Seconds(absl::Now() - started_));
   resp->set_num_ops(ops_.ops_size());
+  // The engine sizes its pool to the machine (engine/cpu/parallel.cc); it has
+  // no public accessor yet, and server/ includes no kernel headers.
   resp->set_intra_op_threads(static_cast<int32_t>(std::thread::hardware_concurrency()));
   resp->set_max_tensor_elements(limits.max_tensor_elements);
   resp->set_max_message_bytes(options_.max_message_bytes);

@@ -8,11 +8,12 @@
 
 #include <grpcpp/grpcpp.h>
 
-#include "absl/strings/string_view.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "server/executor.h"
 #include "server/session_manager.h"
+#include "server/status_util.h"
 #include "tensord/v1/tensord.grpc.pb.h"
 
 namespace tensord::server {
@@ -65,6 +66,17 @@ class TensordService final : public v1::Tensord::Service {
   // agree. Refreshes its idle TTL.
   absl::StatusOr<std::shared_ptr<Session>> SessionFor(const grpc::ServerContext* ctx,
                                                       absl::string_view body_id);
+  // Runs fn(session) for the session the call names and converts the status.
+  // The idle clock restarts when fn returns: a long command is use, not
+  // idleness.
+  template <typename Fn>
+  grpc::Status WithSession(const grpc::ServerContext* ctx, absl::string_view body_id, Fn&& fn) {
+    absl::StatusOr<std::shared_ptr<Session>> s = SessionFor(ctx, body_id);
+    if (!s.ok()) return ToGrpcStatus(s.status());
+    absl::Status st = fn(**s);
+    (*s)->Touch(sessions_.Now());
+    return ToGrpcStatus(st);
+  }
   v1::SessionInfo InfoOf(const Session& s) const;
 
   SessionManager& sessions_;

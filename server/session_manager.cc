@@ -7,8 +7,8 @@
 #include <cstdlib>
 #include <utility>
 
-#include "absl/strings/string_view.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "server/log.h"
 
 namespace tensord::server {

@@ -535,12 +535,18 @@ TEST_F(E2eTest, ListOpsDescribesTheRegistry) {
   ASSERT_TRUE(stub_->ListOps(Ctx().get(), v1::Empty(), &resp).ok());
   const v1::OpSchema* matmul = nullptr;
   const v1::OpSchema* add = nullptr;
+  const v1::OpSchema* cat = nullptr;
   for (const auto& op : resp.ops()) {
     if (op.name() == "matmul") matmul = &op;
     if (op.name() == "add") add = &op;
+    if (op.name() == "cat") cat = &op;
   }
   ASSERT_NE(matmul, nullptr);
   ASSERT_NE(add, nullptr);
+  ASSERT_NE(cat, nullptr);
+  ASSERT_GE(cat->inputs_size(), 1);
+  EXPECT_TRUE(cat->inputs(cat->inputs_size() - 1).variadic());
+  EXPECT_FALSE(matmul->inputs(1).variadic());
   EXPECT_EQ(matmul->num_outputs(), 1);
   ASSERT_THAT(matmul->inputs(), SizeIs(2));
   EXPECT_EQ(matmul->inputs(0).name(), "self");
