@@ -17,9 +17,7 @@ thread_local bool grad_mode_enabled = true;
 std::atomic<uint64_t> next_sequence_nr{0};
 
 std::string TensorTypeString(DType dtype, IntSpan sizes) {
-  static constexpr absl::string_view kNames[] = {"Bool", "Byte", "Char", "Short", "Int", "Long",
-                                                "Half", "BFloat16", "Float", "Double"};
-  return absl::StrCat("torch.", kNames[static_cast<int>(dtype)], "Tensor ", ShapeToString(sizes));
+  return absl::StrCat("torch.", ScalarTypeName(dtype), "Tensor ", ShapeToString(sizes));
 }
 
 Edge GradientEdge(const Tensor& t) {
@@ -139,6 +137,14 @@ std::vector<Tensor> OpNode::Apply(std::vector<Tensor> grads) {
   ctx.needs_input_grad = needs_input_grad_;
   std::vector<Tensor> result = def_.backward(ctx);
   result.resize(input_meta_.size());
+  for (size_t i = 0; i < result.size(); ++i) {  // a wrong shape here is a bug in a backward rule
+    if (result[i].defined() && !std::equal(result[i].sizes().begin(), result[i].sizes().end(),
+                                           input_meta_[i].sizes.begin(), input_meta_[i].sizes.end())) {
+      throw EngineError(absl::InternalError(absl::StrCat(
+          "[", name_, "] backward produced a gradient of shape ", ShapeToString(result[i].sizes()),
+          " for input ", i, " of shape ", ShapeToString(input_meta_[i].sizes))));
+    }
+  }
   return result;
 }
 
@@ -185,6 +191,7 @@ void RecordGraph(const OpCall& call, absl::string_view name, const std::vector<T
     for (const Tensor& t : call.inputs) node->saved_inputs.emplace_back(t, false);
   }
   for (size_t i = 0; i < outputs.size(); ++i) {
+    if (!IsFloating(outputs[i].dtype())) continue;
     AutogradMeta& m = outputs[i].impl()->mutable_autograd();
     m.grad_fn = node;
     m.output_nr = static_cast<uint32_t>(i);

@@ -119,9 +119,10 @@ absl::Status BinaryKernel(const OpCall& call, std::vector<Tensor>& outputs) {
     using M = OpMath<T>;
     switch (id) {
       case OpId::kAdd:
-      case OpId::kSub: {
+      case OpId::kSub:
+      case OpId::kRsub: {  // rsub's inputs arrive swapped
         M alpha = call.GetScalar(0).to<M>();
-        if (id == OpId::kSub) alpha = static_cast<M>(-alpha);
+        if (id != OpId::kAdd) alpha = static_cast<M>(-alpha);
         if constexpr (std::is_same_v<T, bool>) {
           BinaryLoop<T, T>(out, a, b, [=](T x, T y) -> T { return x || (alpha && y); });
         } else if (alpha == M(1)) {

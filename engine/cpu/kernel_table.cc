@@ -15,7 +15,7 @@ const KernelFn* KernelTable() {
     set(OpId::kRand, RandKernel);
     set(OpId::kRandn, RandnKernel);
     set(OpId::kRandint, RandintKernel);
-    for (OpId id : {OpId::kAdd, OpId::kSub, OpId::kMul, OpId::kDiv, OpId::kPow, OpId::kEq, OpId::kNe,
+    for (OpId id : {OpId::kAdd, OpId::kSub, OpId::kRsub, OpId::kMul, OpId::kDiv, OpId::kPow, OpId::kEq, OpId::kNe,
                     OpId::kLt, OpId::kLe, OpId::kGt, OpId::kGe, OpId::kMaximum, OpId::kMinimum}) {
       set(id, BinaryKernel);
     }
@@ -42,6 +42,11 @@ const KernelFn* KernelTable() {
     set(OpId::kClone, CopyKernel);
     set(OpId::kWhere, WhereKernel);
     set(OpId::kCat, CatKernel);
+    set(OpId::kIndex, IndexKernel);
+    set(OpId::kIndexPut, IndexPutKernel);
+    set(OpId::kGather, GatherKernel);
+    set(OpId::kScatter, ScatterKernel);
+    set(OpId::kScatterAdd, ScatterKernel);
     set(OpId::kToCopy, CopyKernel);
     return t;
   }();

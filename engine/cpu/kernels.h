@@ -38,6 +38,13 @@ absl::Status MmKernel(const OpCall&, std::vector<Tensor>&);
 absl::Status MvKernel(const OpCall&, std::vector<Tensor>&);
 absl::Status DotKernel(const OpCall&, std::vector<Tensor>&);
 absl::Status BmmKernel(const OpCall&, std::vector<Tensor>&);
+// index.cc
+absl::Status IndexKernel(const OpCall&, std::vector<Tensor>&);
+absl::Status IndexPutKernel(const OpCall&, std::vector<Tensor>&);
+absl::Status GatherKernel(const OpCall&, std::vector<Tensor>&);
+absl::Status ScatterKernel(const OpCall&, std::vector<Tensor>&);   // scatter, scatter_add
+// Row-major indices [N, ndim] of the nonzero elements (data-dependent shape).
+Tensor Nonzero(const Tensor& self);
 // random.cc
 absl::Status RandKernel(const OpCall&, std::vector<Tensor>&);
 absl::Status RandnKernel(const OpCall&, std::vector<Tensor>&);

@@ -27,4 +27,27 @@ const OpDef& GradOp() {
   return d;
 }
 
+const OpDef& SetGrad_Op() {
+  static const OpDef d{.id = OpId::kSetGrad_, .name = "set_grad_", .inputs = {{"self"}, {"grad", true}},
+                       .doc = "x.grad = grad (None clears it); grad must match x's shape and dtype.",
+                       .num_outputs = 0, .inplace = true,
+                       .forward = [](OpCall& call) -> absl::StatusOr<std::vector<Tensor>> {
+                         const Tensor& self = call.in(0);
+                         const Tensor& g = call.in(1);
+                         if (g.defined()) {
+                           if (!std::equal(g.sizes().begin(), g.sizes().end(), self.sizes().begin(), self.sizes().end())) {
+                             return Error("set_grad_", absl::StrCat("assigned grad has data of a different size: ",
+                                                                    ShapeToString(g.sizes()), " vs ", ShapeToString(self.sizes())));
+                           }
+                           if (g.dtype() != self.dtype()) {
+                             return Error("set_grad_", absl::StrCat("assigned grad has data of a different type: ",
+                                                                    DTypeName(g.dtype()), " vs ", DTypeName(self.dtype())));
+                           }
+                         }
+                         self.impl()->mutable_autograd().grad = g;
+                         return std::vector<Tensor>{};
+                       }};
+  return d;
+}
+
 }  // namespace tensord::engine

@@ -225,7 +225,9 @@ absl::StatusOr<std::vector<Tensor>> Invoke(const OpDef& def, std::vector<Tensor>
     GradModeGuard guard(def.backward == nullptr && GradModeEnabled());
     TENSORD_ASSIGN_OR_RETURN(outputs, def.forward(call));
   }
-  if (def.backward != nullptr && GradModeEnabled() && AnyRequiresGrad(call.inputs)) {
+  // Only floating results join the graph (x.long() does not require grad).
+  if (def.backward != nullptr && GradModeEnabled() && AnyRequiresGrad(call.inputs) &&
+      std::any_of(outputs.begin(), outputs.end(), [](const Tensor& t) { return IsFloating(t.dtype()); })) {
     RecordGraph(call, def.backward_name_fn ? def.backward_name_fn(call) : def.backward_name, outputs);
   }
   return outputs;

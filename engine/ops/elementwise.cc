@@ -26,15 +26,23 @@ absl::StatusOr<std::vector<TensorMeta>> BinaryPrepare(OpCall& call) {
   DType common = ResultType(call.inputs);
   if (kKind == BinaryKind::kTrueDiv && !IsFloating(common)) common = kDefaultFloat;
   const OpId id = call.def->id;
-  if (common == DType::kBool && id == OpId::kSub) {
-    return Error(op, "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
-                     "`logical_xor()` operator instead.");
+  if (id == OpId::kSub || id == OpId::kRsub) {
+    if (common == DType::kBool) {
+      return Error(op, "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
+                       "`logical_xor()` operator instead.");
+    }
+    if (a.dtype() == DType::kBool || b.dtype() == DType::kBool) {
+      return Error(op, "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to "
+                       "invert a mask, use the `~` or `logical_not()` operator instead.");
+    }
   }
-  if ((id == OpId::kAdd || id == OpId::kSub) && !IsFloating(common) && call.GetScalar(0).is_floating()) {
+  if (id == OpId::kRsub) std::swap(call.inputs[0], call.inputs[1]);  // other - alpha * self
+  if ((id == OpId::kAdd || id == OpId::kSub || id == OpId::kRsub) && !IsFloating(common) &&
+      call.GetScalar(0).is_floating()) {
     return Error(op, "For integral input tensors, argument alpha must not be a floating point number.");
   }
-  call.inputs[0] = CastAndExpand(a, common, shape);
-  call.inputs[1] = CastAndExpand(b, common, shape);
+  call.inputs[0] = CastAndExpand(call.inputs[0], common, shape);
+  call.inputs[1] = CastAndExpand(call.inputs[1], common, shape);
   return std::vector<TensorMeta>{MetaOf(kKind == BinaryKind::kCompare ? DType::kBool : common, shape)};
 }
 
@@ -142,6 +150,20 @@ const OpDef& SubOp() {
     OpDef d = Binary(OpId::kSub, "sub", BinaryPrepare<BinaryKind::kArith>, "self - alpha * other.", SubBackward,
                      "SubBackward0");
     d.attrs = {WithDefault("alpha", AttrType::kScalar, Scalar(1))};
+    return d;
+  }();
+  return d;
+}
+const OpDef& RsubOp() {
+  // rsub(self, other) = other - alpha * self; prepare swaps the inputs, so
+  // the kernel and the gradient are sub's.
+  static const OpDef d = [] {
+    OpDef d = Binary(OpId::kRsub, "rsub", BinaryPrepare<BinaryKind::kArith>, "other - alpha * self (for `2 - x`).",
+                     SubBackward);
+    d.attrs = {WithDefault("alpha", AttrType::kScalar, Scalar(1))};
+    d.backward_name_fn = [](const OpCall& call) -> absl::string_view {
+      return (call.scalar_inputs & 2u) ? "RsubBackward1" : "RsubBackward0";
+    };
     return d;
   }();
   return d;

@@ -13,7 +13,7 @@
   X(full, Full) X(zeros, Zeros) X(ones, Ones) X(empty, Empty) X(arange, Arange)   \
   X(rand, Rand) X(randn, Randn) X(randint, Randint)                               \
   /* elementwise binary (ops/elementwise.cc) */                                  \
-  X(add, Add) X(sub, Sub) X(mul, Mul) X(div, Div) X(pow, Pow)                     \
+  X(add, Add) X(sub, Sub) X(rsub, Rsub) X(mul, Mul) X(div, Div) X(pow, Pow)                     \
   X(eq, Eq) X(ne, Ne) X(lt, Lt) X(le, Le) X(gt, Gt) X(ge, Ge)                     \
   /* elementwise unary (ops/elementwise.cc) */                                   \
   X(neg, Neg) X(exp, Exp) X(log, Log) X(sin, Sin) X(cos, Cos) X(relu, Relu)       \
@@ -38,9 +38,13 @@
   /* selection and clamping (ops/select.cc) */                                   \
   X(where, Where) X(masked_fill, MaskedFill) X(maximum, Maximum)                  \
   X(minimum, Minimum) X(clamp, Clamp)                                            \
+  /* indexing (ops/index.cc) */                                                  \
+  X(index, Index) X(index_put, IndexPut) X(index_select, IndexSelect)             \
+  X(gather, Gather) X(scatter, Scatter) X(scatter_add, ScatterAdd)                \
+  X(nonzero, Nonzero)                                                            \
   X(fill, Fill)                                                                  \
   /* autograd accessors (ops/autograd_ops.cc) */                                 \
-  X(requires_grad_, RequiresGrad) X(grad, Grad)                                  \
+  X(requires_grad_, RequiresGrad) X(grad, Grad) X(set_grad_, SetGrad_)            \
   /* in-place (ops/inplace.cc) */                                                \
   X(zero_, Zero_) X(copy_, Copy_) X(t_, T_)                                       \
   TENSORD_FORALL_INPLACE_OPS(X)
@@ -57,7 +61,8 @@
   X(log2_, Log2_) X(tan_, Tan_) X(tanh_, Tanh_) X(erf_, Erf_) X(floor_, Floor_)   \
   X(ceil_, Ceil_) X(round_, Round_) X(trunc_, Trunc_)                             \
   X(reciprocal_, Reciprocal_) X(fill_, Fill_) X(clamp_, Clamp_)                  \
-  X(masked_fill_, MaskedFill_)
+  X(masked_fill_, MaskedFill_) X(index_put_, IndexPut_) X(scatter_, Scatter_)    \
+  X(scatter_add_, ScatterAdd_)
 
 namespace tensord::engine {
 

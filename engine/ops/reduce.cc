@@ -49,7 +49,7 @@ absl::StatusOr<std::vector<TensorMeta>> ReducePrepare(OpCall& call) {
     case OutRule::kMean:
       if (!IsFloating(out_dtype)) {
         return Error(op, absl::StrCat("mean(): could not infer output dtype. Input dtype must be either a floating "
-                                      "point or complex dtype. Got: ", DTypeName(out_dtype)));
+                                      "point or complex dtype. Got: ", ScalarTypeName(out_dtype)));
       }
       break;
     case OutRule::kSame:
@@ -185,7 +185,7 @@ absl::StatusOr<Tensor> Variance(OpCall& call) {
   const Tensor& x = call.in(0);
   if (!IsFloating(x.dtype())) {
     return Error(call.def->name, absl::StrCat("could not infer output dtype. Input dtype must be either a floating "
-                                              "point or complex dtype. Got: ", DTypeName(x.dtype())));
+                                              "point or complex dtype. Got: ", ScalarTypeName(x.dtype())));
   }
   TENSORD_ASSIGN_OR_RETURN(auto dc, DimsAndCount(call, x));
   double correction = 1;

@@ -185,6 +185,36 @@ TEST(InplaceTest, CopyIntoNonLeafCarriesGradientToSource) {
   EXPECT_THAT(Values(src.grad()), ElementsAre(3));
 }
 
+TEST(AutogradTest, IntegerResultsLeaveTheGraph) {
+  Tensor x = Leaf({0.5, 1.5}, {2});
+  Tensor l = Call1("to", {x}, {{"dtype", DType::kInt64}});
+  EXPECT_FALSE(l.requires_grad());
+  EXPECT_EQ(l.grad_fn_name(), "");
+  EXPECT_FALSE(Call1("mul", {l, S(2)}).requires_grad());
+}
+
+TEST(AutogradTest, RsubAndBoolSubtraction) {
+  Tensor x = Leaf({1, 2}, {2});
+  Tensor y = Call1("rsub", {x, S(2)});  // 2 - x
+  EXPECT_EQ(y.grad_fn_name(), "RsubBackward1");
+  EXPECT_THAT(Values(y), ElementsAre(1, 0));
+  ASSERT_TRUE(Backward({Call1("sum", {y})}, {}, false, false).ok());
+  EXPECT_THAT(Values(x.grad()), ElementsAre(-1, -1));
+  EXPECT_THAT(CallOp("sub", {x, Tensor::WrappedScalar(Scalar(true))}, {}, {}),
+              StatusIs(absl::StatusCode::kInvalidArgument, "with a bool tensor is not supported"));
+}
+
+TEST(AutogradTest, SetGradAssignsAndClears) {
+  Tensor x = Leaf({1, 2}, {2});
+  ASSERT_TRUE(Backward({Call1("sum", {x})}, {}, false, false).ok());
+  ASSERT_TRUE(CallOp("set_grad_", {x, Tensor()}, {}, {}).ok());
+  EXPECT_FALSE(x.grad().defined());
+  EXPECT_THAT(CallOp("set_grad_", {x, FromVector({1, 2, 3}, {3})}, {}, {}),
+              StatusIs(absl::StatusCode::kInvalidArgument, "different size"));
+  ASSERT_TRUE(CallOp("set_grad_", {x, FromVector({5, 6}, {2})}, {}, {}).ok());
+  EXPECT_THAT(Values(x.grad()), ElementsAre(5, 6));
+}
+
 TEST(AutogradTest, SigmoidNetworkOfTheTutorials) {
   // h = sigmoid(x @ W1 + b1); out = sigmoid(h @ W2 + b2); gradients vs closed form.
   Tensor x = FromVector({0.5, -1.0, 2.0}, {1, 3}, DType::kFloat64);

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <functional>
 #include <numeric>
+#include <map>
 #include <set>
 
 #include "engine/tests/test_util.h"
@@ -186,6 +187,7 @@ struct OpCase {
   double lo = -2, hi = 2;
   bool grad = true;
   int bool_input = -1;  // this input is a mask: bool, true where the sample > 0
+  std::map<int, std::vector<double>> long_inputs = {};  // int64 inputs with these values
 };
 
 // Element [idx] of a row-major Nd.
@@ -223,6 +225,7 @@ std::vector<OpCase> Cases() {
       {"add_broadcast", "add", {{2, 3}, {3}}, {}, Map2([](double a, double b) { return a + b; })},
       {"add_alpha", "add", {{2, 3}, {2, 1}}, {{"alpha", 2.5}}, Map2([](double a, double b) { return a + 2.5 * b; })},
       {"sub_broadcast", "sub", {{4, 1}, {1, 5}}, {}, Map2([](double a, double b) { return a - b; })},
+      {"rsub", "rsub", {{2, 3}, {3}}, {{"alpha", 2.0}}, Map2([](double a, double b) { return b - 2 * a; })},
       {"mul", "mul", {{3, 4}, {3, 4}}, {}, Map2([](double a, double b) { return a * b; })},
       {"mul_0d", "mul", {{3, 4}, {}}, {}, Map2([](double a, double b) { return a * b; })},
       {"div", "div", {{2, 3}, {2, 3}}, {}, Map2([](double a, double b) { return a / b; }), 0.5, 2},
@@ -391,6 +394,58 @@ std::vector<OpCase> Cases() {
       {"minimum", "minimum", {{2, 3}, {3}}, {}, Map2([](double a, double b) { return std::min(a, b); })},
       {"clamp", "clamp", {{8}}, {{"min", -0.5}, {"max", 0.7}}, Map1([](double a) { return std::clamp(a, -0.5, 0.7); })},
       {"clamp_min", "clamp", {{8}}, {{"min", 0.1}}, Map1([](double a) { return std::max(a, 0.1); })},
+      // x[idx]: rows 2, 0, 2 (repeats accumulate in the gradient)
+      {"index_rows", "index", {{3, 4}, {3}}, {}, Gather({3, 4}, [](std::vector<int64_t> i) {
+         static const int64_t rows[] = {2, 0, 2};
+         return std::vector<int64_t>{rows[i[0]], i[1]};
+       }), -2, 2, true, -1, {{1, {2, 0, -1}}}},
+      // x[:, idx2d] with None for dim 0: result [3, 2, 2]
+      {"index_cols_2d", "index", {{3, 4}, {-1}, {2, 2}}, {}, Gather({3, 2, 2}, [](std::vector<int64_t> i) {
+         static const int64_t cols[] = {3, 1, 0, 3};
+         return std::vector<int64_t>{i[0], cols[i[1] * 2 + i[2]]};
+       }), -2, 2, true, -1, {{2, {3, 1, 0, 3}}}},
+      // x[i, j] pairs, broadcast: (0,1), (2,3)
+      {"index_pairs", "index", {{3, 4}, {2}, {2}}, {}, Gather({2}, [](std::vector<int64_t> i) {
+         return i[0] == 0 ? std::vector<int64_t>{0, 1} : std::vector<int64_t>{2, 3};
+       }), -2, 2, true, -1, {{1, {0, 2}}, {2, {1, 3}}}},
+      {"index_mask", "index", {{2, 3}, {2, 3}}, {}, [](const std::vector<Nd>& in) {
+         Nd r{{0}, {}};
+         for (int i = 0; i < 6; ++i) if (in[1].v[i] != 0) r.v.push_back(in[0].v[i]);
+         r.shape = {static_cast<int64_t>(r.v.size())};
+         return r;
+       }, -2, 2, true, 1},
+      {"index_put", "index_put", {{3, 4}, {2, 4}, {2}}, {}, [](const std::vector<Nd>& in) {
+         Nd r = in[0];
+         for (int j = 0; j < 4; ++j) { r.v[2 * 4 + j] = in[1].v[j]; r.v[0 * 4 + j] = in[1].v[4 + j]; }
+         return r;
+       }, -2, 2, true, -1, {{2, {2, 0}}}},
+      {"index_put_acc", "index_put", {{3}, {3}, {3}}, {{"accumulate", true}}, [](const std::vector<Nd>& in) {
+         Nd r = in[0];
+         r.v[1] += in[1].v[0] + in[1].v[2];
+         r.v[0] += in[1].v[1];
+         return r;
+       }, -2, 2, true, -1, {{2, {1, 0, 1}}}},
+      {"index_select", "index_select", {{3, 4}, {2}}, {{"dim", int64_t{1}}}, Gather({3, 2}, [](std::vector<int64_t> i) {
+         return std::vector<int64_t>{i[0], i[1] == 0 ? 3 : 0};
+       }), -2, 2, true, -1, {{1, {3, 0}}}},
+      {"gather", "gather", {{3, 4}, {3, 2}}, {{"dim", int64_t{1}}}, [](const std::vector<Nd>& in) {
+         static const int64_t idx[] = {0, 3, 1, 1, 2, 0};
+         Nd r{{3, 2}, {}};
+         for (int i = 0; i < 3; ++i) for (int j = 0; j < 2; ++j) r.v.push_back(in[0].v[i * 4 + idx[i * 2 + j]]);
+         return r;
+       }, -2, 2, true, -1, {{1, {0, 3, 1, 1, 2, 0}}}},
+      {"scatter", "scatter", {{3, 4}, {2, 2}, {2, 3}}, {{"dim", int64_t{0}}}, [](const std::vector<Nd>& in) {
+         static const int64_t idx[] = {2, 0, 1, 2};  // index [2, 2]: (0,0)->row2 (0,1)->row0 (1,0)->row1 (1,1)->row2
+         Nd r = in[0];
+         for (int i = 0; i < 2; ++i) for (int j = 0; j < 2; ++j) r.v[idx[i * 2 + j] * 4 + j] = in[2].v[i * 3 + j];
+         return r;
+       }, -2, 2, true, -1, {{1, {2, 0, 1, 2}}}},
+      {"scatter_add", "scatter_add", {{3, 2}, {2, 2}, {2, 2}}, {{"dim", int64_t{0}}}, [](const std::vector<Nd>& in) {
+         static const int64_t idx[] = {1, 1, 1, 0};
+         Nd r = in[0];
+         for (int i = 0; i < 2; ++i) for (int j = 0; j < 2; ++j) r.v[idx[i * 2 + j] * 2 + j] += in[2].v[i * 2 + j];
+         return r;
+       }, -2, 2, true, -1, {{1, {1, 1, 1, 0}}}},
       {"gt", "gt", {{2, 3}, {3}}, {}, Map2([](double a, double b) { return a > b ? 1.0 : 0.0; }), -2, 2, false},
       {"eq_self", "eq", {{4}, {4}}, {}, Map2([](double a, double b) { return a == b ? 1.0 : 0.0; }), -2, 2, false},
   };
@@ -409,6 +464,8 @@ std::vector<double> Sample(int64_t n, double lo, double hi, uint64_t seed) {
 }
 
 Tensor MakeInput(const OpCase& c, size_t i, DType dtype) {
+  if (c.shapes[i] == std::vector<int64_t>{-1}) return Tensor();  // None
+  if (auto it = c.long_inputs.find(i); it != c.long_inputs.end()) return FromVector(it->second, c.shapes[i], DType::kInt64);
   std::vector<double> v = Sample(Count(c.shapes[i]), c.lo, c.hi, 17 + i);
   if (static_cast<int>(i) != c.bool_input) return FromVector(v, c.shapes[i], dtype);
   for (double& x : v) x = x > 0;
@@ -422,10 +479,9 @@ TEST_P(OpTableTest, ForwardMatchesFloat64Reference) {
   std::vector<Tensor> inputs;
   std::vector<Nd> refs;
   for (size_t i = 0; i < c.shapes.size(); ++i) {
-    std::vector<double> v = Sample(Count(c.shapes[i]), c.lo, c.hi, 17 + i);
     Tensor t = MakeInput(c, i, DType::kFloat32);
     inputs.push_back(t);
-    refs.push_back({c.shapes[i], Values(t)});  // the float32-rounded inputs
+    refs.push_back(t.defined() ? Nd{c.shapes[i], Values(t)} : Nd{});  // the float32-rounded inputs
   }
   auto out = CallOp(c.op, inputs, c.attrs, {});
   ASSERT_TRUE(out.ok()) << out.status();
@@ -442,7 +498,7 @@ TEST_P(OpTableTest, GradientMatchesCentralDifferences) {
   std::vector<Tensor> inputs;
   for (size_t i = 0; i < c.shapes.size(); ++i) {
     Tensor t = MakeInput(c, i, DType::kFloat64);
-    if (static_cast<int>(i) != c.bool_input) ASSERT_TRUE(SetRequiresGrad(t, true).ok());
+    if (t.defined() && static_cast<int>(i) != c.bool_input && !c.long_inputs.count(i)) ASSERT_TRUE(SetRequiresGrad(t, true).ok());
     inputs.push_back(t);
   }
   Tensor out = Call1(c.op, inputs, c.attrs);
@@ -463,7 +519,7 @@ TEST_P(OpTableTest, GradientMatchesCentralDifferences) {
   };
   const double eps = 1e-6;
   for (size_t i = 0; i < inputs.size(); ++i) {
-    if (static_cast<int>(i) == c.bool_input) continue;
+    if (!inputs[i].defined() || static_cast<int>(i) == c.bool_input || c.long_inputs.count(i)) continue;
     ASSERT_TRUE(inputs[i].grad().defined()) << c.name << " input " << i << " got no gradient";
     std::vector<double> analytic = Values(inputs[i].grad());
     std::vector<double> base = Values(inputs[i]);

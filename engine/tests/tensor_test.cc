@@ -100,6 +100,8 @@ TEST(OpRegistryTest, ErrorsNameTheOpAndArgument) {
               StatusIs(absl::StatusCode::kInvalidArgument, "unexpected keyword argument 'bogus'"));
   EXPECT_THAT(CallOp("sum", {a}, {{"keepdim", std::string("yes")}}, {}),
               StatusIs(absl::StatusCode::kInvalidArgument, "'keepdim' must be bool, not str"));
+  EXPECT_THAT(CallOp("mean", {FromVector({1, 2}, {2}, DType::kInt64)}, {}, {}),
+              StatusIs(absl::StatusCode::kInvalidArgument, "Got: Long"));
   EXPECT_THAT(CallOp("sum", {a}, {{"dim", int64_t{5}}}, {}),
               StatusIs(absl::StatusCode::kInvalidArgument, "Dimension out of range"));
   EXPECT_THAT(CallOp("randn", {}, {{"size", std::vector<int64_t>{2}}}, {}),
