@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
+#include "server/auth.h"
 #include "server/log.h"
 #include "server/server.h"
 
@@ -42,12 +43,24 @@ Flags:
                              (default 64)
   --drain-seconds N          on SIGTERM/SIGINT, time given to calls in flight
                              (default 5)
+  --tls-cert FILE            PEM certificate chain: serve TCP addresses over TLS
+  --tls-key FILE             PEM private key of --tls-cert
+  --tls-client-ca FILE       PEM CAs: require client certificates they signed
+                             (mTLS); the certificate names the caller
+  --auth-tokens FILE         lines "IDENTITY TOKEN": every call must send
+                             "authorization: Bearer TOKEN" and acts as IDENTITY
+                             (sessions belong to the identity that created them)
   --help                     print this and exit
   --version                  print the version and exit
 
 When every address is bound, one line "tensord listening on ADDR [ADDR...]"
 goes to stdout. Logs are key=value lines on stderr. SIGTERM or SIGINT drains
-and exits 0; a second signal exits at once.
+and exits 0; a second signal exits at once. Exit codes: 0 after a signal,
+1 when it cannot start, 2 for bad flags.
+
+Without --tls-cert and --auth-tokens anyone who can reach an address can use
+the server: the default (localhost) is meant for one machine. unix: sockets
+are plaintext and guarded by file permissions; tokens apply to them too.
 )";
 
 #ifndef TENSORD_VERSION
@@ -127,6 +140,16 @@ Flags ParseFlags(int argc, char** argv) {
       o.executor.compute_slots = static_cast<int>(ParseInt(name, *value, 1, 1024));
     } else if (name == "--threads") {
       o.max_threads = static_cast<int>(ParseInt(name, *value, 2, 4096));
+    } else if (name == "--tls-cert") {
+      o.tls.cert_file = std::string(*value);
+    } else if (name == "--tls-key") {
+      o.tls.key_file = std::string(*value);
+    } else if (name == "--tls-client-ca") {
+      o.tls.client_ca_file = std::string(*value);
+    } else if (name == "--auth-tokens") {
+      absl::StatusOr<TokenAuthenticator> tokens = TokenAuthenticator::FromFile(std::string(*value));
+      if (!tokens.ok()) Usage(tokens.status().message());
+      o.service.tokens = std::make_shared<const TokenAuthenticator>(std::move(*tokens));
     } else if (name == "--drain-seconds") {
       flags.drain = absl::Seconds(ParseInt(name, *value, 0, 3600));
     } else {
@@ -188,7 +211,9 @@ int Main(int argc, char** argv) {
            {"max_tensor_elements", absl::StrCat(o.executor.max_tensor_elements)},
            {"max_session_bytes", absl::StrCat(o.executor.max_session_bytes)},
            {"max_message_bytes", absl::StrCat(o.service.max_message_bytes)},
-           {"threads", absl::StrCat(o.max_threads)}});
+           {"threads", absl::StrCat(o.max_threads)},
+           {"tls", o.tls.cert_file.empty() ? "off" : o.tls.client_ca_file.empty() ? "on" : "mtls"},
+           {"auth_tokens", absl::StrCat(o.service.tokens == nullptr ? 0 : o.service.tokens->size())}});
   std::cout << "tensord listening on " << absl::StrJoin((*server)->addresses(), " ")
             << std::endl;
 

@@ -4,12 +4,15 @@
 #include <grpcpp/health_check_service_interface.h>
 
 #include <algorithm>
+#include <fstream>
 #include <limits>
+#include <sstream>
 #include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "engine/status.h"
 #include "server/log.h"
 
 namespace tensord::server {
@@ -25,10 +28,51 @@ std::string ResolvedAddress(const std::string& address, int port) {
   return absl::StrCat(address.substr(0, colon), ":", port);
 }
 
+bool IsUnixAddress(absl::string_view address) {
+  return absl::StartsWith(address, "unix:") || absl::StartsWith(address, "unix-abstract:");
+}
+
+bool IsLoopbackAddress(absl::string_view address) {
+  return absl::StartsWith(address, "localhost:") || absl::StartsWith(address, "127.") ||
+         absl::StartsWith(address, "[::1]:") || absl::StartsWith(address, "ipv4:127.") ||
+         absl::StartsWith(address, "ipv6:[::1]:");
+}
+
+absl::StatusOr<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> TcpCredentials(const TlsOptions& tls) {
+  if (tls.cert_file.empty()) {
+    if (!tls.key_file.empty() || !tls.client_ca_file.empty()) {
+      return absl::InvalidArgumentError("--tls-key and --tls-client-ca need --tls-cert");
+    }
+    return grpc::InsecureServerCredentials();
+  }
+  if (tls.key_file.empty()) return absl::InvalidArgumentError("--tls-cert needs --tls-key");
+  grpc::SslServerCredentialsOptions ssl(
+      tls.client_ca_file.empty() ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
+                                 : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
+  TENSORD_ASSIGN_OR_RETURN(pair.private_key, ReadFile(tls.key_file));
+  TENSORD_ASSIGN_OR_RETURN(pair.cert_chain, ReadFile(tls.cert_file));
+  ssl.pem_key_cert_pairs.push_back(std::move(pair));
+  if (!tls.client_ca_file.empty()) {
+    TENSORD_ASSIGN_OR_RETURN(ssl.pem_root_certs, ReadFile(tls.client_ca_file));
+  }
+  return grpc::SslServerCredentials(ssl);
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<TensordServer>> TensordServer::Start(ServerOptions options) {
   if (options.listen.empty()) return absl::InvalidArgumentError("no --listen address");
+  TENSORD_ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> tcp_credentials,
+                           TcpCredentials(options.tls));
   std::unique_ptr<TensordServer> server(new TensordServer());
   server->sessions_ = std::make_unique<SessionManager>(options.sessions);
   server->executor_ = std::make_unique<Executor>(options.executor);
@@ -40,8 +84,18 @@ absl::StatusOr<std::unique_ptr<TensordServer>> TensordServer::Start(ServerOption
   grpc::ServerBuilder builder;
   std::vector<int> ports(options.listen.size(), 0);
   for (size_t i = 0; i < options.listen.size(); ++i) {
-    // TODO(security): TLS / mTLS and bearer tokens (DESIGN.md, Security).
-    builder.AddListeningPort(options.listen[i], grpc::InsecureServerCredentials(), &ports[i]);
+    const std::string& address = options.listen[i];
+    const bool unix_socket = IsUnixAddress(address);
+    if (!unix_socket && !IsLoopbackAddress(address) &&
+        (options.tls.cert_file.empty() || options.service.tokens == nullptr)) {
+      LogWarning("exposed_listen",
+                 {{"address", address},
+                  {"tls", options.tls.cert_file.empty() ? "off" : "on"},
+                  {"tokens", options.service.tokens == nullptr ? "off" : "on"},
+                  {"hint", "off-host clients need --tls-cert/--tls-key and --auth-tokens"}});
+    }
+    builder.AddListeningPort(
+        address, unix_socket ? grpc::InsecureServerCredentials() : tcp_credentials, &ports[i]);
   }
   // Without this, Linux lets a second daemon bind the same port (SO_REUSEPORT)
   // and the two silently share its connections.

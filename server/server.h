@@ -17,12 +17,21 @@
 
 namespace tensord::server {
 
+struct TlsOptions {
+  std::string cert_file;       // PEM certificate chain; empty = no TLS
+  std::string key_file;        // PEM private key of cert_file
+  std::string client_ca_file;  // PEM CAs; set = mTLS, clients must present a cert they signed
+};
+
 struct ServerOptions {
   // "HOST:PORT" (port 0 = pick one) or "unix:PATH".
   std::vector<std::string> listen = {"localhost:50051"};
   SessionLimits sessions;
   ExecutorLimits executor;
   ServiceOptions service;
+  // Applies to TCP addresses; unix: sockets are guarded by file permissions
+  // and stay plaintext (bearer tokens still apply to them).
+  TlsOptions tls;
   // gRPC sync-server threads. Each open Stream parks one in Read (no CPU);
   // CPU use is bounded by ExecutorLimits::compute_slots instead.
   int max_threads = 64;

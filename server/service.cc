@@ -77,15 +77,6 @@ bool WriteChunks(const v1::TensorData& data, size_t chunk_bytes,
 
 }  // namespace
 
-std::string CallerIdentity(const grpc::ServerContext* ctx) {
-  const std::shared_ptr<const grpc::AuthContext> auth = ctx->auth_context();
-  if (auth != nullptr && auth->IsPeerAuthenticated()) {
-    std::vector<grpc::string_ref> ids = auth->GetPeerIdentity();
-    if (!ids.empty()) return std::string(ids.front().data(), ids.front().size());
-  }
-  return "anonymous";
-}
-
 absl::StatusOr<std::string> ChooseSessionId(absl::string_view body_id,
                                             absl::string_view metadata_id, bool required) {
   if (!body_id.empty() && !metadata_id.empty() && body_id != metadata_id) {
@@ -105,12 +96,25 @@ TensordService::TensordService(SessionManager& sessions, Executor& executor,
     : sessions_(sessions), executor_(executor), options_(options), started_(absl::Now()),
       ops_(MakeListOps()) {}
 
+absl::StatusOr<std::string> TensordService::Caller(const grpc::ServerContext* ctx) const {
+  if (options_.tokens != nullptr) {
+    return options_.tokens->Authenticate(MetadataValue(ctx, "authorization"));
+  }
+  const std::shared_ptr<const grpc::AuthContext> auth = ctx->auth_context();
+  if (auth != nullptr && auth->IsPeerAuthenticated()) {
+    std::vector<grpc::string_ref> ids = auth->GetPeerIdentity();
+    if (!ids.empty()) return std::string(ids.front().data(), ids.front().size());
+  }
+  return std::string("anonymous");
+}
+
 absl::StatusOr<std::shared_ptr<Session>> TensordService::SessionFor(
     const grpc::ServerContext* ctx, absl::string_view body_id) {
+  TENSORD_ASSIGN_OR_RETURN(std::string caller, Caller(ctx));
   TENSORD_ASSIGN_OR_RETURN(
       std::string id,
       ChooseSessionId(body_id, MetadataValue(ctx, kSessionIdMetadataKey), /*required=*/true));
-  return sessions_.Find(id, CallerIdentity(ctx));
+  return sessions_.Find(id, caller);
 }
 
 v1::SessionInfo TensordService::InfoOf(const Session& s) const {
@@ -130,23 +134,28 @@ v1::SessionInfo TensordService::InfoOf(const Session& s) const {
 grpc::Status TensordService::CreateSession(grpc::ServerContext* ctx,
                                            const v1::CreateSessionRequest* req,
                                            v1::SessionInfo* resp) {
+  absl::StatusOr<std::string> caller = Caller(ctx);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
   absl::StatusOr<std::string> proposed = ChooseSessionId(
       req->session_id(), MetadataValue(ctx, kSessionIdMetadataKey), /*required=*/false);
   if (!proposed.ok()) return ToGrpcStatus(proposed.status());
   absl::StatusOr<std::shared_ptr<Session>> s =
-      sessions_.Create(*proposed, CallerIdentity(ctx), req->idle_ttl_seconds());
+      sessions_.Create(*proposed, *caller, req->idle_ttl_seconds());
   if (!s.ok()) return ToGrpcStatus(s.status());
   *resp = InfoOf(**s);
-  LogInfo("session_created", {{"session", ShortId((*s)->id())}, {"peer", ctx->peer()}});
+  LogInfo("session_created",
+          {{"session", ShortId((*s)->id())}, {"owner", *caller}, {"peer", ctx->peer()}});
   return grpc::Status::OK;
 }
 
 grpc::Status TensordService::CloseSession(grpc::ServerContext* ctx, const v1::SessionRequest* req,
                                           v1::Empty*) {
+  absl::StatusOr<std::string> caller = Caller(ctx);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
   absl::StatusOr<std::string> id = ChooseSessionId(
       req->session_id(), MetadataValue(ctx, kSessionIdMetadataKey), /*required=*/true);
   if (!id.ok()) return ToGrpcStatus(id.status());
-  absl::Status st = sessions_.Close(*id, CallerIdentity(ctx));
+  absl::Status st = sessions_.Close(*id, *caller);
   if (st.ok()) LogInfo("session_closed", {{"session", ShortId(*id)}});
   return ToGrpcStatus(st);
 }
@@ -163,9 +172,10 @@ grpc::Status TensordService::KeepAlive(grpc::ServerContext* ctx, const v1::Sessi
 // identities' ids are never shown.
 grpc::Status TensordService::ListSessions(grpc::ServerContext* ctx, const v1::Empty*,
                                           v1::ListSessionsResponse* resp) {
-  const std::string caller = CallerIdentity(ctx);
+  absl::StatusOr<std::string> caller = Caller(ctx);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
   for (const std::shared_ptr<Session>& s : sessions_.List()) {
-    if (s->owner() == caller) *resp->add_sessions() = InfoOf(*s);
+    if (s->owner() == *caller) *resp->add_sessions() = InfoOf(*s);
   }
   return grpc::Status::OK;
 }
@@ -274,14 +284,20 @@ grpc::Status TensordService::Stream(
 
 // ---------------------------------------------------------------- server
 
-grpc::Status TensordService::ListOps(grpc::ServerContext*, const v1::Empty*,
+grpc::Status TensordService::ListOps(grpc::ServerContext* ctx, const v1::Empty*,
                                      v1::ListOpsResponse* resp) {
+  if (absl::StatusOr<std::string> caller = Caller(ctx); !caller.ok()) {
+    return ToGrpcStatus(caller.status());
+  }
   *resp = ops_;
   return grpc::Status::OK;
 }
 
-grpc::Status TensordService::ServerInfo(grpc::ServerContext*, const v1::Empty*,
+grpc::Status TensordService::ServerInfo(grpc::ServerContext* ctx, const v1::Empty*,
                                         v1::ServerInfoResponse* resp) {
+  if (absl::StatusOr<std::string> caller = Caller(ctx); !caller.ok()) {
+    return ToGrpcStatus(caller.status());
+  }
   static const v1::DeviceInfo* const cpu = new v1::DeviceInfo(CpuDeviceInfo());
   const ExecutorLimits& limits = executor_.limits();
   resp->set_version(TENSORD_VERSION);

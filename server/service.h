@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "server/auth.h"
 #include "server/executor.h"
 #include "server/session_manager.h"
 #include "server/status_util.h"
@@ -24,6 +25,9 @@ inline constexpr char kSessionIdMetadataKey[] = "tensord-session-id";
 struct ServiceOptions {
   int64_t default_chunk_bytes = int64_t{1} << 20;  // streamed Fetch
   int64_t max_message_bytes = int64_t{64} << 20;
+  // When set, every tensord.v1 call needs "authorization: Bearer <token>"
+  // and acts as the token's identity (health and reflection stay open).
+  std::shared_ptr<const TokenAuthenticator> tokens;
 };
 
 class TensordService final : public v1::Tensord::Service {
@@ -62,6 +66,10 @@ class TensordService final : public v1::Tensord::Service {
                           v1::ServerInfoResponse* resp) override;
 
  private:
+  // Who is calling: the bearer token's identity when tokens are configured
+  // (UNAUTHENTICATED without a valid one), else the TLS peer identity when
+  // the client presented a verified certificate, else "anonymous".
+  absl::StatusOr<std::string> Caller(const grpc::ServerContext* ctx) const;
   // The session named by `body_id` and/or the metadata; both present must
   // agree. Refreshes its idle TTL.
   absl::StatusOr<std::shared_ptr<Session>> SessionFor(const grpc::ServerContext* ctx,
@@ -85,10 +93,6 @@ class TensordService final : public v1::Tensord::Service {
   const absl::Time started_;
   const v1::ListOpsResponse ops_;
 };
-
-// The caller's identity that sessions are bound to: the authenticated peer
-// identity when the transport provides one, else "anonymous".
-std::string CallerIdentity(const grpc::ServerContext* ctx);
 
 // Chooses the session id from the request body and the metadata value
 // (either may be empty). INVALID_ARGUMENT if both are set and differ, or if

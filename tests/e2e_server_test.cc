@@ -7,8 +7,11 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -21,6 +24,7 @@
 #include "gmock/gmock.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
+#include "server/auth.h"
 #include "server/server.h"
 #include "src/proto/grpc/reflection/v1alpha/reflection.grpc.pb.h"
 #include "tensord/v1/tensord.grpc.pb.h"
@@ -628,6 +632,187 @@ TEST_F(E2eTest, ShutdownDrainsThenCancelsOpenStreams) {
   EXPECT_FALSE(stream->Read(&resp));
   EXPECT_FALSE(stream->Finish().ok());
   server_.reset();
+}
+
+// ---------------------------------------------------------------- authentication
+
+// Starts a server on 127.0.0.1:0 with `options` (listen is overridden).
+std::unique_ptr<server::TensordServer> StartServer(server::ServerOptions options) {
+  options.listen = {"127.0.0.1:0"};
+  absl::StatusOr<std::unique_ptr<server::TensordServer>> s =
+      server::TensordServer::Start(std::move(options));
+  EXPECT_TRUE(s.ok()) << s.status();
+  return s.ok() ? std::move(*s) : nullptr;
+}
+
+std::unique_ptr<grpc::ClientContext> AuthCtx(const std::string& token,
+                                             const std::string& session = "") {
+  auto ctx = std::make_unique<grpc::ClientContext>();
+  if (!token.empty()) ctx->AddMetadata("authorization", "Bearer " + token);
+  if (!session.empty()) ctx->AddMetadata("tensord-session-id", session);
+  ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  return ctx;
+}
+
+TEST(AuthE2eTest, BearerTokensNameOwnersAndGuardSessions) {
+  server::ServerOptions o;
+  auto tokens = server::TokenAuthenticator::FromPairs({{"alice", "tok-a"}, {"bob", "tok-b"}});
+  ASSERT_TRUE(tokens.ok());
+  o.service.tokens = std::make_shared<const server::TokenAuthenticator>(std::move(*tokens));
+  auto srv = StartServer(std::move(o));
+  ASSERT_NE(srv, nullptr);
+  auto channel = grpc::CreateChannel(srv->addresses()[0], grpc::InsecureChannelCredentials());
+  auto stub = v1::Tensord::NewStub(channel);
+
+  v1::SessionInfo info;
+  grpc::Status st = stub->CreateSession(AuthCtx("").get(), v1::CreateSessionRequest(), &info);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  st = stub->CreateSession(AuthCtx("tok-x").get(), v1::CreateSessionRequest(), &info);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  v1::ServerInfoResponse server_info;
+  st = stub->ServerInfo(AuthCtx("").get(), v1::Empty(), &server_info);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+
+  ASSERT_TRUE(stub->CreateSession(AuthCtx("tok-a").get(), v1::CreateSessionRequest(), &info).ok());
+  EXPECT_EQ(info.owner(), "alice");
+  const std::string alice_session = info.session_id();
+
+  v1::CreateRequest create;
+  *create.mutable_create() = CreateF32(1, {1}, {1});
+  v1::Empty empty;
+  EXPECT_TRUE(stub->Create(AuthCtx("tok-a", alice_session).get(), create, &empty).ok());
+  st = stub->Create(AuthCtx("tok-b", alice_session).get(), create, &empty);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  st = stub->Create(AuthCtx("", alice_session).get(), create, &empty);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  st = stub->CloseSession(AuthCtx("tok-b", alice_session).get(), v1::SessionRequest(), &empty);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+
+  v1::ListSessionsResponse list;
+  ASSERT_TRUE(stub->ListSessions(AuthCtx("tok-b").get(), v1::Empty(), &list).ok());
+  EXPECT_EQ(list.sessions_size(), 0) << "bob must not see alice's session ids";
+  ASSERT_TRUE(stub->ListSessions(AuthCtx("tok-a").get(), v1::Empty(), &list).ok());
+  EXPECT_EQ(list.sessions_size(), 1);
+
+  // Health stays open for probes.
+  auto health = grpc::health::v1::Health::NewStub(channel);
+  grpc::health::v1::HealthCheckResponse hresp;
+  EXPECT_TRUE(health->Check(AuthCtx("").get(), grpc::health::v1::HealthCheckRequest(), &hresp).ok());
+  srv->Shutdown(absl::ZeroDuration());
+}
+
+// A throwaway CA, a server certificate for localhost/127.0.0.1 and a client
+// certificate for "alice", made with the openssl command line.
+class TlsE2eTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new std::string(absl::StrCat(::testing::TempDir(), "tensord-tls-", getpid()));
+    std::system(absl::StrCat("mkdir -p ", *dir_).c_str());
+    {
+      std::ofstream script(*dir_ + "/make-certs.sh");
+      script << "set -e\n"
+             << "cd " << *dir_ << "\n"
+             << "K='-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes'\n"
+             << "openssl req -x509 $K -keyout ca.key -out ca.pem -days 2"
+             << " -subj /CN=tensord-test-ca\n"
+             << "printf 'subjectAltName=DNS:localhost,IP:127.0.0.1' > server.ext\n"
+             << "openssl req $K -keyout server.key -out server.csr -subj /CN=localhost\n"
+             << "openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial"
+             << " -out server.pem -days 2 -extfile server.ext\n"
+             << "printf 'subjectAltName=DNS:alice' > client.ext\n"
+             << "openssl req $K -keyout client.key -out client.csr -subj /CN=alice\n"
+             << "openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial"
+             << " -out client.pem -days 2 -extfile client.ext\n";
+    }
+    ok_ = std::system(absl::StrCat("sh ", *dir_, "/make-certs.sh >/dev/null 2>&1").c_str()) == 0;
+  }
+  static void TearDownTestSuite() {
+    std::system(absl::StrCat("rm -rf ", *dir_).c_str());
+    delete dir_;
+  }
+  void SetUp() override {
+    if (!ok_) GTEST_SKIP() << "openssl could not make test certificates";
+  }
+  static std::string File(const std::string& name) {
+    std::ifstream in(*dir_ + "/" + name);
+    std::ostringstream out;
+    out << in.rdbuf();
+    return out.str();
+  }
+  static std::string Path(const std::string& name) { return *dir_ + "/" + name; }
+
+  static std::shared_ptr<grpc::Channel> TlsChannel(const std::string& address, bool client_cert) {
+    grpc::SslCredentialsOptions ssl;
+    ssl.pem_root_certs = File("ca.pem");
+    if (client_cert) {
+      ssl.pem_private_key = File("client.key");
+      ssl.pem_cert_chain = File("client.pem");
+    }
+    grpc::ChannelArguments args;
+    args.SetSslTargetNameOverride("localhost");
+    return grpc::CreateCustomChannel(address, grpc::SslCredentials(ssl), args);
+  }
+
+  static std::string* dir_;
+  static bool ok_;
+};
+std::string* TlsE2eTest::dir_ = nullptr;
+bool TlsE2eTest::ok_ = false;
+
+TEST_F(TlsE2eTest, ServesTlsAndRefusesPlaintext) {
+  server::ServerOptions o;
+  o.tls.cert_file = Path("server.pem");
+  o.tls.key_file = Path("server.key");
+  auto srv = StartServer(std::move(o));
+  ASSERT_NE(srv, nullptr);
+  const std::string address = srv->addresses()[0];
+
+  auto stub = v1::Tensord::NewStub(TlsChannel(address, /*client_cert=*/false));
+  v1::SessionInfo info;
+  grpc::Status st = stub->CreateSession(AuthCtx("").get(), v1::CreateSessionRequest(), &info);
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  EXPECT_EQ(info.owner(), "anonymous");
+
+  auto plain = v1::Tensord::NewStub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+  auto ctx = AuthCtx("");
+  ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(3));
+  st = plain->CreateSession(ctx.get(), v1::CreateSessionRequest(), &info);
+  EXPECT_FALSE(st.ok());
+  srv->Shutdown(absl::ZeroDuration());
+}
+
+TEST_F(TlsE2eTest, MutualTlsNamesTheCallerByItsCertificate) {
+  server::ServerOptions o;
+  o.tls.cert_file = Path("server.pem");
+  o.tls.key_file = Path("server.key");
+  o.tls.client_ca_file = Path("ca.pem");
+  auto srv = StartServer(std::move(o));
+  ASSERT_NE(srv, nullptr);
+  const std::string address = srv->addresses()[0];
+
+  auto stub = v1::Tensord::NewStub(TlsChannel(address, /*client_cert=*/true));
+  v1::SessionInfo info;
+  grpc::Status st = stub->CreateSession(AuthCtx("").get(), v1::CreateSessionRequest(), &info);
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  EXPECT_EQ(info.owner(), "alice");
+
+  auto anonymous = v1::Tensord::NewStub(TlsChannel(address, /*client_cert=*/false));
+  auto ctx = AuthCtx("");
+  ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(3));
+  st = anonymous->CreateSession(ctx.get(), v1::CreateSessionRequest(), &info);
+  EXPECT_FALSE(st.ok()) << "a client without a certificate must be refused";
+  srv->Shutdown(absl::ZeroDuration());
+}
+
+TEST(ServerStartTest, RejectsIncompleteTlsFlags) {
+  server::ServerOptions o;
+  o.listen = {"127.0.0.1:0"};
+  o.tls.cert_file = "/nonexistent.pem";
+  auto s = server::TensordServer::Start(o);
+  EXPECT_EQ(s.status().code(), absl::StatusCode::kInvalidArgument);
+  o.tls.key_file = "/nonexistent.key";
+  s = server::TensordServer::Start(o);
+  EXPECT_EQ(s.status().code(), absl::StatusCode::kNotFound);
 }
 
 // ---------------------------------------------------------------- the binary
