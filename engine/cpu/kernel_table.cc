@@ -15,6 +15,13 @@ const KernelFn* KernelTable() {
     set(OpId::kRand, RandKernel);
     set(OpId::kRandn, RandnKernel);
     set(OpId::kRandint, RandintKernel);
+    set(OpId::kUniform_, RandomFillKernel);
+    set(OpId::kNormal_, RandomFillKernel);
+    set(OpId::kBernoulli_, RandomFillKernel);
+    set(OpId::kBernoulli, BernoulliKernel);
+    set(OpId::kRandperm, RandpermKernel);
+    set(OpId::kFusedSgd_, FusedSgdKernel);
+    set(OpId::kFusedAdam_, FusedAdamKernel);
     for (OpId id : {OpId::kAdd, OpId::kSub, OpId::kRsub, OpId::kMul, OpId::kDiv, OpId::kPow, OpId::kEq, OpId::kNe,
                     OpId::kLt, OpId::kLe, OpId::kGt, OpId::kGe, OpId::kMaximum, OpId::kMinimum}) {
       set(id, BinaryKernel);

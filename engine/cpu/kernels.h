@@ -49,6 +49,12 @@ Tensor Nonzero(const Tensor& self);
 absl::Status RandKernel(const OpCall&, std::vector<Tensor>&);
 absl::Status RandnKernel(const OpCall&, std::vector<Tensor>&);
 absl::Status RandintKernel(const OpCall&, std::vector<Tensor>&);
+absl::Status RandomFillKernel(const OpCall&, std::vector<Tensor>&);  // uniform_ normal_ bernoulli_ (in place)
+absl::Status BernoulliKernel(const OpCall&, std::vector<Tensor>&);
+absl::Status RandpermKernel(const OpCall&, std::vector<Tensor>&);
+// optim.cc: fused optimizer steps (in place on params and state)
+absl::Status FusedSgdKernel(const OpCall&, std::vector<Tensor>&);
+absl::Status FusedAdamKernel(const OpCall&, std::vector<Tensor>&);
 
 // Helpers used outside the kernel table.
 // Copies `src` (any strides) into contiguous memory at `dst`, same dtype.

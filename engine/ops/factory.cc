@@ -1,6 +1,7 @@
 // Factories: ops with no tensor inputs.
 #include <cmath>
 
+#include "engine/autograd.h"
 #include "engine/ops/common.h"
 
 namespace tensord::engine {
@@ -117,6 +118,97 @@ const OpDef& RandintOp() {
                                  kSize, kDType, kDevice},
                        .doc = "Integers uniform in [low, high) from the session generator.",
                        .prepare = RandintPrepare};
+  return d;
+}
+
+}  // namespace tensord::engine
+
+// ---------------------------------------------------------------- random fills
+
+namespace tensord::engine {
+namespace {
+
+// In-place random fills of self: no history to keep, so a tensor that
+// requires grad may only be filled under no_grad (nn.init does that).
+absl::Status CheckRandomFill(const OpCall& call) {
+  const Tensor& self = call.in(0);
+  if (GradModeEnabled() && self.requires_grad()) {
+    return Error(call.def->name, "a leaf Variable that requires grad is being used in an in-place operation.");
+  }
+  if (!self.is_contiguous()) {
+    return absl::UnimplementedError(absl::StrCat("[", call.def->name, "] needs a contiguous tensor; use .contiguous()"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<TensorMeta>> FloatFillPrepare(OpCall& call) {
+  TENSORD_RETURN_IF_ERROR(CheckRandomFill(call));
+  if (!IsFloating(call.in(0).dtype())) {
+    return Error(call.def->name, absl::StrCat("expects a floating point tensor, got ", DTypeName(call.in(0).dtype())));
+  }
+  if (call.def->id == OpId::kUniform_ && call.GetFloat(0) > call.GetFloat(1)) {
+    return Error("uniform_", absl::StrCat("expects to return a [from, to) range, but found from=", call.GetFloat(0),
+                                          " > to=", call.GetFloat(1)));
+  }
+  if (call.def->id == OpId::kNormal_ && call.GetFloat(1) < 0) {
+    return Error("normal_", absl::StrCat("expects std >= 0.0, but found std ", call.GetFloat(1)));
+  }
+  return std::vector<TensorMeta>{};
+}
+
+absl::Status CheckProbability(absl::string_view op, double p) {
+  if (!(p >= 0 && p <= 1)) return Error(op, absl::StrCat("expects 0 <= p <= 1, but got p=", p));
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+const OpDef& Uniform_Op() {
+  static const OpDef d{.id = OpId::kUniform_, .name = "uniform_", .inputs = {{"self"}},
+                       .attrs = {WithDefault("from", AttrType::kFloat, 0.0), WithDefault("to", AttrType::kFloat, 1.0)},
+                       .doc = "Fills self with uniform samples in [from, to).", .num_outputs = 0, .inplace = true,
+                       .prepare = FloatFillPrepare};
+  return d;
+}
+const OpDef& Normal_Op() {
+  static const OpDef d{.id = OpId::kNormal_, .name = "normal_", .inputs = {{"self"}},
+                       .attrs = {WithDefault("mean", AttrType::kFloat, 0.0), WithDefault("std", AttrType::kFloat, 1.0)},
+                       .doc = "Fills self with normal samples.", .num_outputs = 0, .inplace = true,
+                       .prepare = FloatFillPrepare};
+  return d;
+}
+const OpDef& Bernoulli_Op() {
+  static const OpDef d{.id = OpId::kBernoulli_, .name = "bernoulli_", .inputs = {{"self"}},
+                       .attrs = {WithDefault("p", AttrType::kFloat, 0.5)},
+                       .doc = "Fills self with 1 (probability p) or 0.", .num_outputs = 0, .inplace = true,
+                       .prepare = [](OpCall& call) -> absl::StatusOr<std::vector<TensorMeta>> {
+                         TENSORD_RETURN_IF_ERROR(CheckRandomFill(call));
+                         TENSORD_RETURN_IF_ERROR(CheckProbability("bernoulli_", call.GetFloat(0)));
+                         return std::vector<TensorMeta>{};
+                       }};
+  return d;
+}
+const OpDef& BernoulliOp() {
+  static const OpDef d{.id = OpId::kBernoulli, .name = "bernoulli", .inputs = {{"self"}},
+                       .doc = "1 with probability self[i], else 0 (self holds probabilities).",
+                       .prepare = [](OpCall& call) -> absl::StatusOr<std::vector<TensorMeta>> {
+                         const Tensor& x = call.in(0);
+                         if (!IsFloating(x.dtype())) return Error("bernoulli", "expects a floating point tensor of probabilities");
+                         call.inputs[0] = fn::Contiguous(fn::To(x, DType::kFloat64));
+                         return std::vector<TensorMeta>{MetaOf(x.dtype(), x.sizes())};
+                       }};
+  return d;
+}
+const OpDef& RandpermOp() {
+  static const OpDef d{.id = OpId::kRandperm, .name = "randperm",
+                       .attrs = {Required("n", AttrType::kInt), kDType, kDevice},
+                       .doc = "A random permutation of 0..n-1.",
+                       .prepare = [](OpCall& call) -> absl::StatusOr<std::vector<TensorMeta>> {
+                         const int64_t n = call.GetInt(0);
+                         if (n < 0) return Error("randperm", absl::StrCat("n must be non-negative, got ", n));
+                         TENSORD_RETURN_IF_ERROR(Device::Parse(*call.GetStr(2)).status());
+                         return std::vector<TensorMeta>{MetaOf(call.GetDType(1).value_or(DType::kInt64), {n})};
+                       }};
   return d;
 }
 

@@ -11,7 +11,11 @@
 #define TENSORD_FORALL_OPS(X)                                                    \
   /* factories (ops/factory.cc) */                                               \
   X(full, Full) X(zeros, Zeros) X(ones, Ones) X(empty, Empty) X(arange, Arange)   \
-  X(rand, Rand) X(randn, Randn) X(randint, Randint)                               \
+  X(rand, Rand) X(randn, Randn) X(randint, Randint) X(randperm, Randperm)         \
+  X(uniform_, Uniform_) X(normal_, Normal_) X(bernoulli, Bernoulli)               \
+  X(bernoulli_, Bernoulli_)                                                      \
+  /* optimizers, fused (ops/optim.cc) */                                         \
+  X(_fused_sgd_, FusedSgd_) X(_fused_adam_, FusedAdam_)                           \
   /* elementwise binary (ops/elementwise.cc) */                                  \
   X(add, Add) X(sub, Sub) X(rsub, Rsub) X(mul, Mul) X(div, Div) X(pow, Pow)                     \
   X(eq, Eq) X(ne, Ne) X(lt, Lt) X(le, Le) X(gt, Gt) X(ge, Ge)                     \

@@ -70,3 +70,110 @@ TEST(GeneratorTest, RandMatchesPyTorch) {
 
 }  // namespace
 }  // namespace tensord::engine
+
+namespace tensord::engine {
+namespace {
+using namespace testing;
+using ::testing::ElementsAre;
+using ::testing::ElementsAreArray;
+
+// Expected values below were printed by PyTorch 1.13 (Debian python3-torch)
+// for the same seeds; float32 results are compared exactly.
+Tensor Filled(Generator& g, absl::string_view op, std::vector<int64_t> shape, const AttrMap& attrs) {
+  Tensor t = Tensor::Empty(shape, DType::kFloat32);
+  auto r = CallOp(op, {t}, attrs, CallOptions{&g, true});
+  EXPECT_TRUE(r.ok()) << r.status();
+  return t;
+}
+
+TEST(RandomFillTest, UniformMatchesPyTorchBitForBit) {
+  Generator g;
+  g.ManualSeed(0);
+  EXPECT_THAT(Values(Filled(g, "uniform_", {5}, {{"from", -0.3}, {"to", 0.3}})),
+              ElementsAre(float(-0.002246046205982566), float(0.16093307733535767), float(-0.24691355228424072),
+                          float(-0.22078171372413635), float(-0.115546315908432)));
+  // nn.Linear(3, 2)'s weight init under manual_seed(0): kaiming_uniform_(a=sqrt(5)) = uniform_(-1/sqrt(3), 1/sqrt(3)).
+  g.ManualSeed(0);
+  EXPECT_THAT(Values(Filled(g, "uniform_", {2, 3}, {{"from", -0.57735026918962573}, {"to", 0.57735026918962573}})),
+              ElementsAre(float(-0.004322517663240433), float(0.3097158372402191), float(-0.4751853346824646),
+                          float(-0.4248946011066437), float(-0.2223689705133438), float(0.15482072532176971)));
+}
+
+TEST(RandomFillTest, NormalBothPathsMatchPyTorch) {
+  Generator g;
+  g.ManualSeed(0);
+  std::vector<double> big = Values(Filled(g, "normal_", {20}, {{"mean", 1.0}, {"std", 2.0}}));
+  EXPECT_NEAR(big[0], -1.2516796588897705, 1e-6);
+  EXPECT_NEAR(big[1], -1.304720401763916, 1e-6);
+  EXPECT_NEAR(big[2], 0.49884283542633057, 1e-6);
+  EXPECT_THAT(Values(Filled(g, "normal_", {3}, {{"mean", 1.0}, {"std", 2.0}})),
+              ElementsAre(float(-0.7839906215667725), float(-2.0182154178619385), float(1.7407870292663574)));
+}
+
+TEST(RandomFillTest, BernoulliAndRandpermMatchPyTorch) {
+  Generator g;
+  g.ManualSeed(0);
+  EXPECT_THAT(Values(Filled(g, "bernoulli_", {6}, {{"p", 0.6}})), ElementsAre(0, 0, 1, 0, 0, 0));
+  g.ManualSeed(0);
+  Tensor probs = FromVector({0.3, 0.3, 0.3, 0.3, 0.3, 0.3}, {6});
+  EXPECT_THAT(Values(Call1("bernoulli", {probs}, {}, &g)), ElementsAre(0, 0, 1, 1, 0, 0));
+  g.ManualSeed(0);
+  EXPECT_THAT(Values(Call1("randperm", {}, {{"n", int64_t{8}}}, &g)), ElementsAre(4, 0, 7, 3, 2, 5, 1, 6));
+}
+
+TEST(RandomFillTest, RefusesLeavesThatRequireGradOutsideNoGrad) {
+  Generator g;
+  Tensor w = FromVector({1, 2}, {2});
+  ASSERT_TRUE(SetRequiresGrad(w, true).ok());
+  EXPECT_THAT(CallOp("uniform_", {w}, {}, CallOptions{&g, true}),
+              StatusIs(absl::StatusCode::kInvalidArgument, "leaf Variable that requires grad"));
+  EXPECT_TRUE(CallOp("uniform_", {w}, {}, CallOptions{&g, false}).ok());
+  EXPECT_EQ(w.version(), 1u);
+}
+
+// Three steps of loss = sum(c * p^2) + sum(p), c = [1, 2, 3], from p = [0.5, -1.5, 2],
+// against torch.optim (PyTorch 1.13, CPU, single-tensor path).
+std::vector<double> RunOptimizer(absl::string_view op, AttrMap attrs, int state_tensors) {
+  Tensor p = FromVector({0.5, -1.5, 2.0}, {3});
+  EXPECT_TRUE(SetRequiresGrad(p, true).ok());
+  std::vector<Tensor> tensors{p};
+  for (int k = 0; k < state_tensors; ++k) tensors.push_back(FromVector({0, 0, 0}, {3}));
+  Tensor c = FromVector({1, 2, 3}, {3});
+  for (int step = 1; step <= 3; ++step) {
+    EXPECT_TRUE(CallOp("set_grad_", {p, Tensor()}, {}, {}).ok());
+    Tensor loss = Call1("add", {Call1("sum", {Call1("mul", {Call1("mul", {p, p}), c})}), Call1("sum", {p})});
+    EXPECT_TRUE(Backward({loss}, {}, false, false).ok());
+    AttrMap a = attrs;
+    if (op == "_fused_adam_") a.push_back({"step", int64_t{step}});
+    else a.push_back({"first_step", step == 1});
+    auto r = CallOp(op, tensors, a, CallOptions{nullptr, false});
+    EXPECT_TRUE(r.ok()) << r.status();
+  }
+  return Values(p);
+}
+
+TEST(FusedOptimizerTest, SgdMatchesTorchOptim) {
+  auto p = RunOptimizer("_fused_sgd_", {{"lr", 0.1}, {"momentum", 0.9}, {"dampening", 0.1}, {"weight_decay", 0.01}}, 1);
+  EXPECT_THAT(p, ElementsAre(float(-0.4027502238750458), float(0.38264042139053345), float(-1.9975863695144653)));
+  auto n = RunOptimizer("_fused_sgd_", {{"lr", 0.1}, {"momentum", 0.9}, {"weight_decay", 0.01}, {"nesterov", true}}, 1);
+  EXPECT_THAT(n, ElementsAre(float(-0.6088858246803284), float(0.2927751839160919), float(-0.8224360346794128)));
+}
+
+TEST(FusedOptimizerTest, AdamAndAdamWMatchTorchOptim) {
+  auto a = RunOptimizer("_fused_adam_", {{"lr", 0.01}, {"weight_decay", 0.01}}, 2);
+  EXPECT_THAT(a, ElementsAre(float(0.4700101315975189), float(-1.4700080156326294), float(1.9700045585632324)));
+  auto w = RunOptimizer("_fused_adam_", {{"lr", 0.01}, {"weight_decay", 0.1}, {"amsgrad", true},
+                                         {"decoupled_weight_decay", true}}, 3);
+  EXPECT_THAT(w, ElementsAre(float(0.4685421288013458), float(-1.4655437469482422), float(1.9640414714813232)));
+}
+
+TEST(FusedOptimizerTest, ValidatesStateLists) {
+  Tensor p = FromVector({1, 2}, {2});
+  EXPECT_THAT(CallOp("_fused_adam_", {p, p}, {{"lr", 0.1}, {"step", int64_t{1}}}, {}),
+              StatusIs(absl::StatusCode::kInvalidArgument, "expected 3 lists of equal length"));
+  EXPECT_THAT(CallOp("_fused_sgd_", {p, FromVector({1, 2, 3}, {3})}, {{"lr", 0.1}, {"momentum", 0.9}}, {}),
+              StatusIs(absl::StatusCode::kInvalidArgument, "must match its shape [2]"));
+}
+
+}  // namespace
+}  // namespace tensord::engine
