@@ -766,6 +766,7 @@ class ClientImpl : public std::enable_shared_from_this<ClientImpl> {
       for (const auto& in : s.inputs()) {
         info.inputs.push_back(in.name());
         info.optional_inputs.push_back(in.optional());
+        info.variadic = info.variadic || in.variadic();
       }
       for (const auto& a : s.attrs()) {
         entry.attr_types[a.name()] = a.type();

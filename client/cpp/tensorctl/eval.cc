@@ -566,7 +566,9 @@ class Evaluator {
     size_t n_inputs = info->inputs.size();
     size_t attr_index = 0;
     for (size_t i = 0; i < args.size(); ++i) {
-      if (i < n_inputs) {
+      if (i + 1 == n_inputs && info->variadic && args[i].kind == Value::kList) {
+        for (const Value& v : args[i].list) inputs.push_back(ToOperand(v, name));  // cat([a, b])
+      } else if (i < n_inputs) {
         inputs.push_back(ToOperand(args[i], name));
       } else {
         // Extra positionals fill the attributes in declaration order; a

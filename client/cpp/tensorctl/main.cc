@@ -289,6 +289,7 @@ class Cli {
           w.BeginObject();
           w.Key("name").String(in.name());
           w.Key("optional").Bool(in.optional());
+          w.Key("variadic").Bool(in.variadic());
           w.EndObject();
         }
         w.EndArray();
@@ -324,7 +325,7 @@ class Cli {
         std::string inputs, attrs, devices;
         for (const auto& in : op->inputs()) {
           if (!inputs.empty()) inputs += ", ";
-          inputs += in.name() + (in.optional() ? "?" : "");
+          inputs += in.name() + (in.variadic() ? "..." : "") + (in.optional() ? "?" : "");
         }
         for (const auto& a : op->attrs()) {
           if (!attrs.empty()) attrs += ", ";

@@ -221,6 +221,7 @@ struct OpInfo {
   std::string name;
   std::vector<std::string> inputs;
   std::vector<bool> optional_inputs;
+  bool variadic = false;  // the last input takes one or more tensors (cat)
   std::vector<Attr> attrs;
   int num_outputs = 1;
   bool differentiable = false;
