@@ -1,6 +1,9 @@
 #include "channel.h"
 
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
 
 namespace tensord::client {
 
@@ -18,7 +21,38 @@ std::string ResolveToken(std::string_view token) {
   return "";
 }
 
-std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address) {
+namespace {
+
+std::string Env(const char* name) {
+  const char* v = std::getenv(name);
+  return v != nullptr ? v : "";
+}
+
+std::string ReadPem(const std::string& path, const char* what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error(std::string("cannot read the TLS ") + what + " file " + path);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+TlsConfig ResolveTls(TlsConfig config) {
+  if (config.ca_file.empty()) config.ca_file = Env("TENSORD_TLS_CA");
+  if (config.cert_file.empty()) config.cert_file = Env("TENSORD_TLS_CERT");
+  if (config.key_file.empty()) config.key_file = Env("TENSORD_TLS_KEY");
+  if (config.server_name.empty()) config.server_name = Env("TENSORD_TLS_SERVER_NAME");
+  std::string flag = Env("TENSORD_TLS");
+  for (char& c : flag) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (flag == "1" || flag == "true" || flag == "yes" || flag == "on" || !config.ca_file.empty() ||
+      !config.cert_file.empty() || !config.key_file.empty()) {
+    config.enabled = true;
+  }
+  return config;
+}
+
+std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address, const TlsConfig& tls) {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(-1);
   args.SetMaxSendMessageSize(-1);
@@ -31,7 +65,15 @@ std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address) {
   args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
   args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
-  return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+  if (!tls.enabled) {
+    return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+  }
+  grpc::SslCredentialsOptions ssl;
+  if (!tls.ca_file.empty()) ssl.pem_root_certs = ReadPem(tls.ca_file, "CA");
+  if (!tls.cert_file.empty()) ssl.pem_cert_chain = ReadPem(tls.cert_file, "certificate");
+  if (!tls.key_file.empty()) ssl.pem_private_key = ReadPem(tls.key_file, "key");
+  if (!tls.server_name.empty()) args.SetSslTargetNameOverride(tls.server_name);
+  return grpc::CreateCustomChannel(address, grpc::SslCredentials(ssl), args);
 }
 
 void AddCallMetadata(grpc::ClientContext* ctx, const std::string& session_id,

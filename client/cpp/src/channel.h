@@ -19,9 +19,26 @@ std::string ResolveAddress(std::string_view address);
 // `token` if non-empty, else $TENSORD_TOKEN, else "".
 std::string ResolveToken(std::string_view token);
 
-// An insecure channel with unlimited message sizes (the server enforces its
-// own limits and reports them in ServerInfo).
-std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address);
+// Transport security of a channel. TLS is on when `enabled`; empty files
+// mean the system's root CAs and no client certificate.
+struct TlsConfig {
+  bool enabled = false;
+  std::string ca_file;      // PEM roots that sign the server's certificate
+  std::string cert_file;    // PEM client certificate chain (mTLS)
+  std::string key_file;     // PEM private key of cert_file
+  std::string server_name;  // expected name in the server certificate, "" = host
+};
+
+// `config` with unset fields filled from $TENSORD_TLS_CA, $TENSORD_TLS_CERT,
+// $TENSORD_TLS_KEY and $TENSORD_TLS_SERVER_NAME; TLS is enabled if any of them
+// is set or $TENSORD_TLS is 1/true/yes/on.
+TlsConfig ResolveTls(TlsConfig config);
+
+// A channel with unlimited message sizes (the server enforces its own limits
+// and reports them in ServerInfo), over TLS when `tls.enabled`. Throws
+// std::runtime_error if a TLS file cannot be read.
+std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address,
+                                           const TlsConfig& tls = {});
 
 // Adds the session id and bearer token (when non-empty) to a call.
 void AddCallMetadata(grpc::ClientContext* ctx, const std::string& session_id,

@@ -389,7 +389,17 @@ class ClientImpl : public std::enable_shared_from_this<ClientImpl> {
 
   // Connects and creates the session.
   void Open() {
-    channel_ = MakeChannel(address_);
+    TlsConfig tls;
+    tls.enabled = options_.tls;
+    tls.ca_file = options_.tls_ca_file;
+    tls.cert_file = options_.tls_cert_file;
+    tls.key_file = options_.tls_key_file;
+    tls.server_name = options_.tls_server_name;
+    try {
+      channel_ = MakeChannel(address_, ResolveTls(tls));
+    } catch (const std::runtime_error& e) {
+      throw Error(3, e.what(), "connect");
+    }
     stub_ = v1::Tensord::NewStub(channel_);
     grpc::ClientContext ctx;
     SetTimeout(&ctx, options_.connect_timeout_seconds);

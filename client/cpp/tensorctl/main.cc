@@ -48,6 +48,11 @@ Options (accepted before or after the command):
   --address ADDR   server address: HOST:PORT or unix:PATH
                    (default: $TENSORD_ADDRESS, else localhost:50051)
   --token TOKEN    bearer token (default: $TENSORD_TOKEN)
+  --tls            use TLS with the system's root CAs ($TENSORD_TLS=1)
+  --tls-ca FILE    use TLS; PEM roots of the server certificate ($TENSORD_TLS_CA)
+  --tls-cert FILE  client certificate for mTLS ($TENSORD_TLS_CERT)
+  --tls-key FILE   its private key ($TENSORD_TLS_KEY)
+  --tls-server-name NAME  name expected in the server certificate
   --timeout SECS   deadline of each call (default: 10)
   --json           machine-readable JSON on stdout
   -h, --help       show help
@@ -64,7 +69,7 @@ Calls grpc.health.v1.Health/Check and prints the status.
 Options:
   --service NAME   the service to check ("" = the whole server, the default;
                    e.g. tensord.v1.Tensord)
-  plus the global options (--address, --timeout, --json, --token)
+  plus the global options (--address, --timeout, --json, --token, --tls...)
 
 Exit codes: 0 SERVING; 1 NOT_SERVING, SERVICE_UNKNOWN or any other answer;
 2 unreachable (or usage error).
@@ -111,6 +116,7 @@ With --json the result is {"dtype", "shape", "data"} (data nested like the shape
 struct GlobalOptions {
   std::string address;
   std::string token;
+  client::TlsConfig tls;
   double timeout = 10;
   bool json = false;
   bool help = false;
@@ -126,6 +132,7 @@ class Cli {
   explicit Cli(GlobalOptions options) : options_(std::move(options)) {
     address_ = client::ResolveAddress(options_.address);
     token_ = client::ResolveToken(options_.token);
+    tls_ = client::ResolveTls(options_.tls);
   }
 
   int Health(const std::vector<std::string>& args) {
@@ -139,7 +146,7 @@ class Cli {
         return UsageError("health: unexpected argument '" + args[i] + "'", kHealthHelp);
       }
     }
-    auto stub = grpc::health::v1::Health::NewStub(client::MakeChannel(address_));
+    auto stub = grpc::health::v1::Health::NewStub(client::MakeChannel(address_, tls_));
     grpc::ClientContext ctx;
     Prepare(&ctx);
     grpc::health::v1::HealthCheckRequest req;
@@ -410,10 +417,16 @@ class Cli {
       Client::Options opts;
       opts.address = address_;
       opts.token = token_;
+      opts.tls = tls_.enabled;
+      opts.tls_ca_file = tls_.ca_file;
+      opts.tls_cert_file = tls_.cert_file;
+      opts.tls_key_file = tls_.key_file;
+      opts.tls_server_name = tls_.server_name;
       opts.connect_timeout_seconds = options_.timeout;
       client = std::make_unique<Client>(opts);
     } catch (const Error& e) {
-      return ReportError("connect", e.code(), e.message());
+      // op "connect": the channel could not even be made (a TLS file).
+      return ReportError("connect", e.code(), e.message(), /*usage=*/e.op() == "connect");
     }
     EvalResult result = Evaluate(*client, expr);
     if (!result.ok) {
@@ -428,7 +441,7 @@ class Cli {
 
  private:
   std::unique_ptr<v1::Tensord::Stub> Stub() {
-    return v1::Tensord::NewStub(client::MakeChannel(address_));
+    return v1::Tensord::NewStub(client::MakeChannel(address_, tls_));
   }
 
   void Prepare(grpc::ClientContext* ctx) {
@@ -510,6 +523,7 @@ class Cli {
   GlobalOptions options_;
   std::string address_;
   std::string token_;
+  client::TlsConfig tls_;
 };
 
 const std::map<std::string, const char*>& CommandHelp() {
@@ -546,7 +560,10 @@ int Main(int argc, char** argv) {
       options.help = true;
     } else if (a == "--json") {
       options.json = true;
-    } else if (is("--address") || is("--token") || is("--timeout")) {
+    } else if (a == "--tls") {
+      options.tls.enabled = true;
+    } else if (is("--address") || is("--token") || is("--timeout") || is("--tls-ca") ||
+               is("--tls-cert") || is("--tls-key") || is("--tls-server-name")) {
       std::string name = a.substr(0, a.find('='));
       std::string v;
       if (!value(name, &v)) {
@@ -557,6 +574,14 @@ int Main(int argc, char** argv) {
         options.address = v;
       } else if (name == "--token") {
         options.token = v;
+      } else if (name == "--tls-ca") {
+        options.tls.ca_file = v;
+      } else if (name == "--tls-cert") {
+        options.tls.cert_file = v;
+      } else if (name == "--tls-key") {
+        options.tls.key_file = v;
+      } else if (name == "--tls-server-name") {
+        options.tls.server_name = v;
       } else {
         char* end = nullptr;
         options.timeout = std::strtod(v.c_str(), &end);
@@ -620,6 +645,6 @@ int main(int argc, char** argv) {
     return tensord::tensorctl::Main(argc, argv);
   } catch (const std::exception& e) {
     std::cerr << "tensorctl: " << e.what() << "\n";
-    return 1;
+    return 2;  // e.g. an unreadable TLS file
   }
 }

@@ -1,6 +1,7 @@
 // End-to-end tests of the C++ client against a real tensord process.
 #include <cmath>
 #include <cstdlib>
+#include <fstream>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -537,6 +538,54 @@ TEST_F(ClientTest, UnixSocketAndEnvironmentAddress) {
   ::unsetenv("TENSORD_ADDRESS");
   EXPECT_EQ(c.address(), "unix:" + path);
   EXPECT_FLOAT_EQ((c.Ones({3}) * 2).Sum().Item<float>(), 6);
+}
+
+TEST_F(ClientTest, TlsAndBearerToken) {
+  std::string dir = testing::MakeTempDir();
+  if (!testing::MakeSelfSignedCert(dir)) GTEST_SKIP() << "no openssl CLI to make a certificate";
+  {
+    std::ofstream tokens(dir + "/tokens");
+    tokens << "alice tok-alice\n";
+  }
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_root_certs = testing::ReadFile(dir + "/cert.pem");
+  testing::ServerProcess tls_server;
+  std::string error;
+  ASSERT_TRUE(tls_server.Start("", {"--tls-cert", dir + "/cert.pem", "--tls-key", dir + "/key.pem",
+                                    "--auth-tokens", dir + "/tokens"},
+                               &error, grpc::SslCredentials(ssl), "tok-alice"))
+      << error;
+
+  Client::Options opts;
+  opts.address = tls_server.address();
+  opts.tls_ca_file = dir + "/cert.pem";  // implies TLS
+  opts.token = "tok-alice";
+  {
+    Client c(opts);
+    EXPECT_FLOAT_EQ((c.Ones({2}) + 1).Sum().Item<float>(), 4);
+    EXPECT_EQ(c.Session().owner, "alice");
+  }
+  opts.token = "wrong";
+  try {
+    Client c(opts);
+    FAIL() << "a wrong token was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), 16) << e.what();  // UNAUTHENTICATED
+  }
+  Client::Options plain;
+  plain.address = tls_server.address();
+  plain.token = "tok-alice";
+  plain.connect_timeout_seconds = 5;
+  EXPECT_THROW(Client{plain}, Error);  // plaintext to a TLS port
+  Client::Options missing = opts;
+  missing.tls_ca_file = dir + "/no-such.pem";
+  try {
+    Client c(missing);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), 3);
+    EXPECT_THAT(e.message(), HasSubstr("no-such.pem"));
+  }
 }
 
 TEST_F(ClientTest, UnreachableServerIsUnavailable) {

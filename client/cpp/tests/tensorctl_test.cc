@@ -1,5 +1,6 @@
 // Tests of the tensorctl binary against a real tensord process: exit codes,
 // --json validity, --help.
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -184,6 +185,45 @@ TEST_F(TensorctlTest, EvalJsonAndErrors) {
 
   auto syntax = Ctl({"eval", "ones(2,"});
   EXPECT_EQ(syntax.exit_code, 2);  // malformed expression: usage error
+}
+
+TEST_F(TensorctlTest, TlsAndTokenFlags) {
+  std::string dir = testing::MakeTempDir();
+  if (!testing::MakeSelfSignedCert(dir)) GTEST_SKIP() << "no openssl CLI to make a certificate";
+  {
+    std::ofstream tokens(dir + "/tokens");
+    tokens << "ops-team s3cret\n";
+  }
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_root_certs = testing::ReadFile(dir + "/cert.pem");
+  testing::ServerProcess server;
+  std::string error;
+  ASSERT_TRUE(server.Start("", {"--tls-cert", dir + "/cert.pem", "--tls-key", dir + "/key.pem",
+                                "--auth-tokens", dir + "/tokens"},
+                           &error, grpc::SslCredentials(ssl), "s3cret"))
+      << error;
+  std::vector<std::string> tls = {"--address", server.address(), "--tls-ca", dir + "/cert.pem"};
+  auto with = [&](std::vector<std::string> args) {
+    args.insert(args.end(), tls.begin(), tls.end());
+    return Ctl(args);
+  };
+  auto ok = with({"info", "--token", "s3cret", "--json"});
+  EXPECT_EQ(ok.exit_code, 0) << ok.out << ok.err;
+  auto no_token = with({"info"});
+  EXPECT_EQ(no_token.exit_code, 1) << no_token.err;  // the server said UNAUTHENTICATED
+  EXPECT_THAT(no_token.err, HasSubstr("UNAUTHENTICATED"));
+  auto eval = with({"eval", "--token=s3cret", "ones(2).sum()"});
+  EXPECT_EQ(eval.exit_code, 0) << eval.err;
+  EXPECT_EQ(eval.out, "tensor(2.)\n");
+  // Environment variables work as well as flags.
+  auto env = testing::Run({TENSORCTL_BIN, "info"}, 60,
+                          {{"TENSORD_ADDRESS", server.address()},
+                           {"TENSORD_TLS_CA", dir + "/cert.pem"},
+                           {"TENSORD_TOKEN", "s3cret"}});
+  EXPECT_EQ(env.exit_code, 0) << env.err;
+  auto bad_file = Ctl({"info", "--address", server.address(), "--tls-ca", dir + "/missing.pem"});
+  EXPECT_EQ(bad_file.exit_code, 2);
+  EXPECT_THAT(bad_file.err, HasSubstr("missing.pem"));
 }
 
 TEST_F(TensorctlTest, HelpExitsZeroEverywhere) {

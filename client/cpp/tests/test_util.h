@@ -123,6 +123,17 @@ inline RunResult Run(const std::vector<std::string>& argv, double timeout_second
   return result;
 }
 
+// A self-signed certificate for localhost / 127.0.0.1 in `dir` (cert.pem,
+// key.pem) made with the openssl CLI; false if that is not available.
+inline bool MakeSelfSignedCert(const std::string& dir) {
+  if (::access("/usr/bin/openssl", X_OK) != 0) return false;
+  RunResult r = Run({"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                     "-keyout", dir + "/key.pem", "-out", dir + "/cert.pem", "-days", "2",
+                     "-subj", "/CN=localhost", "-addext",
+                     "subjectAltName=DNS:localhost,IP:127.0.0.1"});
+  return r.exit_code == 0;
+}
+
 // A tensord server subprocess listening on one address.
 class ServerProcess {
  public:
@@ -133,8 +144,12 @@ class ServerProcess {
 
   // Starts the server on `listen` ("" = a free 127.0.0.1 port) and waits
   // until it answers ServerInfo. Returns false with `error` set otherwise.
+  // With TLS or tokens on, pass the credentials and token that reach it.
   bool Start(std::string listen = "", std::vector<std::string> extra_args = {},
-             std::string* error = nullptr) {
+             std::string* error = nullptr,
+             std::shared_ptr<grpc::ChannelCredentials> creds = nullptr,
+             const std::string& token = "") {
+    if (creds == nullptr) creds = grpc::InsecureChannelCredentials();
     std::string bin = ServerBinary();
     if (bin.empty() || ::access(bin.c_str(), X_OK) != 0) {
       if (error) *error = "no tensord binary (set TENSORD_BIN); tried '" + bin + "'";
@@ -159,9 +174,10 @@ class ServerProcess {
       // out its reconnect backoff (~1 s) before trying again.
       grpc::ChannelArguments args;
       args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-      auto channel = grpc::CreateCustomChannel(address_, grpc::InsecureChannelCredentials(), args);
+      auto channel = grpc::CreateCustomChannel(address_, creds, args);
       auto stub = tensord::v1::Tensord::NewStub(channel);
       grpc::ClientContext ctx;
+      if (!token.empty()) ctx.AddMetadata("authorization", "Bearer " + token);
       ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(500));
       tensord::v1::ServerInfoResponse info;
       if (stub->ServerInfo(&ctx, tensord::v1::Empty(), &info).ok()) return true;

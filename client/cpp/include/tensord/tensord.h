@@ -370,6 +370,16 @@ class Client {
     std::string address;
     // Bearer token sent as `authorization`; "" = $TENSORD_TOKEN if set.
     std::string token;
+    // TLS: on when `tls` is true or any TLS file is given (here or in
+    // $TENSORD_TLS_CA / $TENSORD_TLS_CERT / $TENSORD_TLS_KEY, or $TENSORD_TLS=1).
+    // tls_ca_file: roots that sign the server certificate ("" = system roots);
+    // tls_cert_file + tls_key_file: a client certificate (mTLS);
+    // tls_server_name: the name to expect in the server certificate.
+    bool tls = false;
+    std::string tls_ca_file;
+    std::string tls_cert_file;
+    std::string tls_key_file;
+    std::string tls_server_name;
     // Proposed session id (32 lowercase hex); "" = a random one.
     std::string session_id;
     uint32_t idle_ttl_seconds = 0;  // 0 = server default
