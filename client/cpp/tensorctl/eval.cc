@@ -762,6 +762,11 @@ EvalResult Evaluate(Client& client, const std::string& source) {
     std::string what = e.what();
     std::string prefix = std::string(e.code_name()) + ": ";
     result.error = what.rfind(prefix, 0) == 0 ? what.substr(prefix.size()) : what;
+    // The call site is this file, which means nothing to a CLI user.
+    for (size_t at; (at = result.error.find(" (at eval.cc:")) != std::string::npos;) {
+      size_t close = result.error.find(')', at);
+      result.error.erase(at, close == std::string::npos ? std::string::npos : close - at + 1);
+    }
   }
   return result;
 }
