@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <limits>
 
 namespace tensord::engine {
 
@@ -58,3 +59,17 @@ struct Half {
 };
 
 }  // namespace tensord::engine
+
+// numeric_limits for the 16-bit floats (max/lowest, used by nan_to_num).
+template <>
+struct std::numeric_limits<tensord::engine::Half> {
+  static constexpr bool is_specialized = true;
+  static tensord::engine::Half max() { return tensord::engine::Half(65504.0f); }
+  static tensord::engine::Half lowest() { return tensord::engine::Half(-65504.0f); }
+};
+template <>
+struct std::numeric_limits<tensord::engine::BFloat16> {
+  static constexpr bool is_specialized = true;
+  static tensord::engine::BFloat16 max() { return tensord::engine::BFloat16(3.38953139e38f); }
+  static tensord::engine::BFloat16 lowest() { return tensord::engine::BFloat16(-3.38953139e38f); }
+};

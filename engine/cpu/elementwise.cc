@@ -1,6 +1,7 @@
 // Elementwise kernels: fill, arange, binary, unary, copy/cast.
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 #include "absl/strings/str_cat.h"
 #include "engine/cpu/kernels.h"
@@ -64,6 +65,13 @@ T IntPow(T base, T exp) {
     base *= base;
   }
   return result;
+}
+
+template <typename T>
+bool HasZero(const Tensor& t) {
+  bool zero = false;
+  UnaryLoop<bool, T>(Tensor::Empty(t.sizes(), DType::kBool), t, [&](T y) { zero |= y == T(0); return false; });
+  return zero;
 }
 
 // True if `t` is one value broadcast everywhere (a scalar operand).
@@ -136,11 +144,71 @@ absl::Status BinaryKernel(const OpCall& call, std::vector<Tensor>& outputs) {
         if constexpr (std::is_same_v<T, bool>) BinaryLoop<T, T>(out, a, b, [](T x, T y) -> T { return x && y; });
         else BinaryLoop<T, T>(out, a, b, [](T x, T y) -> T { return static_cast<T>(M(x) * M(y)); });
         break;
-      case OpId::kDiv:
-        if constexpr (std::is_floating_point_v<M>) {
-          BinaryLoop<T, T>(out, a, b, [](T x, T y) -> T { return static_cast<T>(M(x) / M(y)); });
+      case OpId::kDiv: {
+        const std::string* mode = call.GetStr(0);
+        if (mode == nullptr) {
+          if constexpr (std::is_floating_point_v<M>) {
+            BinaryLoop<T, T>(out, a, b, [](T x, T y) -> T { return static_cast<T>(M(x) / M(y)); });
+          }
+          break;  // prepare casts integer true division to float
         }
-        break;  // prepare casts integer true division to float
+        const bool floor = *mode == "floor";
+        if constexpr (std::is_same_v<T, bool>) {
+          status = absl::InvalidArgumentError("[div] rounding division is not supported for bool");
+        } else if constexpr (std::is_integral_v<T>) {
+          if (HasZero<T>(b)) { status = absl::InvalidArgumentError("[div] ZeroDivisionError"); return; }
+          BinaryLoop<T, T>(out, a, b, [=](T x, T y) -> T {
+            T q = static_cast<T>(x / y);
+            if (floor && (x % y != 0) && ((x < 0) != (y < 0))) --q;
+            return q;
+          });
+        } else {
+          BinaryLoop<T, T>(out, a, b, [=](T x, T y) -> T {
+            M u = M(x), v = M(y);
+            if (!floor) return static_cast<T>(std::trunc(u / v));
+            if (v == M(0)) return static_cast<T>(u / v);
+            M mod = std::fmod(u, v), div = (u - mod) / v;  // PyTorch's div_floor_floating
+            if (mod != M(0) && ((v < M(0)) != (mod < M(0)))) div -= M(1);
+            M fl = div != M(0) ? std::floor(div) : std::copysign(M(0), u / v);
+            if (div != M(0) && div - fl > M(0.5)) fl += M(1);
+            return static_cast<T>(fl);
+          });
+        }
+        break;
+      }
+      case OpId::kRemainder:
+      case OpId::kFmod: {
+        const bool python = id == OpId::kRemainder;
+        if constexpr (std::is_same_v<T, bool>) {
+          status = absl::InvalidArgumentError(absl::StrCat("[", call.def->name, "] not implemented for 'Bool'"));
+        } else if constexpr (std::is_integral_v<T>) {
+          if (HasZero<T>(b)) { status = absl::InvalidArgumentError(absl::StrCat("[", call.def->name, "] ZeroDivisionError")); return; }
+          BinaryLoop<T, T>(out, a, b, [=](T x, T y) -> T {
+            T r = static_cast<T>(x % y);
+            if (python && r != 0 && ((r < 0) != (y < 0))) r = static_cast<T>(r + y);
+            return r;
+          });
+        } else {
+          BinaryLoop<T, T>(out, a, b, [=](T x, T y) -> T {
+            M u = M(x), v = M(y), r = std::fmod(u, v);
+            if (python && r != M(0) && ((r < M(0)) != (v < M(0)))) r += v;
+            return static_cast<T>(r);
+          });
+        }
+        break;
+      }
+      case OpId::kLogicalAnd: BinaryLoop<bool, T>(out, a, b, [](T x, T y) { return M(x) != M(0) && M(y) != M(0); }); break;
+      case OpId::kLogicalOr: BinaryLoop<bool, T>(out, a, b, [](T x, T y) { return M(x) != M(0) || M(y) != M(0); }); break;
+      case OpId::kLogicalXor: BinaryLoop<bool, T>(out, a, b, [](T x, T y) { return (M(x) != M(0)) != (M(y) != M(0)); }); break;
+      case OpId::kBitwiseAnd:
+      case OpId::kBitwiseOr:
+      case OpId::kBitwiseXor:
+        if constexpr (std::is_integral_v<T>) {
+          if (id == OpId::kBitwiseAnd) BinaryLoop<T, T>(out, a, b, [](T x, T y) -> T { return static_cast<T>(x & y); });
+          else if (id == OpId::kBitwiseOr) BinaryLoop<T, T>(out, a, b, [](T x, T y) -> T { return static_cast<T>(x | y); });
+          else BinaryLoop<T, T>(out, a, b, [](T x, T y) -> T { return static_cast<T>(x ^ y); });
+        }
+        break;
       case OpId::kPow:
         if constexpr (std::is_same_v<T, bool>) {
           BinaryLoop<T, T>(out, a, b, [](T x, T y) -> T { return x || !y; });
@@ -191,6 +259,30 @@ absl::Status UnaryKernel(const OpCall& call, std::vector<Tensor>& outputs) {
   absl::Status status;
   DispatchAll(a.dtype(), [&]<typename T>() {
     using M = OpMath<T>;
+    switch (id) {  // ops defined for every dtype
+      case OpId::kLogicalNot: UnaryLoop<bool, T>(out, a, [](T x) { return M(x) == M(0); }); return;
+      case OpId::kIsnan: UnaryLoop<bool, T>(out, a, [](T x) { return M(x) != M(x); }); return;
+      case OpId::kIsinf: UnaryLoop<bool, T>(out, a, [](T x) { return std::isinf(static_cast<double>(M(x))); }); return;
+      case OpId::kIsfinite: UnaryLoop<bool, T>(out, a, [](T x) { return std::isfinite(static_cast<double>(M(x))); }); return;
+      case OpId::kBitwiseNot:
+        if constexpr (std::is_same_v<T, bool>) UnaryLoop<T, T>(out, a, [](T x) -> T { return !x; });
+        else if constexpr (std::is_integral_v<T>) UnaryLoop<T, T>(out, a, [](T x) -> T { return static_cast<T>(~x); });
+        return;
+      case OpId::kNanToNum:
+        if constexpr (std::is_integral_v<T>) {
+          UnaryLoop<T, T>(out, a, [](T x) { return x; });
+        } else {
+          const M nan = static_cast<M>(call.GetFloat(0));
+          const M hi = call.IsNone(1) ? static_cast<M>(std::numeric_limits<T>::max()) : static_cast<M>(call.GetFloat(1));
+          const M lo = call.IsNone(2) ? static_cast<M>(std::numeric_limits<T>::lowest()) : static_cast<M>(call.GetFloat(2));
+          UnaryLoop<T, T>(out, a, [=](T x) -> T {
+            M v = M(x);
+            return static_cast<T>(v != v ? nan : v == std::numeric_limits<M>::infinity() ? hi : v == -std::numeric_limits<M>::infinity() ? lo : v);
+          });
+        }
+        return;
+      default: break;
+    }
     if constexpr (!std::is_same_v<T, bool>) {
       if (id == OpId::kClamp) {  // NaN stays NaN; min > max gives max, as in PyTorch
         const bool has_lo = !call.IsNone(0), has_hi = !call.IsNone(1);

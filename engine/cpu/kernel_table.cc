@@ -23,13 +23,16 @@ const KernelFn* KernelTable() {
     set(OpId::kFusedSgd_, FusedSgdKernel);
     set(OpId::kFusedAdam_, FusedAdamKernel);
     for (OpId id : {OpId::kAdd, OpId::kSub, OpId::kRsub, OpId::kMul, OpId::kDiv, OpId::kPow, OpId::kEq, OpId::kNe,
-                    OpId::kLt, OpId::kLe, OpId::kGt, OpId::kGe, OpId::kMaximum, OpId::kMinimum}) {
+                    OpId::kLt, OpId::kLe, OpId::kGt, OpId::kGe, OpId::kMaximum, OpId::kMinimum, OpId::kRemainder, OpId::kFmod,
+                    OpId::kLogicalAnd, OpId::kLogicalOr, OpId::kLogicalXor, OpId::kBitwiseAnd, OpId::kBitwiseOr,
+                    OpId::kBitwiseXor}) {
       set(id, BinaryKernel);
     }
     for (OpId id : {OpId::kNeg, OpId::kExp, OpId::kLog, OpId::kSin, OpId::kCos, OpId::kRelu, OpId::kSigmoid,
                     OpId::kAbs, OpId::kSign, OpId::kSqrt, OpId::kRsqrt, OpId::kExpm1, OpId::kLog1p, OpId::kLog2,
                     OpId::kTan, OpId::kTanh, OpId::kErf, OpId::kGelu, OpId::kSilu, OpId::kSoftplus, OpId::kFloor,
-                    OpId::kCeil, OpId::kRound, OpId::kTrunc, OpId::kReciprocal, OpId::kClamp}) {
+                    OpId::kCeil, OpId::kRound, OpId::kTrunc, OpId::kReciprocal, OpId::kClamp, OpId::kLogicalNot,
+                    OpId::kBitwiseNot, OpId::kIsnan, OpId::kIsinf, OpId::kIsfinite, OpId::kNanToNum}) {
       set(id, UnaryKernel);
     }
     for (OpId id : {OpId::kSum, OpId::kMean, OpId::kProd, OpId::kAmax, OpId::kAmin, OpId::kMax, OpId::kMin,

@@ -9,7 +9,7 @@ namespace {
 const std::vector<InputSpec> kBinaryInputs = {{"self"}, {"other"}};
 const std::vector<InputSpec> kUnaryInputs = {{"self"}};
 
-enum class BinaryKind { kArith, kTrueDiv, kCompare };
+enum class BinaryKind { kArith, kTrueDiv, kCompare, kBitwise };
 
 // Shape/dtype rule of every binary op: broadcast, promote (PyTorch's
 // result_type), then feed the kernel same-dtype, same-shape inputs.
@@ -24,7 +24,16 @@ absl::StatusOr<std::vector<TensorMeta>> BinaryPrepare(OpCall& call) {
   }
   TENSORD_ASSIGN_OR_RETURN(Shape shape, BroadcastShapes(op, a.sizes(), b.sizes()));
   DType common = ResultType(call.inputs);
-  if (kKind == BinaryKind::kTrueDiv && !IsFloating(common)) common = kDefaultFloat;
+  if (kKind == BinaryKind::kTrueDiv && !IsFloating(common) && call.IsNone(0)) common = kDefaultFloat;
+  if (kKind == BinaryKind::kBitwise && IsFloating(common)) {
+    return Error(op, absl::StrCat("\"", op, "_cpu\" not implemented for '", ScalarTypeName(common), "'"));
+  }
+  if (kKind == BinaryKind::kTrueDiv && !call.IsNone(0)) {
+    const std::string& mode = *call.GetStr(0);
+    if (mode != "trunc" && mode != "floor") {
+      return Error(op, absl::StrCat("div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '", mode, "'"));
+    }
+  }
   const OpId id = call.def->id;
   if (id == OpId::kSub || id == OpId::kRsub) {
     if (common == DType::kBool) {
@@ -43,7 +52,8 @@ absl::StatusOr<std::vector<TensorMeta>> BinaryPrepare(OpCall& call) {
   }
   call.inputs[0] = CastAndExpand(call.inputs[0], common, shape);
   call.inputs[1] = CastAndExpand(call.inputs[1], common, shape);
-  return std::vector<TensorMeta>{MetaOf(kKind == BinaryKind::kCompare ? DType::kBool : common, shape)};
+  const bool logical = id == OpId::kLogicalAnd || id == OpId::kLogicalOr || id == OpId::kLogicalXor;
+  return std::vector<TensorMeta>{MetaOf(kKind == BinaryKind::kCompare || logical ? DType::kBool : common, shape)};
 }
 
 // d(a + alpha*b) = (g, alpha*g); sub is add with -alpha.
@@ -174,11 +184,58 @@ const OpDef& MulOp() {
   return d;
 }
 const OpDef& DivOp() {
-  static const OpDef d = Binary(OpId::kDiv, "div", BinaryPrepare<BinaryKind::kTrueDiv>,
-                                "self / other (true division: integers give floats).", DivBackward, "DivBackward0",
-                                kSaveInputs);
+  static const OpDef d = [] {
+    OpDef d = Binary(OpId::kDiv, "div", BinaryPrepare<BinaryKind::kTrueDiv>,
+                     "self / other; true division (integers give floats) unless rounding_mode is 'trunc' or 'floor'.",
+                     [](const BackwardCtx& c) {
+                       if (!std::holds_alternative<std::monostate>(c.attr(0))) {  // rounded: piecewise constant
+                         return std::vector<Tensor>{fn::ZerosLike(c.grad()), fn::ZerosLike(c.grad())};
+                       }
+                       return DivBackward(c);
+                     },
+                     {}, kSaveInputs);
+    d.attrs = {Optional("rounding_mode", AttrType::kStr)};
+    d.backward_name_fn = [](const OpCall& call) -> absl::string_view {
+      return call.IsNone(0) ? "DivBackward0" : "DivBackward2";
+    };
+    return d;
+  }();
   return d;
 }
+const OpDef& RemainderOp() {
+  // d (a - floor(a/b) b) = (g, -g floor(a/b))
+  static const OpDef d = Binary(OpId::kRemainder, "remainder", BinaryPrepare<BinaryKind::kArith>,
+                                "Python's %: the result has the sign of other.",
+                                [](const BackwardCtx& c) {
+                                  Tensor q = fn::Call1(OpId::kDiv, {c.in(0), c.in(1)}, {std::string("floor")});
+                                  return std::vector<Tensor>{c.grad(), fn::Neg(fn::Mul(c.grad(), q))};
+                                },
+                                "RemainderBackward0", kSaveInputs);
+  return d;
+}
+const OpDef& FmodOp() {
+  // d (a - trunc(a/b) b) = (g, -g trunc(a/b))
+  static const OpDef d = Binary(OpId::kFmod, "fmod", BinaryPrepare<BinaryKind::kArith>,
+                                "C's fmod: the result has the sign of self.",
+                                [](const BackwardCtx& c) {
+                                  Tensor q = fn::Call1(OpId::kDiv, {c.in(0), c.in(1)}, {std::string("trunc")});
+                                  return std::vector<Tensor>{c.grad(), fn::Neg(fn::Mul(c.grad(), q))};
+                                },
+                                "FmodBackward0", kSaveInputs);
+  return d;
+}
+#define TENSORD_LOGICAL_(Camel, name, kind, doc)                                              \
+  const OpDef& Camel##Op() {                                                                 \
+    static const OpDef d = Binary(OpId::k##Camel, name, BinaryPrepare<BinaryKind::kind>, doc); \
+    return d;                                                                                \
+  }
+TENSORD_LOGICAL_(LogicalAnd, "logical_and", kArith, "Elementwise (self != 0) and (other != 0).")
+TENSORD_LOGICAL_(LogicalOr, "logical_or", kArith, "Elementwise (self != 0) or (other != 0).")
+TENSORD_LOGICAL_(LogicalXor, "logical_xor", kArith, "Elementwise (self != 0) xor (other != 0).")
+TENSORD_LOGICAL_(BitwiseAnd, "bitwise_and", kBitwise, "Bitwise and of integers (logical for bool).")
+TENSORD_LOGICAL_(BitwiseOr, "bitwise_or", kBitwise, "Bitwise or of integers (logical for bool).")
+TENSORD_LOGICAL_(BitwiseXor, "bitwise_xor", kBitwise, "Bitwise xor of integers (logical for bool).")
+#undef TENSORD_LOGICAL_
 const OpDef& PowOp() {
   static const OpDef d = [] {
     OpDef d = Binary(OpId::kPow, "pow", BinaryPrepare<BinaryKind::kArith>, "self ** exponent.", PowBackward, {},
@@ -443,6 +500,69 @@ const OpDef& ReciprocalOp() {
   static const OpDef d = Unary(OpId::kReciprocal, "reciprocal", true, "1 / self.",
                                [](const BackwardCtx& c) { return One(Neg(Mul(c.grad(), Mul(c.out(), c.out())))); },
                                "ReciprocalBackward0", kSaveOutputs);
+  return d;
+}
+
+}  // namespace tensord::engine
+
+namespace tensord::engine {
+namespace {
+
+enum class PredicateKind { kLogicalNot, kBitwiseNot, kTest };
+
+template <PredicateKind kKind>
+absl::StatusOr<std::vector<TensorMeta>> PredicatePrepare(OpCall& call) {
+  const Tensor& a = call.in(0);
+  if (kKind == PredicateKind::kBitwiseNot && IsFloating(a.dtype())) {
+    return Error("bitwise_not", absl::StrCat("\"bitwise_not_cpu\" not implemented for '", ScalarTypeName(a.dtype()), "'"));
+  }
+  call.inputs[0] = CastAndExpand(a, a.dtype(), a.sizes());
+  return std::vector<TensorMeta>{MetaOf(kKind == PredicateKind::kBitwiseNot ? a.dtype() : DType::kBool, a.sizes())};
+}
+
+OpDef Predicate(OpId id, absl::string_view name, PrepareFn prepare, absl::string_view doc) {
+  return {.id = id, .name = name, .inputs = {{"self"}}, .doc = doc, .prepare = prepare};
+}
+
+}  // namespace
+
+const OpDef& LogicalNotOp() {
+  static const OpDef d = Predicate(OpId::kLogicalNot, "logical_not", PredicatePrepare<PredicateKind::kLogicalNot>,
+                                   "self == 0, elementwise (bool).");
+  return d;
+}
+const OpDef& BitwiseNotOp() {
+  static const OpDef d = Predicate(OpId::kBitwiseNot, "bitwise_not", PredicatePrepare<PredicateKind::kBitwiseNot>,
+                                   "~self for integers and bool.");
+  return d;
+}
+const OpDef& IsnanOp() {
+  static const OpDef d = Predicate(OpId::kIsnan, "isnan", PredicatePrepare<PredicateKind::kTest>, "self != self.");
+  return d;
+}
+const OpDef& IsinfOp() {
+  static const OpDef d = Predicate(OpId::kIsinf, "isinf", PredicatePrepare<PredicateKind::kTest>, "|self| == inf.");
+  return d;
+}
+const OpDef& IsfiniteOp() {
+  static const OpDef d = Predicate(OpId::kIsfinite, "isfinite", PredicatePrepare<PredicateKind::kTest>,
+                                   "Neither inf nor NaN.");
+  return d;
+}
+const OpDef& NanToNumOp() {
+  // d nan_to_num(x) = [x is finite]
+  static const OpDef d{.id = OpId::kNanToNum, .name = "nan_to_num", .inputs = {{"self"}},
+                       .attrs = {WithDefault("nan", AttrType::kFloat, 0.0), Optional("posinf", AttrType::kFloat),
+                                 Optional("neginf", AttrType::kFloat)},
+                       .doc = "NaN -> nan, +inf -> posinf (default: dtype max), -inf -> neginf (dtype lowest).",
+                       .prepare = [](OpCall& call) -> absl::StatusOr<std::vector<TensorMeta>> {
+                         return std::vector<TensorMeta>{MetaOf(call.in(0).dtype(), call.in(0).sizes())};
+                       },
+                       .backward = [](const BackwardCtx& c) {
+                         Tensor finite = fn::To(fn::Call1(OpId::kIsfinite, {c.in(0)}), c.grad().dtype());
+                         return std::vector<Tensor>{fn::Mul(c.grad(), finite)};
+                       },
+                       .backward_name = "NanToNumBackward0", .save = kSaveInputs};
   return d;
 }
 

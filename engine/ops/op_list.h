@@ -19,6 +19,11 @@
   /* elementwise binary (ops/elementwise.cc) */                                  \
   X(add, Add) X(sub, Sub) X(rsub, Rsub) X(mul, Mul) X(div, Div) X(pow, Pow)                     \
   X(eq, Eq) X(ne, Ne) X(lt, Lt) X(le, Le) X(gt, Gt) X(ge, Ge)                     \
+  X(remainder, Remainder) X(fmod, Fmod) X(logical_and, LogicalAnd)                \
+  X(logical_or, LogicalOr) X(logical_xor, LogicalXor) X(bitwise_and, BitwiseAnd)  \
+  X(bitwise_or, BitwiseOr) X(bitwise_xor, BitwiseXor) X(logical_not, LogicalNot)  \
+  X(bitwise_not, BitwiseNot) X(isnan, Isnan) X(isinf, Isinf) X(isfinite, Isfinite) \
+  X(nan_to_num, NanToNum)                                                        \
   /* elementwise unary (ops/elementwise.cc) */                                   \
   X(neg, Neg) X(exp, Exp) X(log, Log) X(sin, Sin) X(cos, Cos) X(relu, Relu)       \
   X(sigmoid, Sigmoid) X(abs, Abs) X(sign, Sign) X(sqrt, Sqrt) X(rsqrt, Rsqrt)     \
@@ -65,6 +70,9 @@
   X(log2_, Log2_) X(tan_, Tan_) X(tanh_, Tanh_) X(erf_, Erf_) X(floor_, Floor_)   \
   X(ceil_, Ceil_) X(round_, Round_) X(trunc_, Trunc_)                             \
   X(reciprocal_, Reciprocal_) X(fill_, Fill_) X(clamp_, Clamp_)                  \
+  X(remainder_, Remainder_) X(fmod_, Fmod_) X(logical_not_, LogicalNot_)          \
+  X(bitwise_and_, BitwiseAnd_) X(bitwise_or_, BitwiseOr_) X(bitwise_xor_, BitwiseXor_) \
+  X(nan_to_num_, NanToNum_)                                                      \
   X(masked_fill_, MaskedFill_) X(index_put_, IndexPut_) X(scatter_, Scatter_)    \
   X(scatter_add_, ScatterAdd_)
 

@@ -229,6 +229,30 @@ std::vector<OpCase> Cases() {
       {"mul", "mul", {{3, 4}, {3, 4}}, {}, Map2([](double a, double b) { return a * b; })},
       {"mul_0d", "mul", {{3, 4}, {}}, {}, Map2([](double a, double b) { return a * b; })},
       {"div", "div", {{2, 3}, {2, 3}}, {}, Map2([](double a, double b) { return a / b; }), 0.5, 2},
+      {"div_floor", "div", {{2, 3}, {3}}, {{"rounding_mode", std::string("floor")}},
+       Map2([](double a, double b) { return std::floor(a / b); }), -3, 3},
+      {"div_trunc", "div", {{6}, {6}}, {{"rounding_mode", std::string("trunc")}},
+       Map2([](double a, double b) { return std::trunc(a / b); }), -3, 3},
+      {"remainder", "remainder", {{2, 3}, {3}}, {}, Map2([](double a, double b) {
+         double r = std::fmod(a, b);
+         return r != 0 && ((r < 0) != (b < 0)) ? r + b : r;
+       }), 0.3, 3},
+      {"remainder_neg", "remainder", {{6}, {6}}, {}, Map2([](double a, double b) {
+         double r = std::fmod(a, b);
+         return r != 0 && ((r < 0) != (b < 0)) ? r + b : r;
+       }), -3, -0.3},
+      {"fmod", "fmod", {{6}, {6}}, {}, Map2([](double a, double b) { return std::fmod(a, b); }), -3, -0.3},
+      {"logical_and", "logical_and", {{2, 3}, {3}}, {}, Map2([](double a, double b) { return double(a != 0 && b != 0); }), -2, 2, false, 1},
+      {"logical_xor", "logical_xor", {{6}, {6}}, {}, Map2([](double a, double b) { return double((a != 0) != (b != 0)); }), -2, 2, false, 1},
+      {"bitwise_and", "bitwise_and", {{4}, {4}}, {}, Map2([](double a, double b) { return double(int64_t(a) & int64_t(b)); }),
+       -2, 2, false, -1, {{0, {12, 7, -1, 5}}, {1, {10, 3, 6, 0}}}},
+      {"bitwise_xor", "bitwise_xor", {{4}, {4}}, {}, Map2([](double a, double b) { return double(int64_t(a) ^ int64_t(b)); }),
+       -2, 2, false, -1, {{0, {12, 7, -1, 5}}, {1, {10, 3, 6, 0}}}},
+      {"logical_not", "logical_not", {{6}}, {}, Map1([](double a) { return double(a == 0); }), -2, 2, false, 0},
+      {"bitwise_not", "bitwise_not", {{3}}, {}, Map1([](double a) { return double(~int64_t(a)); }), -2, 2, false, -1,
+       {{0, {0, 5, -3}}}},
+      {"isfinite", "isfinite", {{6}}, {}, Map1([](double) { return 1.0; }), -2, 2, false},
+      {"nan_to_num", "nan_to_num", {{6}}, {}, Map1([](double a) { return a; })},
       {"pow", "pow", {{5}, {5}}, {}, Map2([](double a, double b) { return std::pow(a, b); }), 0.5, 2},
       {"neg", "neg", {{2, 3}}, {}, Map1([](double a) { return -a; })},
       {"exp", "exp", {{2, 3}}, {}, Map1([](double a) { return std::exp(a); })},
@@ -554,7 +578,7 @@ TEST_P(OpTableTest, InplaceVariantMatchesOutOfPlace) {
   if (ShapeOf((*expected)[0]) != c.shapes[0]) GTEST_SKIP() << "result is broadcast beyond self";
   // Values and version.
   std::vector<Tensor> target = inputs;
-  target[0] = FromVector(Values(inputs[0]), c.shapes[0], DType::kFloat64);
+  target[0] = FromVector(Values(inputs[0]), c.shapes[0], inputs[0].dtype());
   auto r = CallOp(inplace, target, c.attrs, {});
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_TRUE(r->empty());
@@ -587,7 +611,9 @@ TEST(OpTableCoverage, EveryDifferentiableOpHasARow) {
   std::set<std::string> covered;
   for (const OpCase& c : Cases()) covered.insert(c.op);
   for (const OpSchema& s : ListOps()) {
-    if (s.differentiable) EXPECT_TRUE(covered.count(std::string(s.name))) << "no op-table row for " << s.name;
+    if (s.differentiable) {
+      EXPECT_TRUE(covered.count(std::string(s.name))) << "no op-table row for " << s.name;
+    }
   }
 }
 

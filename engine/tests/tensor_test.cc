@@ -1,3 +1,6 @@
+#include <cmath>
+#include <limits>
+
 #include "engine/dtype.h"
 #include "engine/tests/test_util.h"
 
@@ -124,6 +127,31 @@ TEST(OpRegistryTest, ListOpsCoversTheOpList) {
   ASSERT_EQ(sum->attrs.size(), 3u);
   EXPECT_EQ(sum->attrs[1].name, "keepdim");
   EXPECT_EQ(AttrValueRepr(sum->attrs[1].default_value), "False");
+}
+
+TEST(ElementwiseTest, NanInfPredicatesAndNanToNum) {
+  Tensor x = FromVector({NAN, INFINITY, -INFINITY, 1.5}, {4});
+  EXPECT_THAT(Values(Call1("isnan", {x})), ElementsAre(1, 0, 0, 0));
+  EXPECT_THAT(Values(Call1("isinf", {x})), ElementsAre(0, 1, 1, 0));
+  EXPECT_THAT(Values(Call1("isfinite", {x})), ElementsAre(0, 0, 0, 1));
+  EXPECT_THAT(Values(Call1("nan_to_num", {x}, {{"nan", 2.0}, {"posinf", 9.0}})),
+              ElementsAre(2, 9, double(std::numeric_limits<float>::lowest()), 1.5));
+}
+
+TEST(ElementwiseTest, IntegerDivisionRules) {
+  Tensor a = FromVector({7, -7, 7, -7}, {4}, DType::kInt64);
+  Tensor b = FromVector({2, 2, -2, -2}, {4}, DType::kInt64);
+  EXPECT_THAT(Values(Call1("div", {a, b}, {{"rounding_mode", std::string("floor")}})), ElementsAre(3, -4, -4, 3));
+  EXPECT_THAT(Values(Call1("div", {a, b}, {{"rounding_mode", std::string("trunc")}})), ElementsAre(3, -3, -3, 3));
+  EXPECT_THAT(Values(Call1("remainder", {a, b})), ElementsAre(1, 1, -1, -1));
+  EXPECT_THAT(Values(Call1("fmod", {a, b})), ElementsAre(1, -1, 1, -1));
+  EXPECT_EQ(Call1("div", {a, b}, {{"rounding_mode", std::string("floor")}}).dtype(), DType::kInt64);
+  EXPECT_THAT(CallOp("remainder", {a, FromVector({0, 1, 1, 1}, {4}, DType::kInt64)}, {}, {}),
+              StatusIs(absl::StatusCode::kInvalidArgument, "ZeroDivisionError"));
+  EXPECT_THAT(CallOp("div", {a, b}, {{"rounding_mode", std::string("round")}}, {}),
+              StatusIs(absl::StatusCode::kInvalidArgument, "rounding_mode to be one of None, 'trunc', or 'floor'"));
+  EXPECT_THAT(CallOp("bitwise_and", {FromVector({1.5}, {1}), FromVector({1}, {1})}, {}, {}),
+              StatusIs(absl::StatusCode::kInvalidArgument, "not implemented for 'Float'"));
 }
 
 TEST(PromotionTest, PythonScalarsFollowTorchRules) {
