@@ -227,12 +227,18 @@ absl::Status SetRequiresGrad(const Tensor& t, bool requires_grad) {
 
 // ---------------------------------------------------------------- the engine
 
-absl::Status Backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& grads,
-                      bool retain_graph, bool create_graph) {
+namespace {
+
+// The engine behind backward() and grad(). With `inputs`, the gradients
+// arriving at those tensors are returned instead of accumulated into leaves.
+absl::StatusOr<std::vector<Tensor>> RunBackward(const std::vector<Tensor>& roots, const std::vector<Tensor>& grads,
+                                                bool retain_graph, bool create_graph,
+                                                const std::vector<Tensor>* inputs, bool allow_unused) {
   if (!grads.empty() && grads.size() != roots.size()) {
     return absl::InvalidArgumentError(absl::StrCat("[backward] got ", grads.size(),
                                                    " gradients for ", roots.size(), " tensors"));
   }
+  std::vector<Tensor> captured;
   try {
     GradModeGuard grad_mode(create_graph);
     // Root gradients.
@@ -296,11 +302,27 @@ absl::Status Backward(const std::vector<Tensor>& roots, const std::vector<Tensor
     for (auto& [edge, g] : root_inputs) {
       if (deps[edge.fn.get()] == 0 && queued.insert(edge.fn.get()).second) ready.push(edge.fn);
     }
+    // grad(): where each input's gradient arrives.
+    std::vector<Edge> input_edges;
+    if (inputs != nullptr) {
+      for (size_t i = 0; i < inputs->size(); ++i) {
+        const Tensor& t = (*inputs)[i];
+        if (!t.defined() || !t.requires_grad()) {
+          return absl::InvalidArgumentError(absl::StrCat("[grad] input ", i, " does not require grad"));
+        }
+        input_edges.push_back(GradientEdge(t));
+      }
+      captured.resize(inputs->size());
+    }
     while (!ready.empty()) {
       std::shared_ptr<Node> node = ready.top();
       ready.pop();
       std::vector<Tensor> in = std::move(buffers[node.get()]);
       buffers.erase(node.get());
+      for (size_t i = 0; i < input_edges.size(); ++i) {
+        if (input_edges[i].fn == node && input_edges[i].input_nr < in.size()) captured[i] = in[input_edges[i].input_nr];
+      }
+      if (inputs != nullptr && dynamic_cast<AccumulateGrad*>(node.get()) != nullptr) continue;  // no .grad writes
       std::vector<Tensor> out = node->Apply(std::move(in));
       if (!retain_graph) node->ReleaseSaved();
       for (size_t i = 0; i < node->next_edges.size(); ++i) {
@@ -315,7 +337,27 @@ absl::Status Backward(const std::vector<Tensor>& roots, const std::vector<Tensor
   } catch (const std::bad_alloc&) {
     return absl::ResourceExhaustedError("[backward] out of memory");
   }
-  return absl::OkStatus();
+  for (size_t i = 0; i < captured.size(); ++i) {
+    if (!captured[i].defined() && !allow_unused) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "[grad] One of the differentiated Tensors (input ", i, ") appears to not have been used in the graph. "
+          "Set allow_unused=True if this is the desired behavior."));
+    }
+  }
+  return captured;
+}
+
+}  // namespace
+
+absl::Status Backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& grads, bool retain_graph,
+                      bool create_graph) {
+  return RunBackward(roots, grads, retain_graph, create_graph, nullptr, false).status();
+}
+
+absl::StatusOr<std::vector<Tensor>> Grad(const std::vector<Tensor>& roots, const std::vector<Tensor>& grads,
+                                         const std::vector<Tensor>& inputs, bool retain_graph, bool create_graph,
+                                         bool allow_unused) {
+  return RunBackward(roots, grads, retain_graph, create_graph, &inputs, allow_unused);
 }
 
 }  // namespace tensord::engine

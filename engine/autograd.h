@@ -41,6 +41,13 @@ class GradModeGuard {
 absl::Status Backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& grads,
                       bool retain_graph, bool create_graph);
 
+// torch.autograd.grad: the gradients of roots with respect to `inputs`
+// (undefined where an input is unused and allow_unused), without touching any
+// .grad. With create_graph the results are themselves differentiable.
+absl::StatusOr<std::vector<Tensor>> Grad(const std::vector<Tensor>& roots, const std::vector<Tensor>& grads,
+                                         const std::vector<Tensor>& inputs, bool retain_graph, bool create_graph,
+                                         bool allow_unused);
+
 // Sets requires_grad on a leaf (tensor.requires_grad_()). Only floating leaves
 // may require grad; a non-leaf may only be switched on.
 absl::Status SetRequiresGrad(const Tensor& t, bool requires_grad);

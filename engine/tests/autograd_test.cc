@@ -215,6 +215,46 @@ TEST(AutogradTest, SetGradAssignsAndClears) {
   EXPECT_THAT(Values(x.grad()), ElementsAre(5, 6));
 }
 
+TEST(AutogradTest, GradReturnsGradientsWithoutTouchingDotGrad) {
+  Tensor x = Leaf({1, 2}, {2});
+  Tensor y = Leaf({3, 4}, {2});
+  Tensor h = Call1("mul", {x, y});
+  Tensor loss = Call1("sum", {Call1("mul", {h, h})});
+  auto g = Grad({loss}, {}, {x, h}, true, false, false);
+  ASSERT_TRUE(g.ok()) << g.status();
+  EXPECT_THAT(Values((*g)[0]), ElementsAre(2 * 3 * 3, 2 * 2 * 4 * 4));  // d/dx (xy)^2 = 2 x y^2
+  EXPECT_THAT(Values((*g)[1]), ElementsAre(6, 16));                     // d/dh h^2 = 2h
+  EXPECT_FALSE(x.grad().defined());
+  Tensor z = Leaf({1}, {1});
+  EXPECT_THAT(Grad({loss}, {}, {z}, true, false, false),
+              StatusIs(absl::StatusCode::kInvalidArgument, "appears to not have been used in the graph"));
+  auto unused = Grad({loss}, {}, {z}, true, false, true);
+  ASSERT_TRUE(unused.ok());
+  EXPECT_FALSE((*unused)[0].defined());
+}
+
+TEST(AutogradTest, DoubleBackwardThroughCreateGraph) {
+  // y = x^3: dy/dx = 3x^2, d2y/dx2 = 6x
+  Tensor x = Leaf({2.0}, {1}, DType::kFloat64);
+  Tensor y = Call1("pow", {x, S(3)});
+  auto g = Grad({Call1("sum", {y})}, {}, {x}, false, /*create_graph=*/true, false);
+  ASSERT_TRUE(g.ok());
+  EXPECT_THAT(Values((*g)[0]), ElementsAre(12));
+  EXPECT_TRUE((*g)[0].requires_grad());
+  ASSERT_TRUE(Backward({Call1("sum", {(*g)[0]})}, {}, false, false).ok());
+  EXPECT_THAT(Values(x.grad()), ElementsAre(12));
+  // Through matmul too: f = sum((W x)^2), d/dW = 2 (W x) x^T; the gradient of sum(d/dW) wrt x is nonzero.
+  Tensor w = Leaf({1, 2, 3, 4}, {2, 2}, DType::kFloat64);
+  Tensor v = Leaf({1, -1}, {2}, DType::kFloat64);
+  Tensor wx = Call1("matmul", {w, v});
+  auto gw = Grad({Call1("sum", {Call1("mul", {wx, wx})})}, {}, {w}, /*retain_graph=*/true, true, false);
+  ASSERT_TRUE(gw.ok());
+  EXPECT_THAT(Values((*gw)[0]), ElementsAre(-2, 2, -2, 2));
+  { absl::Status st = Backward({Call1("sum", {(*gw)[0]})}, {}, false, false); ASSERT_TRUE(st.ok()) << st; }
+  // sum(2 (Wv) v^T) = 2 (sum Wv)(sum v); d/dv = 2 [(sum v) W^T 1 + (sum Wv) 1] = 2 [0 + (-2)] at v = (1, -1)
+  EXPECT_THAT(Values(v.grad()), ElementsAre(-4, -4));
+}
+
 TEST(AutogradTest, SigmoidNetworkOfTheTutorials) {
   // h = sigmoid(x @ W1 + b1); out = sigmoid(h @ W2 + b2); gradients vs closed form.
   Tensor x = FromVector({0.5, -1.0, 2.0}, {1, 3}, DType::kFloat64);
