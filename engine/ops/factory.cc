@@ -100,6 +100,50 @@ const OpDef& ArangeOp() {
                        .doc = "Values from start to end (exclusive) by step.", .prepare = ArangePrepare};
   return d;
 }
+const OpDef& LinspaceOp() {
+  // start + i * step with PyTorch's symmetric evaluation (from both ends) so
+  // the last value is exactly `end`.
+  static const OpDef d{.id = OpId::kLinspace, .name = "linspace",
+                       .attrs = {Required("start", AttrType::kScalar), Required("end", AttrType::kScalar),
+                                 Required("steps", AttrType::kInt), kDType, kDevice},
+                       .doc = "`steps` values evenly spaced from start to end inclusive.",
+                       .forward = [](OpCall& call) -> absl::StatusOr<std::vector<Tensor>> {
+                         const int64_t steps = call.GetInt(2);
+                         if (steps < 0) return Error("linspace", "number of steps must be non-negative");
+                         TENSORD_RETURN_IF_ERROR(Device::Parse(*call.GetStr(4)).status());
+                         const double a = call.GetScalar(0).to_double(), b = call.GetScalar(1).to_double();
+                         const DType dtype = call.GetDType(3).value_or(kDefaultFloat);
+                         Tensor out = Tensor::Empty({steps}, kDefaultFloat == dtype ? DType::kFloat32 : DType::kFloat64);
+                         const double step = steps > 1 ? (b - a) / static_cast<double>(steps - 1) : 0.0;
+                         const int64_t half = steps / 2;
+                         DispatchFloating("linspace", out.dtype(), [&]<typename T>() {
+                           T* p = out.data<T>();
+                           const T ta = static_cast<T>(a), tb = static_cast<T>(b), ts = static_cast<T>(step);
+                           for (int64_t i = 0; i < steps; ++i) {
+                             p[i] = i < half ? ta + ts * static_cast<T>(i) : tb - ts * static_cast<T>(steps - i - 1);
+                           }
+                           return absl::OkStatus();
+                         }).IgnoreError();
+                         return std::vector<Tensor>{fn::To(out, dtype)};
+                       }};
+  return d;
+}
+const OpDef& EyeOp() {
+  static const OpDef d{.id = OpId::kEye, .name = "eye",
+                       .attrs = {Required("n", AttrType::kInt), Optional("m", AttrType::kInt), kDType, kDevice},
+                       .doc = "2-D identity (n x m, m defaults to n).",
+                       .forward = [](OpCall& call) -> absl::StatusOr<std::vector<Tensor>> {
+                         const int64_t n = call.GetInt(0), m = call.IsNone(1) ? n : call.GetInt(1);
+                         if (n < 0 || m < 0) return Error("eye", absl::StrCat("n and m must be non-negative, got ", n, ", ", m));
+                         TENSORD_RETURN_IF_ERROR(Device::Parse(*call.GetStr(3)).status());
+                         Tensor out = fn::Full(std::vector<int64_t>{n, m}, Scalar(0), call.GetDType(2).value_or(kDefaultFloat));
+                         Tensor diag = MakeView(out, Shape{std::min(n, m)}, Shape{m + 1}, 0);
+                         ThrowIfError(Invoke(Fill_Op(), {diag}, {Scalar(1)}).status());
+                         return std::vector<Tensor>{out};
+                       }};
+  return d;
+}
+
 const OpDef& RandOp() {
   static const OpDef d{.id = OpId::kRand, .name = "rand", .attrs = {kSize, kDType, kDevice},
                        .doc = "Uniform samples in [0, 1) from the session generator.",

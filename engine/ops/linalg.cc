@@ -85,19 +85,20 @@ absl::StatusOr<std::vector<Tensor>> MatmulForward(OpCall& call) {
                                         "D and ", db, "D"));
   }
   TENSORD_RETURN_IF_ERROR(CheckDTypes("matmul", a, b));
+  // Validate here so the error names matmul, with the matrices it multiplies.
+  const int64_t k = a.size(-1);
+  const int64_t kb = db == 1 ? b.size(0) : b.size(-2);
+  if (k != kb) {
+    std::string lhs = da == 1 ? absl::StrCat("1x", k)
+                      : da >= 3 && db <= 2 ? absl::StrCat(Numel(a.sizes()) / std::max<int64_t>(k, 1), "x", k)
+                                           : SizeStr(a.sizes().subspan(da - 2));
+    std::string rhs = db == 1 ? absl::StrCat(kb, "x1") : SizeStr(b.sizes().subspan(db - 2));
+    return Error("matmul", absl::StrCat("mat1 and mat2 shapes cannot be multiplied (", lhs, " and ", rhs, ")"));
+  }
   if (da == 1 && db == 1) return std::vector<Tensor>{fn::Dot(a, b)};
   if (da == 2 && db == 1) return std::vector<Tensor>{fn::Mv(a, b)};
   if (da == 1 && db == 2) return std::vector<Tensor>{fn::Squeeze(fn::Mm(fn::Unsqueeze(a, 0), b), 0)};
   if (da == 2 && db == 2) return std::vector<Tensor>{fn::Mm(a, b)};
-  const int64_t k = a.size(-1);
-  const int64_t kb = db == 1 ? b.size(0) : b.size(-2);
-  if (k != kb) {
-    Shape a2{Numel(a.sizes()) / std::max<int64_t>(k, 1), k};
-    return Error("matmul", absl::StrCat("mat1 and mat2 shapes cannot be multiplied (",
-                                        da >= 3 && db <= 2 ? SizeStr(a2) : SizeStr(a.sizes().subspan(da - 2)),
-                                        " and ", db == 1 ? absl::StrCat(b.size(0), "x1") : SizeStr(b.sizes().subspan(db - 2)),
-                                        ")"));
-  }
   if (da >= 3 && db <= 2) {
     // Fold a's batch dims into rows: one GEMM instead of a batch of them.
     Shape out_shape = ToShape(a.sizes().subspan(0, da - 1));
@@ -174,6 +175,52 @@ const OpDef& BmmOp() {
                              c.needs_input_grad[1] ? fn::Bmm(fn::Transpose(c.in(0), 1, 2), c.grad()) : Tensor()};
                        },
                        .backward_name = "BmmBackward0", .save = kSaveInputs};
+  return d;
+}
+const OpDef& OuterOp() {
+  static const OpDef d{.id = OpId::kOuter, .name = "outer", .inputs = {{"self"}, {"vec2"}},
+                       .doc = "Outer product of two 1-D tensors.",
+                       .forward = [](OpCall& call) -> absl::StatusOr<std::vector<Tensor>> {
+                         const Tensor& a = call.in(0);
+                         const Tensor& b = call.in(1);
+                         if (a.dim() != 1 || b.dim() != 1) {
+                           return Error("outer", absl::StrCat("expects 1-D tensors, got ", a.dim(), "-D and ", b.dim(), "-D"));
+                         }
+                         return std::vector<Tensor>{fn::Mul(fn::Unsqueeze(a, 1), b)};
+                       },
+                       .differentiable_composite = true};
+  return d;
+}
+// beta * self + alpha * (a @ b), composed (so every term differentiates).
+absl::StatusOr<std::vector<Tensor>> AddProduct(OpCall& call, OpId product) {
+  const Scalar beta = call.GetScalar(0), alpha = call.GetScalar(1);
+  Tensor prod = fn::Call1(product, {call.in(1), call.in(2)});
+  if (alpha.to_double() != 1.0) prod = fn::Mul(prod, alpha);
+  if (beta.to_double() == 0.0) return std::vector<Tensor>{fn::Add(prod, fn::ZerosLike(prod))};  // self ignored (NaN too)
+  Tensor self = beta.to_double() == 1.0 ? call.in(0) : fn::Mul(call.in(0), beta);
+  TENSORD_ASSIGN_OR_RETURN(Shape shape, BroadcastShapes(call.def->name, self.sizes(), prod.sizes()));
+  if (!std::equal(shape.begin(), shape.end(), prod.sizes().begin(), prod.sizes().end())) {
+    return Error(call.def->name, absl::StrCat("self of shape ", ShapeToString(self.sizes()),
+                                              " cannot broadcast to the product's shape ", ShapeToString(prod.sizes())));
+  }
+  return std::vector<Tensor>{fn::Add(self, prod)};
+}
+const OpDef& AddmmOp() {
+  static const OpDef d{.id = OpId::kAddmm, .name = "addmm", .inputs = {{"self"}, {"mat1"}, {"mat2"}},
+                       .attrs = {WithDefault("beta", AttrType::kScalar, Scalar(1)),
+                                 WithDefault("alpha", AttrType::kScalar, Scalar(1))},
+                       .doc = "beta * self + alpha * (mat1 @ mat2).",
+                       .forward = [](OpCall& call) { return AddProduct(call, OpId::kMm); },
+                       .differentiable_composite = true};
+  return d;
+}
+const OpDef& BaddbmmOp() {
+  static const OpDef d{.id = OpId::kBaddbmm, .name = "baddbmm", .inputs = {{"self"}, {"batch1"}, {"batch2"}},
+                       .attrs = {WithDefault("beta", AttrType::kScalar, Scalar(1)),
+                                 WithDefault("alpha", AttrType::kScalar, Scalar(1))},
+                       .doc = "beta * self + alpha * bmm(batch1, batch2).",
+                       .forward = [](OpCall& call) { return AddProduct(call, OpId::kBmm); },
+                       .differentiable_composite = true};
   return d;
 }
 const OpDef& MatmulOp() {

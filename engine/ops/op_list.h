@@ -11,6 +11,7 @@
 #define TENSORD_FORALL_OPS(X)                                                    \
   /* factories (ops/factory.cc) */                                               \
   X(full, Full) X(zeros, Zeros) X(ones, Ones) X(empty, Empty) X(arange, Arange)   \
+  X(linspace, Linspace) X(eye, Eye)                                              \
   X(rand, Rand) X(randn, Randn) X(randint, Randint) X(randperm, Randperm)         \
   X(uniform_, Uniform_) X(normal_, Normal_) X(bernoulli, Bernoulli)               \
   X(bernoulli_, Bernoulli_)                                                      \
@@ -38,6 +39,7 @@
   X(norm, Norm)                                                                  \
   /* linear algebra (ops/linalg.cc) */                                           \
   X(mm, Mm) X(mv, Mv) X(dot, Dot) X(bmm, Bmm) X(matmul, Matmul)                   \
+  X(outer, Outer) X(addmm, Addmm) X(baddbmm, Baddbmm)                             \
   /* views, shape and copies (ops/shape.cc) */                                   \
   X(view, View) X(reshape, Reshape) X(expand, Expand) X(sum_to_size, SumToSize)   \
   X(transpose, Transpose) X(t, T) X(permute, Permute) X(unsqueeze, Unsqueeze)     \

@@ -373,6 +373,21 @@ std::vector<OpCase> Cases() {
       {"matmul_1d_3d", "matmul", {{4}, {2, 4, 3}}, {}, MatmulRef},
       {"matmul_2d_3d", "matmul", {{3, 4}, {2, 4, 5}}, {}, MatmulRef},
       {"matmul_batch_broadcast", "matmul", {{2, 1, 3, 4}, {5, 4, 2}}, {}, MatmulRef},
+      {"outer", "outer", {{3}, {4}}, {}, [](const std::vector<Nd>& in) {
+         Nd r{{3, 4}, {}};
+         for (double a : in[0].v) for (double b : in[1].v) r.v.push_back(a * b);
+         return r;
+       }},
+      {"addmm", "addmm", {{2}, {3, 4}, {4, 2}}, {{"beta", 0.5}, {"alpha", 2.0}}, [](const std::vector<Nd>& in) {
+         Nd p = MatmulRef({in[1], in[2]});
+         for (size_t i = 0; i < p.v.size(); ++i) p.v[i] = 0.5 * in[0].v[i % 2] + 2 * p.v[i];
+         return p;
+       }},
+      {"baddbmm", "baddbmm", {{2, 3, 2}, {2, 3, 4}, {2, 4, 2}}, {}, [](const std::vector<Nd>& in) {
+         Nd p = MatmulRef({in[1], in[2]});
+         for (size_t i = 0; i < p.v.size(); ++i) p.v[i] += in[0].v[i];
+         return p;
+       }},
       {"transpose", "transpose", {{2, 3, 4}}, {{"dim0", int64_t{0}}, {"dim1", int64_t{2}}}, Permute({2, 1, 0})},
       {"t", "t", {{2, 3}}, {}, Permute({1, 0})},
       {"permute", "permute", {{2, 3, 4}}, {{"dims", Ints{1, 2, 0}}}, Permute({1, 2, 0})},

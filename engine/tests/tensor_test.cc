@@ -97,7 +97,9 @@ TEST(OpRegistryTest, ErrorsNameTheOpAndArgument) {
   EXPECT_THAT(CallOp("mm", {a, a}, {}, {}),
               StatusIs(absl::StatusCode::kInvalidArgument, "[mm] mat1 and mat2 shapes cannot be multiplied (3x2 and 3x2)"));
   EXPECT_THAT(CallOp("matmul", {a, a}, {}, {}),
-              StatusIs(absl::StatusCode::kInvalidArgument, "shapes cannot be multiplied (3x2 and 3x2)"));
+              StatusIs(absl::StatusCode::kInvalidArgument, "[matmul] mat1 and mat2 shapes cannot be multiplied (3x2 and 3x2)"));
+  EXPECT_THAT(CallOp("matmul", {FromVector({1, 2}, {2}), a}, {}, {}),
+              StatusIs(absl::StatusCode::kInvalidArgument, "[matmul] mat1 and mat2 shapes cannot be multiplied (1x2 and 3x2)"));
   EXPECT_THAT(CallOp("add", {a}, {}, {}), StatusIs(absl::StatusCode::kInvalidArgument, "takes 2 tensor inputs"));
   EXPECT_THAT(CallOp("sum", {a}, {{"bogus", true}}, {}),
               StatusIs(absl::StatusCode::kInvalidArgument, "unexpected keyword argument 'bogus'"));
@@ -152,6 +154,20 @@ TEST(ElementwiseTest, IntegerDivisionRules) {
               StatusIs(absl::StatusCode::kInvalidArgument, "rounding_mode to be one of None, 'trunc', or 'floor'"));
   EXPECT_THAT(CallOp("bitwise_and", {FromVector({1.5}, {1}), FromVector({1}, {1})}, {}, {}),
               StatusIs(absl::StatusCode::kInvalidArgument, "not implemented for 'Float'"));
+}
+
+TEST(FactoryTest, LinspaceEyeArange) {
+  Tensor l = Call1("linspace", {}, {{"start", Scalar(0.0)}, {"end", Scalar(1.0)}, {"steps", int64_t{5}}});
+  EXPECT_THAT(Values(l), ElementsAre(0, 0.25, 0.5, 0.75, 1));
+  EXPECT_EQ(l.dtype(), DType::kFloat32);
+  Tensor e = Call1("eye", {}, {{"n", int64_t{2}}, {"m", int64_t{3}}});
+  EXPECT_THAT(ShapeOf(e), ElementsAre(2, 3));
+  EXPECT_THAT(Values(e), ElementsAre(1, 0, 0, 0, 1, 0));
+  Tensor a = Call1("arange", {}, {{"start", Scalar(1)}, {"end", Scalar(2.0)}, {"step", Scalar(0.25)}});
+  EXPECT_THAT(Values(a), ElementsAre(1, 1.25, 1.5, 1.75));
+  EXPECT_EQ(Call1("arange", {}, {{"end", Scalar(5)}}).dtype(), DType::kInt64);
+  EXPECT_THAT(CallOp("arange", {}, {{"end", Scalar(5)}, {"step", Scalar(0)}}, {}),
+              StatusIs(absl::StatusCode::kInvalidArgument, "step must be nonzero"));
 }
 
 TEST(PromotionTest, PythonScalarsFollowTorchRules) {
