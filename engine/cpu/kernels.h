@@ -17,7 +17,7 @@ using KernelFn = absl::Status (*)(const OpCall& call, std::vector<Tensor>& outpu
 const KernelFn* KernelTable();
 
 // Kernel entry points, grouped by file.
-// elementwise.cc
+// copy.cc, binary.cc, unary.cc
 absl::Status FullKernel(const OpCall&, std::vector<Tensor>&);
 absl::Status FillKernel(const OpCall&, std::vector<Tensor>&);
 absl::Status ArangeKernel(const OpCall&, std::vector<Tensor>&);
