@@ -65,6 +65,18 @@ Storage::Storage(Device device, size_t nbytes)
 
 Storage::~Storage() { std::free(data_); }
 
+void Storage::Grow(size_t nbytes) {
+  if (nbytes <= nbytes_) return;
+  size_t padded = (nbytes + kAlignment - 1) / kAlignment * kAlignment;
+  void* fresh = std::aligned_alloc(kAlignment, padded);
+  if (fresh == nullptr) throw std::bad_alloc();
+  std::memset(fresh, 0, padded);
+  if (nbytes_ > 0) std::memcpy(fresh, data_, nbytes_);
+  std::free(data_);
+  data_ = fresh;
+  nbytes_ = nbytes;
+}
+
 Tensor Tensor::Empty(IntSpan shape, DType dtype, Device device) {
   auto storage = std::make_shared<Storage>(device, static_cast<size_t>(Numel(shape)) * ItemSize(dtype));
   return Tensor(std::make_shared<TensorImpl>(std::move(storage), dtype, Shape(shape.begin(), shape.end()),

@@ -47,6 +47,9 @@ class Storage {
   uint64_t id() const { return id_; }
   uint64_t version() const { return version_.load(std::memory_order_relaxed); }
   void BumpVersion() { version_.fetch_add(1, std::memory_order_relaxed); }
+  // Enlarges the buffer (resize_), keeping the bytes and zeroing the rest.
+  // Every tensor on this storage sees the new buffer.
+  void Grow(size_t nbytes);
 
  private:
   void* data_ = nullptr;

@@ -132,6 +132,32 @@ const OpDef& Copy_Op() {
   return d;
 }
 
+const OpDef& Resize_Op() {
+  // Contiguous geometry of `size` over self's storage, enlarged if needed
+  // (new elements are zero here; PyTorch leaves them uninitialised).
+  static const OpDef d{.id = OpId::kResize_, .name = "resize_", .inputs = {{"self"}},
+                       .attrs = {Required("size", AttrType::kInts)},
+                       .doc = "Reshapes self in place to a contiguous `size`, growing its storage if needed.",
+                       .num_outputs = 0, .inplace = true,
+                       .forward = [](OpCall& call) -> absl::StatusOr<std::vector<Tensor>> {
+                         const Tensor self = call.in(0);
+                         if (GradModeEnabled() && self.requires_grad()) {
+                           return Error("resize_", "cannot resize variables that require grad");
+                         }
+                         const std::vector<int64_t>& size = *call.GetInts(0);
+                         TENSORD_ASSIGN_OR_RETURN(int64_t numel, CheckedNumel("resize_", size));
+                         if (numel > MaxTensorElements()) {
+                           return absl::ResourceExhaustedError(absl::StrCat("[resize_] ", numel, " elements exceed the limit of ",
+                                                                            MaxTensorElements(), " per tensor"));
+                         }
+                         const size_t needed = static_cast<size_t>(self.storage_offset() + numel) * ItemSize(self.dtype());
+                         self.storage()->Grow(needed);
+                         self.impl()->SetGeometry(ToShape(size), ContiguousStrides(size), self.storage_offset());
+                         return std::vector<Tensor>{};
+                       }};
+  return d;
+}
+
 const OpDef& T_Op() {
   // Transposes self's geometry in place; autograd sees a t().
   static const OpDef d{.id = OpId::kT_, .name = "t_", .inputs = {{"self"}},

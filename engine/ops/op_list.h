@@ -57,7 +57,7 @@
   /* autograd accessors (ops/autograd_ops.cc) */                                 \
   X(requires_grad_, RequiresGrad) X(grad, Grad) X(set_grad_, SetGrad_)            \
   /* in-place (ops/inplace.cc) */                                                \
-  X(zero_, Zero_) X(copy_, Copy_) X(t_, T_)                                       \
+  X(zero_, Zero_) X(copy_, Copy_) X(t_, T_) X(resize_, Resize_)                                       \
   TENSORD_FORALL_INPLACE_OPS(X)
 
 // Note [In-place variants]

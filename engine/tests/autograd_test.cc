@@ -176,6 +176,20 @@ TEST(InplaceTest, DtypeAndShapeRules) {
   EXPECT_THAT(ShapeOf(m), ElementsAre(3, 2));
 }
 
+TEST(InplaceTest, ResizeKeepsDataAndGrowsStorage) {
+  Tensor t = FromVector({1, 2, 3, 4, 5, 6}, {2, 3});
+  Tensor view = Call1("view", {t}, {{"size", std::vector<int64_t>{6}}});
+  ASSERT_TRUE(CallOp("resize_", {t}, {{"size", std::vector<int64_t>{3, 2}}}, {}).ok());
+  EXPECT_THAT(ShapeOf(t), ElementsAre(3, 2));
+  EXPECT_THAT(Values(t), ElementsAre(1, 2, 3, 4, 5, 6));
+  ASSERT_TRUE(CallOp("resize_", {t}, {{"size", std::vector<int64_t>{2, 4}}}, {}).ok());
+  EXPECT_THAT(Values(t), ElementsAre(1, 2, 3, 4, 5, 6, 0, 0));
+  EXPECT_THAT(Values(view), ElementsAre(1, 2, 3, 4, 5, 6));  // views follow the grown storage
+  Tensor w = Leaf({1, 2}, {2});
+  EXPECT_THAT(CallOp("resize_", {w}, {{"size", std::vector<int64_t>{4}}}, {}),
+              StatusIs(absl::StatusCode::kInvalidArgument, "cannot resize variables that require grad"));
+}
+
 TEST(InplaceTest, CopyIntoNonLeafCarriesGradientToSource) {
   Tensor x = Leaf({1, 2, 3}, {3});
   Tensor src = Leaf({5}, {1});
