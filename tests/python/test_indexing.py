@@ -60,8 +60,10 @@ def test_indexing_errors(td):
         x[0, 0, 0]
     with pytest.raises(ValueError):
         x[::-1]
-    with pytest.raises(NotImplementedError):
-        x[[0, 1]]
+    with pytest.raises(IndexError):
+        x["a"]
+    with pytest.raises(td.TensordError, match="tensors used as indices must be long"):
+        x[td.tensor([0.5])].tolist()
     with pytest.raises(td.TensordError) as e:
         x[7].tolist()
     assert e.value.code == grpc.StatusCode.INVALID_ARGUMENT and "out of bounds" in str(e.value)

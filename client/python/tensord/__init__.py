@@ -26,8 +26,10 @@ from ._grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from ._session import Session, connect, default_session, synchronize
 from ._size import Size
 from ._tensor import Tensor
+from . import _functions  # noqa: E402
 from . import autograd  # noqa: E402
 from . import random  # noqa: E402
+from . import return_types  # noqa: E402
 
 __version__ = "0.1.0"
 
@@ -54,19 +56,7 @@ bool = _dt.bool_  # noqa: A001
 __all__ = [
     "Tensor", "Size", "device", "dtype", "TensordError", "Session", "connect",
     "default_session", "synchronize", "no_grad", "enable_grad", "set_grad_enabled",
-    "is_grad_enabled", "set_printoptions", "autograd", "random",
+    "is_grad_enabled", "set_printoptions", "autograd", "random", "return_types",
     "float32", "float64", "float16", "bfloat16", "uint8", "int8", "int16", "int32", "int64",
     "half", "double", "long", "short", "float", "int", "bool",
-    "tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "arange", "rand",
-    "randn", "randint", "zeros_like", "ones_like", "full_like", "empty_like", "rand_like",
-    "randn_like", "manual_seed", "seed", "initial_seed", "Generator", "default_generator",
-    "is_tensor", "numel", "is_floating_point", "get_default_dtype",
-    "add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "pow", "neg",
-    "negative", "exp", "log", "sin", "cos", "relu", "sigmoid", "sum", "mean", "matmul", "mm",
-    "mv", "dot", "bmm", "transpose", "swapaxes", "t", "reshape", "flatten", "squeeze",
-    "unsqueeze", "permute", "clone", "detach", "eq", "ne", "lt", "le", "gt", "ge", "not_equal",
-    "less", "less_equal", "greater", "greater_equal", "abs", "absolute", "sign", "sqrt", "rsqrt",
-    "expm1", "log1p", "log2", "tan", "tanh", "erf", "floor", "ceil", "round", "trunc", "fix",
-    "reciprocal", "cat", "concat", "concatenate", "stack", "where", "clamp", "clip", "maximum",
-    "minimum", "masked_fill", "select", "narrow",
-]
+] + list(_functions.__all__)

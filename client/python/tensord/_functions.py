@@ -1,5 +1,6 @@
 """Module-level functions of ``tensord`` (torch.tensor, torch.zeros, torch.add, ...)."""
 
+import builtins
 import numbers
 import warnings
 
@@ -23,6 +24,13 @@ __all__ = [
     "log2", "tan", "tanh", "erf", "floor", "ceil", "round", "trunc", "fix", "reciprocal",
     "cat", "concat", "concatenate", "stack", "where", "clamp", "clip", "maximum", "minimum",
     "masked_fill", "select", "narrow",
+    "prod", "amax", "amin", "max", "min", "all", "any", "argmax", "argmin", "softmax",
+    "log_softmax", "cumsum", "cumprod", "var", "std", "var_mean", "std_mean", "logsumexp", "norm",
+    "index_select", "gather", "scatter", "scatter_add", "index_put", "nonzero", "masked_select",
+    "take", "bernoulli", "randperm", "normal", "unflatten", "split", "chunk", "unbind", "tile",
+    "broadcast_shapes", "broadcast_to", "broadcast_tensors", "rsub", "square", "outer", "ger",
+    "addmm", "isnan", "isinf", "isfinite", "logical_not", "logical_and", "logical_or",
+    "logical_xor", "equal", "isclose", "allclose", "linspace", "eye",
 ]
 
 
@@ -118,7 +126,7 @@ def _size_from(args, size):
     return _shape_args(args)
 
 
-def _factory(name, size, dtype, device, requires_grad, extra=None):
+def _factory(name, size, dtype, device, requires_grad, extra=None, session=None):
     d = _dtype.canonical(dtype)
     dev = _canon_device(device)
     attrs = {"size": list(size)}
@@ -127,7 +135,7 @@ def _factory(name, size, dtype, device, requires_grad, extra=None):
     attrs["dtype"] = d
     if dev is not None:
         attrs["device"] = dev
-    out = run1(name, [], attrs, session=default_session())
+    out = run1(name, [], attrs, session=session or default_session())
     out._shape, out._dtype, out._contig = tuple(size), d, True
     if dev is None or dev == "cpu" or ":" in dev:
         out._device = dev or "cpu"
@@ -203,7 +211,7 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
     _no_out(out)
     if end is None:
         start, end = 0, start
-    all_int = all(isinstance(v, numbers.Integral) and not isinstance(v, bool)
+    all_int = builtins.all(isinstance(v, numbers.Integral) and not isinstance(v, bool)
                   for v in (start, end, step))
     d = _dtype.canonical(dtype) or (_dtype.int64 if all_int else _dtype.DEFAULT_FLOAT)
     dev = _canon_device(device)
@@ -213,7 +221,7 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
     out_t = run1("arange", [], attrs, session=default_session())
     out_t._dtype, out_t._contig = d, True
     if all_int and step != 0:
-        out_t._shape = (max(0, -((start - end) // step)),)  # ceil((end - start) / step)
+        out_t._shape = (builtins.max(0, -((start - end) // step)),)  # ceil((end - start) / step)
     if dev is None or dev == "cpu" or ":" in dev:
         out_t._device = dev or "cpu"
     if requires_grad:
@@ -248,7 +256,7 @@ def randint(*args, size=None, low=None, high=None, generator=None, out=None, dty
 def _like(name, input, dtype, device, requires_grad, extra=None):
     d = _dtype.canonical(dtype) or input.dtype
     dev = device if device is not None else input._meta()._device
-    return _factory(name, input.shape, d, dev, requires_grad, extra)
+    return _factory(name, input.shape, d, dev, requires_grad, extra, session=input._session)
 
 
 def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
@@ -571,3 +579,377 @@ def clone(input):
 def detach(input):
     return input.detach()
 
+
+
+# ---------------------------------------------------------------- reductions (2)
+
+def prod(input, dim=None, keepdim=False, *, dtype=None):
+    return input.prod(dim, keepdim, dtype=dtype)
+
+
+def amax(input, dim=(), keepdim=False, *, out=None):
+    _no_out(out)
+    return input.amax(dim, keepdim)
+
+
+def amin(input, dim=(), keepdim=False, *, out=None):
+    _no_out(out)
+    return input.amin(dim, keepdim)
+
+
+def max(input, dim=None, keepdim=False, *, out=None):  # noqa: A001 - torch's name
+    """max(input) -> tensor; max(input, dim, keepdim) -> (values, indices); max(a, b)."""
+    _no_out(out)
+    return input.max(dim, keepdim)
+
+
+def min(input, dim=None, keepdim=False, *, out=None):  # noqa: A001 - torch's name
+    _no_out(out)
+    return input.min(dim, keepdim)
+
+
+def all(input, dim=None, keepdim=False, *, out=None):  # noqa: A001 - torch's name
+    _no_out(out)
+    return input.all(dim, keepdim)
+
+
+def any(input, dim=None, keepdim=False, *, out=None):  # noqa: A001 - torch's name
+    _no_out(out)
+    return input.any(dim, keepdim)
+
+
+def argmax(input, dim=None, keepdim=False):
+    return input.argmax(dim, keepdim)
+
+
+def argmin(input, dim=None, keepdim=False):
+    return input.argmin(dim, keepdim)
+
+
+def softmax(input, dim, dtype=None):
+    return input.softmax(dim, dtype)
+
+
+def log_softmax(input, dim, dtype=None):
+    return input.log_softmax(dim, dtype)
+
+
+def cumsum(input, dim, *, dtype=None, out=None):
+    _no_out(out)
+    return input.cumsum(dim, dtype=dtype)
+
+
+def cumprod(input, dim, *, dtype=None, out=None):
+    _no_out(out)
+    return input.cumprod(dim, dtype=dtype)
+
+
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):
+    _no_out(out)
+    return input.var(dim, unbiased, keepdim, correction=correction)
+
+
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):
+    _no_out(out)
+    return input.std(dim, unbiased, keepdim, correction=correction)
+
+
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return (input.var(dim, unbiased, keepdim, correction=correction),
+            input.mean(_var_dim(dim), keepdim))
+
+
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return (input.std(dim, unbiased, keepdim, correction=correction),
+            input.mean(_var_dim(dim), keepdim))
+
+
+def _var_dim(dim):
+    return None if isinstance(dim, (bool, np.bool_)) else dim
+
+
+def logsumexp(input, dim, keepdim=False, *, out=None):
+    _no_out(out)
+    return input.logsumexp(dim, keepdim)
+
+
+def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
+    _no_out(out)
+    return input.norm(p, dim, keepdim, dtype)
+
+
+# ---------------------------------------------------------------- indexing
+
+def index_select(input, dim, index, *, out=None):
+    _no_out(out)
+    return input.index_select(dim, index)
+
+
+def gather(input, dim, index, *, sparse_grad=False, out=None):
+    _no_out(out)
+    return input.gather(dim, index)
+
+
+def scatter(input, dim, index, src=None, value=None, *, reduce=None):
+    return input.scatter(dim, index, src, value, reduce=reduce)
+
+
+def scatter_add(input, dim, index, src):
+    return input.scatter_add(dim, index, src)
+
+
+def index_put(input, indices, values, accumulate=False):
+    return input.index_put(indices, values, accumulate)
+
+
+def nonzero(input, *, out=None, as_tuple=False):
+    _no_out(out)
+    return input.nonzero(as_tuple=as_tuple)
+
+
+def masked_select(input, mask, *, out=None):
+    _no_out(out)
+    return input.masked_select(mask)
+
+
+def take(input, index):
+    return input.take(index)
+
+
+# ---------------------------------------------------------------- random
+
+def bernoulli(input, p=None, *, generator=None, out=None):
+    """0/1 samples with probabilities ``input`` (or ``p``), in input's shape and dtype."""
+    _no_out(out)
+    return input.bernoulli(p, generator=generator)
+
+
+def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=None,
+             requires_grad=False, pin_memory=False):
+    """A random permutation of 0..n-1 (int64 by default) from the session's generator."""
+    _no_generator(generator)
+    _no_out(out)
+    d = _dtype.canonical(dtype) or _dtype.int64
+    dev = _canon_device(device)
+    attrs = {"n": int(n), "dtype": d}
+    if dev is not None:
+        attrs["device"] = dev
+    t = run1("randperm", [], attrs, session=default_session())
+    t._shape, t._dtype, t._contig = (int(n),), d, True
+    if dev is None or dev == "cpu" or ":" in dev:
+        t._device = dev or "cpu"
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, layout=None,
+           device=None, requires_grad=False):
+    """Normal samples: normal(mean, std, size) for numbers, or elementwise for tensors."""
+    _no_generator(generator)
+    _no_out(out)
+    if not isinstance(mean, Tensor) and not isinstance(std, Tensor):
+        if size is None:
+            raise TypeError("normal() with float mean and std needs a size")
+        from ._grad_mode import no_grad
+        with no_grad():
+            t = empty(_shape_args((size,)), dtype=dtype, device=device).normal_(mean, std)
+        if requires_grad:
+            t.requires_grad_(True)
+        return t
+    # As ATen: out.normal_(0, 1) in the broadcast shape, then * std + mean.
+    from ._shapes import broadcast
+    shapes = [x.shape for x in (mean, std) if isinstance(x, Tensor)]
+    shape = shapes[0] if len(shapes) == 1 else broadcast(*shapes)
+    like = mean if isinstance(mean, Tensor) else std
+    from ._grad_mode import no_grad
+    with no_grad():
+        z = _factory("empty", shape, like.dtype, like._meta()._device, False,
+                     session=like._session).normal_(0.0, 1.0)
+    return z * std + mean
+
+
+# ---------------------------------------------------------------- composites
+
+def unflatten(input, dim, sizes):
+    return input.unflatten(dim, sizes)
+
+
+def split(tensor, split_size_or_sections, dim=0):
+    return tensor.split(split_size_or_sections, dim)
+
+
+def chunk(input, chunks, dim=0):
+    return input.chunk(chunks, dim)
+
+
+def unbind(input, dim=0):
+    return input.unbind(dim)
+
+
+def tile(input, dims):
+    return input.tile(dims)
+
+
+def broadcast_shapes(*shapes):
+    """The broadcast of the given shapes (ints count as 1-D shapes)."""
+    from ._shapes import broadcast
+    from ._size import Size
+    out = ()
+    for s in shapes:
+        s = (int(s),) if isinstance(s, numbers.Integral) else tuple(int(v) for v in s)
+        b = broadcast(out, s)
+        if b is None:
+            raise RuntimeError("Shape mismatch: objects cannot be broadcast to a single shape")
+        out = b
+    return Size(out)
+
+
+def broadcast_to(input, size):
+    return input.expand(size)
+
+
+def broadcast_tensors(*tensors):
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    shape = broadcast_shapes(*(t.shape for t in tensors))
+    return tuple(t if t.shape == shape else t.expand(shape) for t in tensors)
+
+
+def rsub(input, other, *, alpha=1):
+    """other - alpha * input."""
+    return input.rsub(other, alpha=alpha) if isinstance(input, Tensor) else \
+        run1("rsub", [input, other], None if alpha == 1 else {"alpha": alpha})
+
+
+def square(input):
+    return input.square()
+
+
+def outer(input, vec2):
+    return input.outer(vec2)
+
+
+ger = outer
+
+
+def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
+    _no_out(out)
+    return input.addmm(mat1, mat2, beta=beta, alpha=alpha)
+
+
+def isnan(input):
+    return input.isnan()
+
+
+def isinf(input):
+    return input.isinf()
+
+
+def isfinite(input):
+    return input.isfinite()
+
+
+def logical_not(input, *, out=None):
+    _no_out(out)
+    return input.logical_not()
+
+
+def logical_and(input, other, *, out=None):
+    _no_out(out)
+    return input.logical_and(other)
+
+
+def logical_or(input, other, *, out=None):
+    _no_out(out)
+    return input.logical_or(other)
+
+
+def logical_xor(input, other, *, out=None):
+    _no_out(out)
+    return input.logical_xor(other)
+
+
+def equal(input, other):
+    """True if both have the same shape and elements (a sync point)."""
+    if tuple(input.shape) != tuple(other.shape):
+        return False
+    return bool(run1("eq", [input, other]).all().item())
+
+
+def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """|input - other| <= atol + rtol * |other|, elementwise (ATen's formula, incl. inf/nan)."""
+    close = run1("eq", [input, other])
+    if equal_nan and input.dtype.is_floating_point:
+        close = close | (input.isnan() & _as_tensor_like(other, input).isnan())
+    if rtol == 0 and atol == 0:
+        return close
+    a, b = input, _as_tensor_like(other, input)
+    if a.dtype is _dtype.bool_:
+        a = a.to(_dtype.DEFAULT_FLOAT)
+    if b.dtype is _dtype.bool_:
+        b = b.to(_dtype.DEFAULT_FLOAT)
+    allowed = run1("add", [run1("abs", [b * rtol]), atol])
+    actual = run1("abs", [a - b])
+    return close | (actual.isfinite() & run1("le", [actual, allowed]))
+
+
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """True if isclose() holds everywhere (a sync point)."""
+    return bool(isclose(input, other, rtol, atol, equal_nan).all().item())
+
+
+def _as_tensor_like(x, like):
+    if isinstance(x, Tensor):
+        return x
+    return create_from_array(np.array(x), _dtype.canonical(like.dtype), session=like._session)
+
+
+# ---------------------------------------------------------------- more factories
+
+def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None,
+             requires_grad=False):
+    """``steps`` evenly spaced values from start to end (inclusive).
+
+    Values follow ATen's scalar formula (start + step*i for the first half,
+    end - step*(steps-1-i) for the second) in the result dtype; PyTorch's
+    vectorised CPU kernel may differ from it in the last bit.
+    """
+    _no_out(out)
+    steps = int(steps)
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    d = _dtype.canonical(dtype) or _dtype.DEFAULT_FLOAT
+    calc = np.float64 if not d.is_floating_point or d is _dtype.float64 else np.float32
+    if steps == 1:
+        arr = np.array([start], dtype=calc)
+    else:
+        s, e = calc(start), calc(end)
+        step = (np.float64(end) - np.float64(start)) / (steps - 1) if calc is np.float64 \
+            else (e - s) / calc(steps - 1)
+        step = calc(step)
+        idx = np.arange(steps)
+        half = steps // 2
+        arr = np.where(idx < half, s + step * idx.astype(calc),
+                       e - step * (steps - idx - 1).astype(calc)).astype(calc)
+    t = create_from_array(_dtype.round_to(arr, d), d, device=device)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    """The n x m identity matrix (computed on the server: arange(n)[:, None] == arange(m))."""
+    _no_out(out)
+    m = n if m is None else m
+    d = _dtype.canonical(dtype) or _dtype.DEFAULT_FLOAT
+    from ._grad_mode import no_grad
+    with no_grad():
+        rows = arange(int(n), device=device).unsqueeze(1)
+        out_t = run1("eq", [rows, arange(int(m), device=device)])
+        if d is not _dtype.bool_:
+            out_t = out_t.to(d)
+    out_t._shape, out_t._dtype = (int(n), int(m)), d
+    if requires_grad:
+        out_t.requires_grad_(True)
+    return out_t

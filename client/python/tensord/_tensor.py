@@ -19,6 +19,8 @@ import numpy as np
 
 from . import _dtype
 from . import _format
+from . import _indexing
+from . import _shapes
 from ._device import canonical as _canon_device
 from ._device import device as _device_cls
 from ._grad_mode import is_grad_enabled
@@ -153,6 +155,8 @@ def run_op(name, inputs, attrs=None, session=None):
     if inplace:
         session.epoch += 1
     results = [Tensor._wrap(session, h) for h in outs]
+    if n_out == 1 and name in _shapes.RULES:
+        _infer_meta(name, inputs, attrs or {}, results[0])
     # Note [Cached metadata]: the unconditional no-grad cases. Accessors
     # (`grad`) return existing tensors, whose autograd state is their own.
     if name not in _ACCESSOR_OPS and (not grad_on or all(
@@ -161,6 +165,75 @@ def run_op(name, inputs, attrs=None, session=None):
         for t in results:
             t._set_ag(False, True, "")
     return results
+
+
+def _infer_meta(name, inputs, attrs, out):
+    """Fills ``out``'s cached shape/dtype/device where known (Note [Shape inference])."""
+    shapes = []
+    first = None
+    for x in inputs:
+        if isinstance(x, Tensor):
+            if x._shape is None:
+                return
+            shapes.append(x._shape)
+            if first is None:
+                first = x
+        elif x is None:
+            return
+        else:
+            shapes.append(())
+    out._shape = _shapes.infer(name, shapes, attrs)
+    if first is None:
+        return
+    if name in _shapes.SAME_DTYPE:
+        out._dtype = first._dtype
+    elif name in _shapes.FLOAT_KEEP:
+        d = first._dtype
+        if d is not None and d.is_floating_point and "dtype" not in attrs:
+            out._dtype = d
+    elif name in _shapes.ARITH:
+        out._dtype = _arith_dtype(name, inputs)
+    elif name in _shapes.BOOL_DTYPE:
+        out._dtype = _dtype.bool_
+    elif name in _shapes.LONG_DTYPE:
+        out._dtype = _dtype.int64
+    if name not in ("to", "_to_copy"):
+        out._device = first._device
+
+
+def _arith_dtype(name, inputs):
+    """The result dtype of add/mul/... when promotion cannot change it, else None."""
+    d = None
+    for x in (inputs[1:] if name == "where" else inputs):
+        if isinstance(x, Tensor):
+            if x._dtype is None or (d is not None and x._dtype is not d):
+                return None
+            d = x._dtype
+    if d is None or d is _dtype.bool_:
+        return None
+    for x in inputs:
+        if isinstance(x, Tensor):
+            continue
+        if isinstance(x, (bool, np.bool_)):
+            return None
+        if not d.is_floating_point and not isinstance(x, numbers.Integral):
+            return None
+    if name == "div" and not d.is_floating_point:
+        return None
+    return d
+
+
+def describe_many(tensors):
+    """TensorInfo of each tensor (one session) in one round trip; refreshes their caches."""
+    tensors = list(tensors)
+    if not tensors:
+        return []
+    session = tensors[0]._session
+    results = session.sync([(pb.Command(describe=pb.DescribeCommand(handle=t._handle)),
+                             "describe") for t in tensors])
+    for t, r in zip(tensors, results):
+        t._absorb(r.info)
+    return [r.info for r in results]
 
 
 def run1(name, inputs, attrs=None, session=None):
@@ -404,7 +477,18 @@ class Tensor:
 
     @grad.setter
     def grad(self, value):
-        raise NotImplementedError("assigning .grad is not supported by tensord yet")
+        """``t.grad = None`` drops the gradient; ``t.grad = g`` makes g (an alias) the gradient.
+
+        The server checks what PyTorch checks (same shape, dtype and device).
+        """
+        if value is not None and not isinstance(value, Tensor):
+            raise TypeError("assigned grad expected to be a Tensor or None but got grad of type "
+                            + type(value).__name__)
+        run_op("set_grad_", [self, value])
+
+    @grad.deleter
+    def grad(self):
+        run_op("set_grad_", [self, None])
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Runs backward from this tensor (pipelined; errors raise at the next sync)."""
@@ -746,7 +830,16 @@ class Tensor:
     __add__ = _binary("add")
     __radd__ = _binary("add", reflected=True)
     __sub__ = _binary("sub")
-    __rsub__ = _binary("sub", reflected=True)
+
+    def __rsub__(self, other):
+        # `number - t` is rsub(t, number) in PyTorch (grad_fn RsubBackward1).
+        if not (isinstance(other, Tensor) or _is_number(other)):
+            return NotImplemented
+        return run1("rsub", [self, other])
+
+    def rsub(self, other, *, alpha=1):
+        """other - alpha * self."""
+        return run1("rsub", [self, other], None if alpha == 1 else {"alpha": alpha})
     __mul__ = _binary("mul")
     __rmul__ = _binary("mul", reflected=True)
     __truediv__ = _binary("div")
@@ -916,44 +1009,16 @@ class Tensor:
         return out
 
     def __getitem__(self, key):
-        """Basic indexing: ints, slices (positive step), None and ``...``."""
-        keys = key if isinstance(key, tuple) else (key,)
-        ndim = self.dim()
-        consumed = sum(1 for k in keys if k is not None and k is not Ellipsis)
-        if sum(1 for k in keys if k is Ellipsis) > 1:
-            raise IndexError("an index can only have a single ellipsis ('...')")
-        if consumed > ndim:
-            raise IndexError("too many indices for tensor of dimension %d" % ndim)
-        out, dim = self, 0
-        for k in keys:
-            if k is None:
-                out = out.unsqueeze(dim)
-                dim += 1
-            elif k is Ellipsis:
-                dim += ndim - consumed
-            elif isinstance(k, slice):
-                step = 1 if k.step is None else _index_int(k.step)
-                if step <= 0:
-                    raise ValueError("step must be greater than zero")
-                start = None if k.start is None else _index_int(k.start)
-                stop = None if k.stop is None else _index_int(k.stop)
-                if start not in (None, 0) or stop is not None or step != 1 or out is self:
-                    out = out._slice(dim, start, stop, step)
-                dim += 1
-            elif isinstance(k, (bool, np.bool_)) or not _is_index(k):
-                raise NotImplementedError(
-                    "tensord supports basic indexing only (ints, slices, None, ...); got %r"
-                    % (type(k).__name__,))
-            else:
-                out = out.select(dim, _index_int(k))
-        return out
+        """PyTorch indexing: ints, slices, None, ``...``, bools, index tensors, lists, masks.
+
+        Basic entries make views; tensor-like entries become one `index` op
+        (a copy), see Note [Indexing] in _indexing.py.
+        """
+        return _indexing.getitem(self, key)
 
     def __setitem__(self, key, value):
-        target = self[key]
-        if _is_number(value):
-            target.fill_(value)
-        else:
-            target.copy_(_as_operand_tensor(value, self))
+        """``t[key] = value``: copy_/fill_ into a view, or index_put_ for tensor indices."""
+        _indexing.setitem(self, key, value)
 
     def __iter__(self):
         n = len(self)
@@ -1031,6 +1096,385 @@ class Tensor:
         out._shape, out._dtype, out._device, out._contig = \
             self._shape, self._dtype, self._device, True
         return out
+    # ------------------------------------------------------------ reductions (2)
+
+    def prod(self, dim=None, keepdim=False, *, dtype=None):
+        return run1("prod", [self], _reduce_attrs(dim, keepdim, dtype))
+
+    def amax(self, dim=(), keepdim=False):
+        return run1("amax", [self], _reduce_attrs(_all_dims(dim), keepdim, None))
+
+    def amin(self, dim=(), keepdim=False):
+        return run1("amin", [self], _reduce_attrs(_all_dims(dim), keepdim, None))
+
+    def max(self, dim=None, keepdim=False):
+        """max() (all elements), max(dim, keepdim) -> (values, indices), or max(other)."""
+        return _max_min(self, "max", dim, keepdim)
+
+    def min(self, dim=None, keepdim=False):
+        """min() (all elements), min(dim, keepdim) -> (values, indices), or min(other)."""
+        return _max_min(self, "min", dim, keepdim)
+
+    def all(self, dim=None, keepdim=False):
+        return run1("all", [self], _reduce_attrs(dim, keepdim, None))
+
+    def any(self, dim=None, keepdim=False):
+        return run1("any", [self], _reduce_attrs(dim, keepdim, None))
+
+    def argmax(self, dim=None, keepdim=False):
+        return run1("argmax", [self], _arg_attrs(dim, keepdim))
+
+    def argmin(self, dim=None, keepdim=False):
+        return run1("argmin", [self], _arg_attrs(dim, keepdim))
+
+    def softmax(self, dim, dtype=None):
+        return run1("softmax", [self], _dim_dtype(dim, dtype))
+
+    def log_softmax(self, dim, dtype=None):
+        return run1("log_softmax", [self], _dim_dtype(dim, dtype))
+
+    def cumsum(self, dim, *, dtype=None):
+        return run1("cumsum", [self], _dim_dtype(dim, dtype))
+
+    def cumprod(self, dim, *, dtype=None):
+        return run1("cumprod", [self], _dim_dtype(dim, dtype))
+
+    def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        """Variance; unbiased (default) divides by N - 1, ``correction=c`` by N - c."""
+        return run1("var", [self], _var_attrs(dim, unbiased, keepdim, correction))
+
+    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        """Standard deviation; see var()."""
+        return run1("std", [self], _var_attrs(dim, unbiased, keepdim, correction))
+
+    def logsumexp(self, dim, keepdim=False):
+        return run1("logsumexp", [self], {"dim": _ints(dim), "keepdim": bool(keepdim)})
+
+    def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
+        """Vector p-norm over ``dim`` (all elements by default); 'fro' is the 2-norm."""
+        x = self if dtype is None else self.to(dtype)
+        if isinstance(p, str):
+            if p != "fro":
+                raise NotImplementedError("norm(p=%r) is not supported by tensord" % p)
+            p = 2
+        attrs = {"p": p}
+        if dim is not None:
+            attrs["dim"] = _ints(dim)
+        if keepdim:
+            attrs["keepdim"] = True
+        return run1("norm", [x], attrs)
+
+    # ------------------------------------------------------------ indexing ops
+
+    def index_select(self, dim, index):
+        return run1("index_select", [self, index], {"dim": dim})
+
+    def gather(self, dim, index, *, sparse_grad=False):
+        return run1("gather", [self, index], {"dim": dim})
+
+    def scatter(self, dim, index, src=None, value=None, *, reduce=None):
+        """Out-of-place scatter: src values (or one ``value``) written at ``index`` along dim."""
+        return run1("scatter", *_scatter_args(self, dim, index, src, value, reduce))
+
+    def scatter_(self, dim, index, src=None, value=None, *, reduce=None):
+        return self._inplace("scatter_", *_scatter_args(self, dim, index, src, value, reduce,
+                                                        skip_self=True))
+
+    def scatter_add(self, dim, index, src):
+        return run1("scatter_add", [self, index, src], {"dim": dim})
+
+    def scatter_add_(self, dim, index, src):
+        return self._inplace("scatter_add_", [index, src], {"dim": dim})
+
+    def index_put_(self, indices, values, accumulate=False):
+        """self[indices] = values (``+=`` when accumulate); indices: a tuple of tensors/None."""
+        if not isinstance(values, Tensor):
+            values = _as_operand_tensor(values, self)
+        return self._inplace("index_put_", [values] + list(indices),
+                             {"accumulate": bool(accumulate)})
+
+    def index_put(self, indices, values, accumulate=False):
+        if not isinstance(values, Tensor):
+            values = _as_operand_tensor(values, self)
+        return run1("index_put", [self, values] + list(indices),
+                    {"accumulate": bool(accumulate)})
+
+    def nonzero(self, *, as_tuple=False):
+        """Indices of the nonzero elements: [N, dim] int64, or one tensor per dim."""
+        out = run1("nonzero", [self])
+        if not as_tuple:
+            return out
+        if self.dim() == 0:
+            return (out.reshape(-1),)
+        return tuple(out.select(1, i) for i in range(self.dim()))
+
+    def masked_select(self, mask):
+        """The elements where ``mask`` (broadcast with self) is true, as a 1-D tensor."""
+        a, m = self, mask
+        if a.shape != m.shape:
+            shape = _shapes.broadcast(a.shape, m.shape)
+            if shape is None:
+                raise RuntimeError("The size of tensor a (%s) must match the size of tensor b "
+                                   "(%s)" % (tuple(a.shape), tuple(m.shape)))
+            a, m = a.expand(shape), m.expand(shape)
+        return a[m]
+
+    def take(self, index):
+        return self.reshape(-1)[index]
+
+    # ------------------------------------------------------------ random fills
+
+    def uniform_(self, from_=0.0, to=1.0, *, generator=None, **kwargs):
+        """Fills self with uniform samples in [from, to) from the session's generator."""
+        _check_generator(generator)
+        if "from" in kwargs:
+            from_ = kwargs.pop("from")
+        if kwargs:
+            raise TypeError("uniform_() got unexpected keyword arguments %s" % sorted(kwargs))
+        return self._inplace("uniform_", [], {"from": float(from_), "to": float(to)})
+
+    def normal_(self, mean=0.0, std=1.0, *, generator=None):
+        _check_generator(generator)
+        return self._inplace("normal_", [], {"mean": float(mean), "std": float(std)})
+
+    def bernoulli_(self, p=0.5, *, generator=None):
+        """Fills self with 1 (probability p) or 0; p a number or a tensor of probabilities."""
+        _check_generator(generator)
+        if isinstance(p, Tensor):
+            from ._grad_mode import no_grad
+            with no_grad():
+                return self.copy_(run1("bernoulli", [p.to(_dtype.float64).expand(self.shape)]))
+        return self._inplace("bernoulli_", [], {"p": float(p)})
+
+    def bernoulli(self, p=None, *, generator=None):
+        """Samples 0/1 with probabilities self (or p for every element), same shape and dtype."""
+        _check_generator(generator)
+        if p is None:
+            return run1("bernoulli", [self])
+        from ._grad_mode import no_grad
+        with no_grad():
+            out = run1("empty", [], {"size": list(self.shape), "dtype": self.dtype},
+                       session=self._session)
+            return out.bernoulli_(p)
+
+    # ------------------------------------------------------------ composites
+
+    def unflatten(self, dim, sizes):
+        shape = self.shape
+        d = _wrap_dim(dim, len(shape))
+        sizes = [int(s) for s in sizes]
+        if sizes.count(-1) == 1:
+            known = _prod(s for s in sizes if s != -1)
+            sizes[sizes.index(-1)] = shape[d] // known if known else 0
+        return self.reshape(*shape[:d], *sizes, *shape[d + 1:])
+
+    def split(self, split_size, dim=0):
+        """Pieces of ``split_size`` along dim (the last may be smaller), or of the given sizes."""
+        n = self.size(dim)
+        if isinstance(split_size, numbers.Integral):
+            size = int(split_size)
+            if size <= 0 and n > 0:
+                raise RuntimeError("split_size can only be 0 if dimension size is 0, but got "
+                                   "dimension size of %d" % n)
+            sizes = [min(size, n - i) for i in range(0, n, size)] if n else [0]
+        else:
+            sizes = [int(s) for s in split_size]
+            if _builtin_sum(sizes) != n:
+                raise RuntimeError("split_with_sizes expects split_sizes to sum exactly to %d "
+                                   "(input tensor's size at dimension %d), but got split_sizes=%s"
+                                   % (n, dim, sizes))
+        out, start = [], 0
+        for s in sizes:
+            out.append(self.narrow(dim, start, s))
+            start += s
+        return tuple(out)
+
+    def split_with_sizes(self, split_sizes, dim=0):
+        return self.split(list(split_sizes), dim)
+
+    def chunk(self, chunks, dim=0):
+        """At most ``chunks`` pieces of equal size (the last may be smaller) along dim."""
+        if chunks <= 0:
+            raise RuntimeError("chunk expects `chunks` to be greater than 0, got: %d" % chunks)
+        n = self.size(dim)
+        return self.split(max(1, -(-n // chunks)) if n else 1, dim)
+
+    def unbind(self, dim=0):
+        return tuple(self.select(dim, i) for i in range(self.size(dim)))
+
+    def repeat(self, *sizes):
+        reps = _shape_args(sizes)
+        shape = self.shape
+        if len(reps) < len(shape):
+            raise RuntimeError("Number of dimensions of repeat dims can not be smaller than "
+                               "number of dimensions of tensor")
+        shape = (1,) * (len(reps) - len(shape)) + tuple(shape)
+        x = self.reshape(shape) if len(shape) != self.dim() else self
+        inter, expanded, final = [], [], []
+        for r, s in zip(reps, shape):
+            inter += [1, s]
+            expanded += [r, s]
+            final.append(r * s)
+        return x.reshape(inter).expand(expanded).reshape(final)
+
+    def tile(self, *dims):
+        reps = _shape_args(dims)
+        if len(reps) < self.dim():
+            reps = (1,) * (self.dim() - len(reps)) + reps
+        return self.repeat(reps)
+
+    def type_as(self, other):
+        return self.to(other.dtype)
+
+    def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
+        from ._functions import tensor as _tensor_fn
+        return _tensor_fn(data, dtype=dtype or self.dtype,
+                          device=device or self._meta()._device, requires_grad=requires_grad)
+
+    def _new(self, name, size, dtype, device, requires_grad, extra=None):
+        from ._functions import _factory
+        return _factory(name, _shape_args(size), _dtype.canonical(dtype) or self.dtype,
+                        device or self._meta()._device, requires_grad, extra,
+                        session=self._session)
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+        return self._new("zeros", size, dtype, device, requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+        return self._new("ones", size, dtype, device, requires_grad)
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+        return self._new("empty", size, dtype, device, requires_grad)
+
+    def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
+        return self._new("full", (size,), dtype, device, requires_grad,
+                         {"fill_value": fill_value})
+
+    def clamp_min(self, min):  # noqa: A002 - torch's name
+        return self.clamp(min=min)
+
+    def clamp_max(self, max):  # noqa: A002 - torch's name
+        return self.clamp(max=max)
+
+    def square(self):
+        return run1("mul", [self, self])
+
+    def outer(self, vec2):
+        return run1("mul", [self.unsqueeze(1), vec2.unsqueeze(0)])
+
+    ger = outer
+
+    def addmm(self, mat1, mat2, *, beta=1, alpha=1):
+        prod = run1("mm", [mat1, mat2])
+        if alpha != 1:
+            prod = prod * alpha
+        return run1("add", [prod, self], None if beta == 1 else {"alpha": beta})
+
+    def isnan(self):
+        return run1("ne", [self, self])
+
+    def isinf(self):
+        if not self.dtype.is_floating_point:
+            return run1("ne", [self, self])
+        return run1("eq", [run1("abs", [self]), float("inf")])
+
+    def isfinite(self):
+        if not self.dtype.is_floating_point:
+            return run1("eq", [self, self])
+        return run1("eq", [run1("sub", [self, self]), 0])
+
+    # ------------------------------------------------------------ logical / bitwise
+
+    def logical_not(self):
+        return run1("eq", [self, 0])
+
+    def logical_and(self, other):
+        return run1("where", [_truth(self), _truth(other), False])
+
+    def logical_or(self, other):
+        return run1("where", [_truth(self), True, _truth(other)])
+
+    def logical_xor(self, other):
+        return run1("ne", [_truth(self), _truth(other)])
+
+    def __invert__(self):
+        d = self.dtype
+        if d is _dtype.bool_:
+            return run1("eq", [self, False])
+        if d.is_floating_point:
+            raise TypeError("~ (bitwise_not) is only supported for integer and bool tensors")
+        if d is _dtype.uint8:
+            return run1("rsub", [self, 255])
+        return run1("sub", [run1("neg", [self]), 1])  # two's complement: ~x == -x - 1
+
+    bitwise_not = __invert__
+
+    def _bool_op(name):
+        def method(self, other):
+            if not (isinstance(other, Tensor) or _is_number(other)):
+                return NotImplemented
+            if self.dtype is not _dtype.bool_ or (
+                    isinstance(other, Tensor) and other.dtype is not _dtype.bool_) or (
+                    not isinstance(other, Tensor) and not isinstance(other, (bool, np.bool_))):
+                raise NotImplementedError("tensord supports %s on bool tensors only" % name)
+            return getattr(self, "logical_" + name)(other)
+        method.__name__ = "__%s__" % name
+        return method
+
+    __and__ = __rand__ = bitwise_and = _bool_op("and")
+    __or__ = __ror__ = bitwise_or = _bool_op("or")
+    __xor__ = __rxor__ = bitwise_xor = _bool_op("xor")
+    del _bool_op
+
+    def __iand__(self, other):
+        return self.copy_(self & other)
+
+    def __ior__(self, other):
+        return self.copy_(self | other)
+
+    # ------------------------------------------------------------ storage
+
+    def data_ptr(self):
+        """A stand-in for the address of the first element (see warning).
+
+        tensord tensors live in the server's memory, so no real address exists
+        in this process. The value is derived from the server's storage id and
+        the element offset: equal exactly when PyTorch's data_ptr() would be
+        equal (same storage, same first element), and distinct otherwise.
+        """
+        global _warned_data_ptr
+        if not _warned_data_ptr:
+            _warned_data_ptr = True
+            warnings.warn("tensord: data_ptr() is not a memory address (tensors live on the "
+                          "server); it only compares equal for tensors that share storage and "
+                          "start at the same element", UserWarning, stacklevel=2)
+        info = self._describe()
+        return (int(info.storage_id) << 32) + int(info.storage_offset) * self.dtype.itemsize
+
+    @property
+    def _version(self):
+        return int(self._describe().version)
+
+    def untyped_storage(self):
+        raise NotImplementedError("tensord tensors live on the server; storages are not exposed")
+
+    storage = untyped_storage
+
+    def resize_(self, *sizes):
+        raise NotImplementedError("resize_() is not supported by tensord; use reshape() or "
+                                  "view() (same number of elements) instead")
+
+    def _rebind(self, other):
+        """Makes self name ``other``'s server tensor (other is consumed); frees self's old one."""
+        if other._session is not self._session:
+            raise RuntimeError("cannot rebind a tensor to one of another session")
+        old = self._handle
+        for slot in ("_handle", "_shape", "_dtype", "_device", "_ag", "_ag_epoch", "_contig"):
+            object.__setattr__(self, slot, getattr(other, slot))
+        self._grad_fn_obj = None
+        other._session = None
+        self._session.release(old)
+        return self
 
 
 Tensor.__module__ = "tensord"
@@ -1070,6 +1514,95 @@ def _as_operand_tensor(value, like):
 
 def _size_of_scalar(dim):
     raise IndexError("Dimension specified as %d but tensor has no dimensions" % dim)
+
+
+_builtin_sum = sum
+_warned_data_ptr = False
+
+
+def _all_dims(dim):
+    """amax/amin's dim: () or None means every dim."""
+    if dim is None or (isinstance(dim, (tuple, list)) and len(dim) == 0):
+        return None
+    return dim
+
+
+def _max_min(self, name, dim, keepdim):
+    if isinstance(dim, Tensor):
+        return run1("maximum" if name == "max" else "minimum", [self, dim])
+    if dim is None:
+        if keepdim:
+            raise TypeError("%s() received an invalid combination of arguments: keepdim "
+                            "needs dim" % name)
+        return run1(name, [self])
+    from . import return_types
+    values = run1("amax" if name == "max" else "amin", [self],
+                  {"dim": [int(dim)], "keepdim": bool(keepdim)})
+    indices = run1("argmax" if name == "max" else "argmin", [self],
+                   {"dim": int(dim), "keepdim": bool(keepdim)})
+    return getattr(return_types, name)((values, indices))
+
+
+def _arg_attrs(dim, keepdim):
+    attrs = {}
+    if dim is not None:
+        attrs["dim"] = int(dim)
+    if keepdim:
+        attrs["keepdim"] = True
+    return attrs
+
+
+def _dim_dtype(dim, dtype):
+    attrs = {"dim": int(dim)}
+    if dtype is not None:
+        attrs["dtype"] = _dtype.canonical(dtype)
+    return attrs
+
+
+def _var_attrs(dim, unbiased, keepdim, correction):
+    if isinstance(dim, (bool, np.bool_)):  # legacy var(unbiased)
+        dim, unbiased = None, bool(dim)
+    attrs = {}
+    if dim is not None:
+        attrs["dim"] = _ints(dim)
+    if unbiased is not None:
+        attrs["unbiased"] = bool(unbiased)
+    if correction is not None:
+        attrs["correction"] = correction
+    if keepdim:
+        attrs["keepdim"] = True
+    return attrs
+
+
+def _scatter_args(self, dim, index, src, value, reduce, skip_self=False):
+    """(inputs, attrs) of scatter/scatter_: a src tensor, or one value (also as ``src``)."""
+    if reduce is not None:
+        raise NotImplementedError("scatter(reduce=...) is not supported by tensord yet")
+    if src is not None and value is not None:
+        raise TypeError("scatter() takes a src tensor or a value, not both")
+    attrs = {"dim": int(dim)}
+    if src is not None and not isinstance(src, Tensor):
+        value, src = src, None
+    if src is None:
+        if value is None:
+            raise TypeError("scatter() missing a src tensor or a value")
+        attrs["value"] = value
+    inputs = [index, src]
+    return (inputs if skip_self else [self] + inputs), attrs
+
+
+def _check_generator(generator):
+    if generator is not None:
+        from ._functions import Generator
+        if not isinstance(generator, Generator):
+            raise TypeError("generator must be a tensord.Generator")
+
+
+def _truth(x):
+    """x as a bool tensor (or a Python bool) for logical ops."""
+    if isinstance(x, Tensor):
+        return x if x.dtype is _dtype.bool_ else run1("ne", [x, 0])
+    return bool(x)
 
 
 def _reduce_attrs(dim, keepdim, dtype):
