@@ -30,6 +30,8 @@ from . import _functions  # noqa: E402
 from . import autograd  # noqa: E402
 from . import random  # noqa: E402
 from . import return_types  # noqa: E402
+from . import nn  # noqa: E402
+from . import optim  # noqa: E402
 
 __version__ = "0.1.0"
 
@@ -56,7 +58,7 @@ bool = _dt.bool_  # noqa: A001
 __all__ = [
     "Tensor", "Size", "device", "dtype", "TensordError", "Session", "connect",
     "default_session", "synchronize", "no_grad", "enable_grad", "set_grad_enabled",
-    "is_grad_enabled", "set_printoptions", "autograd", "random", "return_types",
+    "is_grad_enabled", "set_printoptions", "autograd", "random", "nn", "optim", "return_types",
     "float32", "float64", "float16", "bfloat16", "uint8", "int8", "int16", "int32", "int64",
     "half", "double", "long", "short", "float", "int", "bool",
 ] + list(_functions.__all__)
