@@ -256,3 +256,75 @@ def test_seed_003_gradient_printout(td, capsys, v, expected):
               f"{{x.grad.item():.6f}}, Manual Gradient of x: {{manual.item():.6f}}")
     """, capsys)
     assert out == expected + "\n"
+
+
+def test_seed_004_indexing_views_and_strides(td, capsys):
+    """shared/seeds/004: seeded rand, list/mask/row indexing, view/reshape strides.
+
+    The seed's printed values came from a notebook state its code does not
+    reproduce; the expected output below is what PyTorch 1.13 (Debian
+    python3-torch, /usr/bin/python3) prints for exactly this code.
+    """
+    out = _run(td, """
+        import warnings
+        torch.random.manual_seed(42)
+        torch.zeros(3, 4, dtype=torch.float16)
+        torch.zeros(2, 4, 5, dtype=torch.int16)
+        torch.rand(2, 3, 4, 5)
+        a = torch.rand(5)
+        print(a[2])
+        print(a[[2, 4]])
+        print(a[[True, False, False, True, True]])
+        tensor = torch.rand((5, 3))
+        print(tensor[0])
+        print(tensor[0, 2])
+        rows = torch.tensor([0, 2, 4])
+        print(tensor[rows])
+        tensor = torch.rand(2, 3, 4)
+        reshaped = tensor.reshape(24)
+        view = tensor.view(3, 2, 4)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            assert tensor.data_ptr() == view.data_ptr()
+        assert np.all(np.equal(tensor.numpy().flat, reshaped.numpy().flat))
+        print('Original stride: ', tensor.stride())
+        print('Reshaped stride: ', reshaped.stride())
+        print('Viewed stride: ', view.stride())
+        print(view[0])
+    """, capsys)
+    assert out == (
+        "tensor(0.4654)\n"
+        "tensor([0.4654, 0.1568])\n"
+        "tensor([0.5014, 0.1612, 0.1568])\n"
+        "tensor([0.2083, 0.3289, 0.1054])\n"
+        "tensor(0.1054)\n"
+        "tensor([[0.2083, 0.3289, 0.1054],\n"
+        "        [0.6558, 0.0766, 0.8460],\n"
+        "        [0.0029, 0.6431, 0.3908]])\n"
+        "Original stride:  (12, 4, 1)\n"
+        "Reshaped stride:  (1,)\n"
+        "Viewed stride:  (8, 4, 1)\n"
+        "tensor([[0.6947, 0.0897, 0.8712, 0.1330],\n"
+        "        [0.4137, 0.6044, 0.7581, 0.9037]])\n")
+
+
+def test_seed_003_module_subclass(td, capsys):
+    """shared/seeds/003: the computation graph as an nn.Module (without tensorboard)."""
+    out = _run(td, """
+        class OurNet(torch.nn.Module):
+            def __init__(self):
+                super(OurNet, self).__init__()
+
+            def forward(self, x):
+                g1 = x**2
+                g = g1 + 1
+                h = torch.log(g)
+                k = torch.sin(h)
+                return k
+
+        graph = OurNet()
+        print(graph)
+        print(graph(torch.tensor([1.0], requires_grad=True)))
+        print(graph(torch.randn((1))).shape)
+    """, capsys)
+    assert out == "OurNet()\ntensor([0.6390], grad_fn=<SinBackward0>)\ntorch.Size([1])\n"
