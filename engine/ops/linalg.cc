@@ -1,5 +1,9 @@
 // Matrix products. mm, mv, dot and bmm are primitives (BLAS kernels);
 // matmul composes them following torch.matmul's rank rules.
+#include <algorithm>
+#include <cctype>
+
+#include "absl/strings/str_split.h"
 #include "engine/ops/common.h"
 
 namespace tensord::engine {
@@ -223,6 +227,96 @@ const OpDef& BaddbmmOp() {
                        .differentiable_composite = true};
   return d;
 }
+// einsum for one or two operands without repeated indices inside an operand
+// ("ij,jk->ik", "bij,bjk->bik", "ii" is refused). Reduced to sums, a permute
+// and one bmm: batch dims (in both and in the output), left/right dims (in one
+// and the output), contracted dims (in both, not in the output).
+absl::StatusOr<std::vector<Tensor>> EinsumForward(OpCall& call) {
+  std::string eq;
+  for (char c : *call.GetStr(0)) if (c != ' ') eq.push_back(c);
+  const size_t arrow = eq.find("->");
+  std::string lhs = eq.substr(0, arrow), out;
+  std::vector<std::string> terms = absl::StrSplit(lhs, ',');
+  if (terms.size() != call.inputs.size() || terms.size() > 2) {
+    return Error("einsum", absl::StrCat("equation has ", terms.size(), " operands but ", call.inputs.size(),
+                                        " tensors were given (1 or 2 supported)"));
+  }
+  for (size_t i = 0; i < terms.size(); ++i) {
+    const std::string& t = terms[i];
+    if (static_cast<int64_t>(t.size()) != call.in(i).dim()) {
+      return Error("einsum", absl::StrCat("the number of subscripts in the equation (", t.size(),
+                                          ") does not match the number of dimensions (", call.in(i).dim(),
+                                          ") for operand ", i));
+    }
+    for (char c : t) {
+      if (!std::isalpha(static_cast<unsigned char>(c))) return Error("einsum", absl::StrCat("invalid subscript '", std::string(1, c), "'"));
+      if (std::count(t.begin(), t.end(), c) > 1) return Error("einsum", "repeated subscripts within an operand (diagonals) are not supported yet");
+    }
+  }
+  if (arrow == std::string::npos) {  // implicit output: indices seen once, sorted
+    std::string all = absl::StrJoin(terms, "");
+    for (char c = 'A'; c <= 'z'; ++c) if (std::count(all.begin(), all.end(), c) == 1) out.push_back(c);
+  } else {
+    out = eq.substr(arrow + 2);
+  }
+  // Sum away indices of an operand that appear nowhere else.
+  std::vector<Tensor> ops = call.inputs;
+  for (size_t i = 0; i < terms.size(); ++i) {
+    std::vector<int64_t> dims;
+    std::string kept;
+    for (size_t d = 0; d < terms[i].size(); ++d) {
+      char c = terms[i][d];
+      bool elsewhere = out.find(c) != std::string::npos || (terms.size() == 2 && terms[1 - i].find(c) != std::string::npos);
+      if (elsewhere) kept.push_back(c); else dims.push_back(d);
+    }
+    if (!dims.empty()) ops[i] = fn::Sum(ops[i], dims, false);
+    terms[i] = kept;
+  }
+  auto size_of = [&](char c) -> int64_t {
+    for (size_t i = 0; i < terms.size(); ++i) {
+      size_t p = terms[i].find(c);
+      if (p != std::string::npos) return ops[i].size(p);
+    }
+    return 1;
+  };
+  auto permute_to = [&](const Tensor& t, const std::string& have, const std::string& want) {
+    std::vector<int64_t> perm;
+    for (char c : want) perm.push_back(have.find(c));
+    return fn::Permute(t, perm);
+  };
+  if (terms.size() == 1) return std::vector<Tensor>{permute_to(ops[0], terms[0], out)};
+  const std::string &a = terms[0], &b = terms[1];
+  std::string batch, left, right, contract;
+  for (char c : a) {
+    bool in_b = b.find(c) != std::string::npos, in_out = out.find(c) != std::string::npos;
+    if (in_b && in_out) batch.push_back(c);
+    else if (in_b) contract.push_back(c);
+    else left.push_back(c);
+  }
+  for (char c : b) if (a.find(c) == std::string::npos) right.push_back(c);
+  for (char c : a + b) {
+    if (a.find(c) != std::string::npos && b.find(c) != std::string::npos && size_of(c) != ops[1].size(b.find(c))) {
+      return Error("einsum", absl::StrCat("operands do not broadcast: subscript '", std::string(1, c), "' has sizes ",
+                                          ops[0].size(a.find(c)), " and ", ops[1].size(b.find(c))));
+    }
+  }
+  auto prod = [&](const std::string& s) { int64_t n = 1; for (char c : s) n *= size_of(c); return n; };
+  Tensor a3 = fn::Reshape(permute_to(ops[0], a, batch + left + contract), {prod(batch), prod(left), prod(contract)});
+  Tensor b3 = fn::Reshape(permute_to(ops[1], b, batch + contract + right), {prod(batch), prod(contract), prod(right)});
+  Shape shape;
+  for (char c : batch + left + right) shape.push_back(size_of(c));
+  Tensor r = fn::Reshape(fn::Bmm(a3, b3), shape);
+  return std::vector<Tensor>{permute_to(r, batch + left + right, out)};
+}
+
+const OpDef& EinsumOp() {
+  static const OpDef d{.id = OpId::kEinsum, .name = "einsum", .inputs = {{"operands", false, true}},
+                       .attrs = {Required("equation", AttrType::kStr)},
+                       .doc = "Einstein summation over one or two operands (no diagonals yet).",
+                       .forward = EinsumForward, .differentiable_composite = true};
+  return d;
+}
+
 const OpDef& MatmulOp() {
   static const OpDef d{.id = OpId::kMatmul, .name = "matmul", .inputs = {{"self"}, {"other"}},
                        .doc = "torch.matmul: dot, mv, mm or batched broadcast product by rank.",

@@ -39,7 +39,7 @@
   X(norm, Norm)                                                                  \
   /* linear algebra (ops/linalg.cc) */                                           \
   X(mm, Mm) X(mv, Mv) X(dot, Dot) X(bmm, Bmm) X(matmul, Matmul)                   \
-  X(outer, Outer) X(addmm, Addmm) X(baddbmm, Baddbmm)                             \
+  X(outer, Outer) X(addmm, Addmm) X(baddbmm, Baddbmm) X(einsum, Einsum)            \
   /* views, shape and copies (ops/shape.cc) */                                   \
   X(view, View) X(reshape, Reshape) X(expand, Expand) X(sum_to_size, SumToSize)   \
   X(transpose, Transpose) X(t, T) X(permute, Permute) X(unsqueeze, Unsqueeze)     \

@@ -388,6 +388,13 @@ std::vector<OpCase> Cases() {
          for (size_t i = 0; i < p.v.size(); ++i) p.v[i] += in[0].v[i];
          return p;
        }},
+      {"einsum_bmm", "einsum", {{2, 3, 4}, {2, 4, 5}}, {{"equation", std::string("bij,bjk->bik")}}, MatmulRef},
+      {"einsum_outer_t", "einsum", {{3}, {4}}, {{"equation", std::string("i,j->ji")}}, [](const std::vector<Nd>& in) {
+         Nd r{{4, 3}, {}};
+         for (double b : in[1].v) for (double a : in[0].v) r.v.push_back(a * b);
+         return r;
+       }},
+      {"einsum_trace_free_sum", "einsum", {{3, 4}}, {{"equation", std::string("ij->j")}}, Reduce({0}, false, false)},
       {"transpose", "transpose", {{2, 3, 4}}, {{"dim0", int64_t{0}}, {"dim1", int64_t{2}}}, Permute({2, 1, 0})},
       {"t", "t", {{2, 3}}, {}, Permute({1, 0})},
       {"permute", "permute", {{2, 3, 4}}, {{"dims", Ints{1, 2, 0}}}, Permute({1, 2, 0})},
