@@ -329,3 +329,41 @@ def test_training_step_metadata_needs_no_round_trip(td):
     loss = -picked.mean()
     assert loss.shape == () and loss.dim() == 0 and picked.shape[0] == 8
     assert s.stats["round_trips"] == before
+
+
+DTYPE_CASES = [
+    ("clamp", "int64", {"max": 2.5}), ("clamp", "int64", {"max": 2}),
+    ("clamp", "float16", {"min": 0}), ("neg", "int32", {}), ("abs", "float64", {}),
+    ("exp", "int64", {}), ("exp", "float64", {}), ("sum", "int32", {}), ("sum", "bool", {}),
+    ("mean", "float16", {}), ("softmax", "float64", {"dim": 0}), ("cumsum", "int32", {"dim": 0}),
+    ("amax", "int16", {}), ("argmax", "float32", {}), ("eq", "int64", {}),
+    ("any", "uint8", {}), ("floor", "float64", {}), ("sign", "int64", {}),
+    ("masked_fill", "int64", {"value": 2.5}), ("transpose", "bool", {"dim0": 0, "dim1": 1}),
+]
+
+
+@pytest.mark.parametrize("name,dtype,attrs", DTYPE_CASES,
+                         ids=["%s-%s-%s" % (c[0], c[1], sorted(c[2])) for c in DTYPE_CASES])
+def test_inferred_dtypes_match_the_server(td, name, dtype, attrs):
+    """Where the client fills in a result dtype, it is the server's."""
+    from tensord._tensor import run1
+    d = getattr(td, dtype)
+    x = td.ones(2, 2, dtype=d)
+    inputs = [x]
+    if name == "eq":
+        inputs.append(x)
+    if name == "masked_fill":
+        inputs.append(td.tensor([[True, False], [False, True]]))
+    out = run1(name, inputs, dict(attrs))
+    inferred = out._dtype
+    out._dtype = None
+    out._shape = None
+    if inferred is not None:
+        assert out.dtype == inferred
+    # the binary arithmetic rule
+    for a, b in [(x, x), (x, 2), (x, 2.5), (x, True)]:
+        out = a + b if not (dtype == "bool" and b is True) else a
+        inferred = out._dtype
+        out._dtype = None
+        if inferred is not None:
+            assert out.dtype == inferred, (dtype, b)

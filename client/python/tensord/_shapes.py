@@ -355,7 +355,7 @@ RULES.update({
 SAME_DTYPE = frozenset(
     "view reshape transpose t permute unsqueeze squeeze expand select slice narrow clone "
     "detach contiguous neg relu abs amax amin max min gather index_select index scatter "
-    "scatter_add masked_fill clamp".split())
+    "scatter_add masked_fill".split())
 # Ops that keep a floating input's dtype (integer inputs give other dtypes).
 FLOAT_KEEP = frozenset(
     "exp log sin cos sigmoid sqrt rsqrt expm1 log1p log2 tan tanh erf gelu silu softplus "
