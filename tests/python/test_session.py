@@ -256,3 +256,21 @@ def test_errors_are_raised_in_the_thread_that_caused_them(td):
     assert problems == []
     assert sorted(raised) == sorted([k for k in range(4) for _ in range(3)])
     td.synchronize()
+
+
+def test_interpreter_exits_promptly_after_using_a_session(tensord_server):
+    """Note [Stream teardown]: the stream's call object is dropped at close(), not left
+    to finalization, where its __del__ could deadlock against a frozen gRPC thread."""
+    import subprocess
+    import sys
+    s = tensord.Session(tensord_server.address)
+    s.close()
+    assert s._responses is None
+    code = ("import tensord as torch\n"
+            "m = torch.nn.Linear(10, 3)\n"
+            "print(m(torch.randn(100, 10)).sum().item() != 0)\n")
+    for _ in range(3):
+        env = dict(os.environ, TENSORD_ADDRESS=tensord_server.address)
+        r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           timeout=60, env=env)
+        assert r.returncode == 0 and r.stdout == "True\n", r.stderr

@@ -221,6 +221,12 @@ class Session:
                 self._responses.cancel()
             except Exception:  # noqa: BLE001 - best effort at shutdown
                 pass
+            # Note [Stream teardown]: drop the call object now, while gRPC's
+            # threads are alive. If it were garbage-collected during interpreter
+            # finalization, its __del__ would take a condition lock that a
+            # daemon gRPC thread, frozen mid-wait by finalization, may hold:
+            # the process then hangs at exit (seen in about 1 run in 70).
+            self._responses = None
             self._channel.close()
             _live_sessions.discard(self)
 
