@@ -128,12 +128,11 @@ absl::Status GatherKernel(const OpCall& call, std::vector<Tensor>& out) {
                [&](char** p, int64_t n, const int64_t* s) {
                  for (int64_t i = 0; i < n; ++i) {
                    int64_t v = *reinterpret_cast<int64_t*>(p[1] + i * s[1]);
-                   if (v < -size || v >= size) {
+                   if (v < 0 || v >= size) {  // gather does not wrap negative indices
                      status = absl::InvalidArgumentError(absl::StrCat("[gather] index ", v, " is out of bounds for dimension ",
                                                                       dim, " with size ", size));
                      return;
                    }
-                   if (v < 0) v += size;
                    *reinterpret_cast<T*>(p[0] + i * s[0]) = reinterpret_cast<T*>(p[2] + i * s[2])[v * dim_stride];
                  }
                },
@@ -166,13 +165,12 @@ absl::Status ScatterKernel(const OpCall& call, std::vector<Tensor>& out) {
                [&](char** p, int64_t n, const int64_t* s) {
                  for (int64_t i = 0; i < n; ++i) {
                    int64_t v = *reinterpret_cast<int64_t*>(p[1] + i * s[1]);
-                   if (v < -size || v >= size) {
+                   if (v < 0 || v >= size) {  // nor does scatter
                      status = absl::InvalidArgumentError(absl::StrCat("[", call.def->name, "] index ", v,
                                                                       " is out of bounds for dimension ", dim,
                                                                       " with size ", size));
                      return;
                    }
-                   if (v < 0) v += size;
                    T& dst = reinterpret_cast<T*>(p[0] + i * s[0])[v * dim_stride];
                    T x = *reinterpret_cast<T*>(p[2] + i * s[2]);
                    if constexpr (std::is_same_v<T, bool>) dst = add ? (dst || x) : x;
@@ -186,6 +184,7 @@ absl::Status ScatterKernel(const OpCall& call, std::vector<Tensor>& out) {
 
 Tensor Nonzero(const Tensor& self) {
   std::vector<int64_t> hits;
+  int64_t count = 0;
   const int64_t nd = self.dim();
   DispatchAll(self.dtype(), [&]<typename T>() {
     Tensor c = self.is_contiguous() ? self : Tensor::Empty(self.sizes(), self.dtype());
@@ -193,14 +192,16 @@ Tensor Nonzero(const Tensor& self) {
     const T* p = c.data<T>();
     std::vector<int64_t> pos(nd, 0);
     for (int64_t i = 0, n = self.numel(); i < n; ++i) {
-      if (static_cast<OpMath<T>>(p[i]) != OpMath<T>(0)) hits.insert(hits.end(), pos.begin(), pos.end());
+      if (static_cast<OpMath<T>>(p[i]) != OpMath<T>(0)) {
+        hits.insert(hits.end(), pos.begin(), pos.end());
+        ++count;
+      }
       for (int64_t d = nd - 1; d >= 0; --d) {
         if (++pos[d] < self.size(d)) break;
         pos[d] = 0;
       }
     }
   });
-  const int64_t count = nd == 0 ? (self.numel() && !hits.empty() ? 1 : 0) : static_cast<int64_t>(hits.size()) / nd;
   Tensor out = Tensor::Empty({count, nd}, DType::kInt64);
   std::copy(hits.begin(), hits.end(), out.data<int64_t>());
   return out;

@@ -236,7 +236,7 @@ const OpDef& BernoulliOp() {
   static const OpDef d{.id = OpId::kBernoulli, .name = "bernoulli", .inputs = {{"self"}},
                        .doc = "1 with probability self[i], else 0 (self holds probabilities).",
                        .prepare = [](OpCall& call) -> absl::StatusOr<std::vector<TensorMeta>> {
-                         const Tensor& x = call.in(0);
+                         const Tensor x = call.in(0);  // a copy: inputs[0] is rewritten below
                          if (!IsFloating(x.dtype())) return Error("bernoulli", "expects a floating point tensor of probabilities");
                          call.inputs[0] = fn::Contiguous(fn::To(x, DType::kFloat64));
                          return std::vector<TensorMeta>{MetaOf(x.dtype(), x.sizes())};

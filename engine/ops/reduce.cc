@@ -58,7 +58,7 @@ absl::StatusOr<std::vector<TensorMeta>> ReducePrepare(OpCall& call) {
                          "with the 'dim' argument.");
       }
       break;
-    case OutRule::kBool: out_dtype = DType::kBool; break;
+    case OutRule::kBool: out_dtype = x.dtype() == DType::kUInt8 ? DType::kUInt8 : DType::kBool; break;  // as PyTorch
   }
   const bool keepdim = Has(call, kKeepdim) && call.GetBool(kKeepdim);
   Shape shape;
@@ -179,6 +179,14 @@ absl::StatusOr<std::pair<std::vector<int64_t>, int64_t>> DimsAndCount(const OpCa
     n = x.numel();
   }
   return std::make_pair(dims, n);
+}
+
+// sqrt whose gradient at 0 is 0 rather than NaN (std of a constant, norm of
+// the zero vector): the sqrt only ever sees positive values.
+Tensor SafeSqrt(const Tensor& v) {
+  Tensor zero = fn::Call1(OpId::kEq, {v, fn::S(Scalar(0))});
+  Tensor safe = fn::Call1(OpId::kWhere, {zero, fn::S(Scalar(1.0)), v});
+  return fn::Call1(OpId::kWhere, {zero, fn::S(Scalar(0.0)), fn::Call1(OpId::kSqrt, {safe})});
 }
 
 absl::StatusOr<Tensor> Variance(OpCall& call) {
@@ -350,7 +358,7 @@ const OpDef& StdOp() {
                        .doc = "Standard deviation: sqrt(var).",
                        .forward = [](OpCall& call) -> absl::StatusOr<std::vector<Tensor>> {
                          TENSORD_ASSIGN_OR_RETURN(Tensor v, Variance(call));
-                         return std::vector<Tensor>{fn::Call1(OpId::kSqrt, {v})};
+                         return std::vector<Tensor>{SafeSqrt(v)};
                        },
                        .differentiable_composite = true};
   return d;
@@ -393,7 +401,11 @@ const OpDef& NormOp() {
                          if (std::isinf(p)) {
                            return std::vector<Tensor>{fn::Call1(p > 0 ? OpId::kAmax : OpId::kAmin, {a}, {dims, keepdim})};
                          }
-                         if (p == 2) return std::vector<Tensor>{fn::Call1(OpId::kSqrt, {fn::Sum(fn::Mul(x, x), dims, keepdim)})};
+                         if (p == 2) return std::vector<Tensor>{SafeSqrt(fn::Sum(fn::Mul(x, x), dims, keepdim))};
+                         if (p == 0) {  // the number of nonzero elements
+                           Tensor nz = fn::To(fn::Call1(OpId::kNe, {x, fn::S(Scalar(0))}), x.dtype());
+                           return std::vector<Tensor>{fn::Call1(OpId::kDetach, {fn::Sum(nz, dims, keepdim)})};
+                         }
                          if (p == 1) return std::vector<Tensor>{fn::Sum(a, dims, keepdim)};
                          Tensor s = fn::Sum(fn::Pow(a, fn::S(Scalar(p))), dims, keepdim);
                          return std::vector<Tensor>{fn::Pow(s, fn::S(Scalar(1.0 / p)))};

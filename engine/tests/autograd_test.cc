@@ -269,6 +269,15 @@ TEST(AutogradTest, DoubleBackwardThroughCreateGraph) {
   EXPECT_THAT(Values(v.grad()), ElementsAre(-4, -4));
 }
 
+TEST(AutogradTest, StdAndNormHaveZeroGradientWhereTheSqrtIsZero) {
+  Tensor c = Leaf({1, 1, 1}, {3});
+  ASSERT_TRUE(Backward({Call1("std", {c})}, {}, false, false).ok());
+  EXPECT_THAT(Values(c.grad()), ElementsAre(0, 0, 0));
+  Tensor z = Leaf({0, 0, 0}, {3});
+  ASSERT_TRUE(Backward({Call1("norm", {z})}, {}, false, false).ok());
+  EXPECT_THAT(Values(z.grad()), ElementsAre(0, 0, 0));
+}
+
 TEST(AutogradTest, SigmoidNetworkOfTheTutorials) {
   // h = sigmoid(x @ W1 + b1); out = sigmoid(h @ W2 + b2); gradients vs closed form.
   Tensor x = FromVector({0.5, -1.0, 2.0}, {1, 3}, DType::kFloat64);

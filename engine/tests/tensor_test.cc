@@ -170,6 +170,18 @@ TEST(FactoryTest, LinspaceEyeArange) {
               StatusIs(absl::StatusCode::kInvalidArgument, "step must be nonzero"));
 }
 
+TEST(ReductionTest, EdgeCasesMatchPyTorch) {
+  EXPECT_THAT(Values(Call1("norm", {FromVector({3, 0, 4}, {3})}, {{"p", Scalar(0.0)}})), ElementsAre(2));
+  EXPECT_EQ(Call1("any", {FromVector({0, 3}, {2}, DType::kUInt8)}).dtype(), DType::kUInt8);
+  EXPECT_EQ(Call1("all", {FromVector({0, 3}, {2})}).dtype(), DType::kBool);
+  EXPECT_THAT(ShapeOf(Call1("nonzero", {FromVector({5}, {})})), ElementsAre(1, 0));
+  EXPECT_THAT(ShapeOf(Call1("nonzero", {FromVector({0}, {})})), ElementsAre(0, 0));
+  EXPECT_THAT(CallOp("gather", {FromVector({1, 2, 3}, {3}), FromVector({-1}, {1}, DType::kInt64)}, {{"dim", int64_t{0}}}, {}),
+              StatusIs(absl::StatusCode::kInvalidArgument, "index -1 is out of bounds"));
+  Generator g;
+  EXPECT_EQ(Call1("bernoulli", {FromVector({0.2, 0.9}, {2})}, {}, &g).dtype(), DType::kFloat32);
+}
+
 TEST(PromotionTest, PythonScalarsFollowTorchRules) {
   Tensor i32 = FromVector({1, 2}, {2}, DType::kInt32);
   EXPECT_EQ(Call1("mul", {i32, Tensor::WrappedScalar(Scalar(2))}).dtype(), DType::kInt32);

@@ -1,8 +1,8 @@
-"""Engine behaviours that differ from PyTorch, found through the client.
+"""Engine behaviours checked against PyTorch, found through the client.
 
-Each test asserts PyTorch's behaviour (values from PyTorch 1.13) and is marked
-xfail(strict=True): when the engine is fixed the test XPASSes, fails the run,
-and the marker must be removed.
+Each test asserts PyTorch's behaviour (values from PyTorch 1.13). Those still
+marked xfail(strict=True) are known differences: when the engine is fixed the
+test XPASSes, fails the run, and the marker must be removed.
 """
 
 import numpy as np
@@ -13,8 +13,6 @@ def _xfail(reason):
     return pytest.mark.xfail(strict=True, reason="engine: " + reason)
 
 
-@_xfail("bernoulli(p) returns float64 for float32 probabilities: its prepare rewrites "
-        "inputs[0] to float64 through the reference it later reads the dtype from")
 def test_bernoulli_keeps_the_dtype_of_its_probabilities(td):
     assert td.bernoulli(td.tensor([0.2, 0.9])).dtype == td.float32
 
@@ -33,37 +31,31 @@ def test_cumprod_gradient_with_a_zero(td):
     assert x.grad.tolist() == [1.0, 8.0, 0.0]
 
 
-@_xfail("norm's backward at the zero vector is NaN (PyTorch: 0, a subgradient)")
 def test_norm_gradient_at_zero(td):
     x = td.zeros(3, requires_grad=True)
     x.norm().backward()
     assert x.grad.tolist() == [0.0, 0.0, 0.0]
 
 
-@_xfail("std's backward on constant input is NaN (PyTorch: 0)")
 def test_std_gradient_of_a_constant(td):
     x = td.ones(3, requires_grad=True)
     x.std().backward()
     assert x.grad.tolist() == [0.0, 0.0, 0.0]
 
 
-@_xfail("norm(p=0) returns inf (PyTorch: the number of nonzero elements)")
 def test_zero_norm_counts_nonzeros(td):
     assert td.tensor([3.0, 0.0, 4.0]).norm(0).item() == 2.0
 
 
-@_xfail("gather accepts negative indices (wraps them); PyTorch: index out of bounds")
 def test_gather_rejects_negative_indices(td):
     with pytest.raises(td.TensordError, match="out of bounds"):
         td.arange(3.0).gather(0, td.tensor([-1])).tolist()
 
 
-@_xfail("nonzero of a nonzero 0-d tensor has shape (0, 0) (PyTorch: (1, 0))")
 def test_nonzero_of_a_scalar(td):
     assert td.tensor(5.0).nonzero().shape == (1, 0)
 
 
-@_xfail("any/all of a uint8 tensor return bool (PyTorch: uint8)")
 def test_any_of_uint8_is_uint8(td):
     assert td.tensor([0, 3], dtype=td.uint8).any().dtype == td.uint8
 
