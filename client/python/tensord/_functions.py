@@ -30,7 +30,9 @@ __all__ = [
     "take", "bernoulli", "randperm", "normal", "unflatten", "split", "chunk", "unbind", "tile",
     "broadcast_shapes", "broadcast_to", "broadcast_tensors", "rsub", "square", "outer", "ger",
     "addmm", "isnan", "isinf", "isfinite", "logical_not", "logical_and", "logical_or",
-    "logical_xor", "equal", "isclose", "allclose", "linspace", "eye",
+    "logical_xor", "equal", "isclose", "allclose", "linspace", "eye", "floor_divide",
+    "remainder", "fmod", "nan_to_num", "bitwise_not", "bitwise_and", "bitwise_or",
+    "bitwise_xor", "baddbmm", "einsum",
 ]
 
 
@@ -386,13 +388,72 @@ multiply = mul
 
 
 def div(input, other, *, rounding_mode=None, out=None):
+    """input / other; rounding_mode 'trunc' or 'floor' rounds the quotient."""
     _no_out(out)
-    if rounding_mode is not None:
-        raise NotImplementedError("div(rounding_mode=...) is not supported by tensord yet")
+    if isinstance(input, Tensor):
+        return input.div(other, rounding_mode=rounding_mode)
+    return run1("div", [input, other], None if rounding_mode is None
+                else {"rounding_mode": rounding_mode})
+
+
+divide = div
+
+
+def true_divide(input, other, *, out=None):
+    _no_out(out)
     return run1("div", [input, other])
 
 
-divide = true_divide = div
+def floor_divide(input, other, *, out=None):
+    _no_out(out)
+    return run1("div", [input, other], {"rounding_mode": "floor"})
+
+
+def remainder(input, other, *, out=None):
+    _no_out(out)
+    return run1("remainder", [input, other])
+
+
+def fmod(input, other, *, out=None):
+    _no_out(out)
+    return run1("fmod", [input, other])
+
+
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
+    _no_out(out)
+    return input.nan_to_num(nan, posinf, neginf)
+
+
+def bitwise_not(input, *, out=None):
+    _no_out(out)
+    return run1("bitwise_not", [input])
+
+
+def bitwise_and(input, other, *, out=None):
+    _no_out(out)
+    return run1("bitwise_and", [input, other])
+
+
+def bitwise_or(input, other, *, out=None):
+    _no_out(out)
+    return run1("bitwise_or", [input, other])
+
+
+def bitwise_xor(input, other, *, out=None):
+    _no_out(out)
+    return run1("bitwise_xor", [input, other])
+
+
+def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
+    _no_out(out)
+    return input.baddbmm(batch1, batch2, beta=beta, alpha=alpha)
+
+
+def einsum(equation, *operands):
+    """Einstein summation, e.g. einsum('ij,jk->ik', a, b) (one or two operands)."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    return run1("einsum", list(operands), {"equation": equation})
 
 
 def pow(input, exponent, *, out=None):  # noqa: A001 - torch's name
@@ -909,47 +970,36 @@ def _as_tensor_like(x, like):
 
 def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None,
              requires_grad=False):
-    """``steps`` evenly spaced values from start to end (inclusive).
-
-    Values follow ATen's scalar formula (start + step*i for the first half,
-    end - step*(steps-1-i) for the second) in the result dtype; PyTorch's
-    vectorised CPU kernel may differ from it in the last bit.
-    """
+    """``steps`` evenly spaced values from start to end (inclusive), computed on the server."""
     _no_out(out)
-    steps = int(steps)
-    if steps < 0:
-        raise RuntimeError("number of steps must be non-negative")
     d = _dtype.canonical(dtype) or _dtype.DEFAULT_FLOAT
-    calc = np.float64 if not d.is_floating_point or d is _dtype.float64 else np.float32
-    if steps == 1:
-        arr = np.array([start], dtype=calc)
-    else:
-        s, e = calc(start), calc(end)
-        step = (np.float64(end) - np.float64(start)) / (steps - 1) if calc is np.float64 \
-            else (e - s) / calc(steps - 1)
-        step = calc(step)
-        idx = np.arange(steps)
-        half = steps // 2
-        arr = np.where(idx < half, s + step * idx.astype(calc),
-                       e - step * (steps - idx - 1).astype(calc)).astype(calc)
-    t = create_from_array(_dtype.round_to(arr, d), d, device=device)
+    dev = _canon_device(device)
+    attrs = {"start": start, "end": end, "steps": int(steps), "dtype": d}
+    if dev is not None:
+        attrs["device"] = dev
+    t = run1("linspace", [], attrs, session=default_session())
+    t._shape, t._dtype, t._contig = (int(steps),), d, True
+    if dev is None or dev == "cpu" or ":" in dev:
+        t._device = dev or "cpu"
     if requires_grad:
         t.requires_grad_(True)
     return t
 
 
 def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
-    """The n x m identity matrix (computed on the server: arange(n)[:, None] == arange(m))."""
+    """The n x m identity matrix."""
     _no_out(out)
-    m = n if m is None else m
     d = _dtype.canonical(dtype) or _dtype.DEFAULT_FLOAT
-    from ._grad_mode import no_grad
-    with no_grad():
-        rows = arange(int(n), device=device).unsqueeze(1)
-        out_t = run1("eq", [rows, arange(int(m), device=device)])
-        if d is not _dtype.bool_:
-            out_t = out_t.to(d)
-    out_t._shape, out_t._dtype = (int(n), int(m)), d
+    dev = _canon_device(device)
+    attrs = {"n": int(n), "dtype": d}
+    if m is not None:
+        attrs["m"] = int(m)
+    if dev is not None:
+        attrs["device"] = dev
+    t = run1("eye", [], attrs, session=default_session())
+    t._shape, t._dtype, t._contig = (int(n), int(n if m is None else m)), d, True
+    if dev is None or dev == "cpu" or ":" in dev:
+        t._device = dev or "cpu"
     if requires_grad:
-        out_t.requires_grad_(True)
-    return out_t
+        t.requires_grad_(True)
+    return t

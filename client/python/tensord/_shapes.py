@@ -144,6 +144,20 @@ def _addmm(shapes, attrs):
     return mm
 
 
+def _baddbmm(shapes, attrs):
+    bmm = _bmm(shapes[1:], attrs)
+    if bmm is None or broadcast(shapes[0], bmm) != bmm:
+        return None
+    return bmm
+
+
+def _outer(shapes, attrs):
+    a, b = shapes
+    if len(a) != 1 or len(b) != 1:
+        return None
+    return (a[0], b[0])
+
+
 def _view(shapes, attrs, key="size"):
     s = shapes[0]
     size = [int(v) for v in attrs.get(key, ())]
@@ -328,8 +342,10 @@ def _where(shapes, attrs):
 
 _UNARY = ("neg exp log sin cos relu sigmoid abs sign sqrt rsqrt expm1 log1p log2 tan tanh erf "
           "gelu silu softplus floor ceil round trunc reciprocal contiguous clone detach to "
-          "_to_copy clamp fill bernoulli").split()
-_BINARY = "add sub rsub mul div pow eq ne lt le gt ge maximum minimum".split()
+          "_to_copy clamp fill bernoulli isnan isinf isfinite logical_not bitwise_not "
+          "nan_to_num").split()
+_BINARY = ("add sub rsub mul div pow eq ne lt le gt ge maximum minimum remainder fmod "
+           "logical_and logical_or logical_xor bitwise_and bitwise_or bitwise_xor").split()
 
 RULES = {name: _same for name in _UNARY}
 RULES.update({name: _binary for name in _BINARY})
@@ -341,6 +357,7 @@ RULES.update({
     "softmax": _cumulative, "log_softmax": _cumulative, "cumsum": _cumulative,
     "cumprod": _cumulative,
     "matmul": _matmul, "mm": _mm, "mv": _mv, "bmm": _bmm, "addmm": _addmm,
+    "baddbmm": _baddbmm, "outer": _outer,
     "dot": lambda shapes, attrs: () if len(shapes[0]) == 1 == len(shapes[1]) else None,
     "view": _view, "reshape": _reshape, "transpose": _transpose, "t": _t,
     "permute": _permute, "unsqueeze": _unsqueeze, "squeeze": _squeeze, "expand": _expand,
@@ -355,7 +372,7 @@ RULES.update({
 SAME_DTYPE = frozenset(
     "view reshape transpose t permute unsqueeze squeeze expand select slice narrow clone "
     "detach contiguous neg relu abs amax amin max min gather index_select index scatter "
-    "scatter_add masked_fill".split())
+    "scatter_add masked_fill nan_to_num bitwise_not".split())
 # Ops that keep a floating input's dtype (integer inputs give other dtypes).
 FLOAT_KEEP = frozenset(
     "exp log sin cos sigmoid sqrt rsqrt expm1 log1p log2 tan tanh erf gelu silu softplus "
@@ -364,8 +381,11 @@ FLOAT_KEEP = frozenset(
 # Ops whose result dtype is the common dtype of same-dtype tensor operands
 # when every number operand is of a kind that cannot promote it.
 ARITH = frozenset(
-    "add sub rsub mul div pow maximum minimum where matmul mm mv bmm dot addmm".split())
-BOOL_DTYPE = frozenset("eq ne lt le gt ge all any".split())
+    "add sub rsub mul div pow maximum minimum where matmul mm mv bmm dot addmm baddbmm outer "
+    "remainder fmod bitwise_and bitwise_or bitwise_xor".split())
+BOOL_DTYPE = frozenset(
+    "eq ne lt le gt ge all any isnan isinf isfinite logical_not logical_and logical_or "
+    "logical_xor".split())
 LONG_DTYPE = frozenset("argmax argmin nonzero".split())
 
 

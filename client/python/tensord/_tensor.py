@@ -194,7 +194,9 @@ def _infer_meta(name, inputs, attrs, out):
     elif name in _shapes.ARITH:
         out._dtype = _arith_dtype(name, inputs)
     elif name in _shapes.BOOL_DTYPE:
-        out._dtype = _dtype.bool_
+        # all/any keep uint8 (PyTorch's legacy rule); everything else here is bool
+        keep = name in ("all", "any") and first._dtype is _dtype.uint8
+        out._dtype = _dtype.uint8 if keep else _dtype.bool_
     elif name in _shapes.LONG_DTYPE:
         out._dtype = _dtype.int64
     if name not in ("to", "_to_copy"):
@@ -722,11 +724,13 @@ class Tensor:
     multiply = mul
 
     def div(self, other, *, rounding_mode=None):
-        if rounding_mode is not None:
-            raise NotImplementedError("div(rounding_mode=...) is not supported by tensord yet")
-        return run1("div", [self, other])
+        """True division, or rounded: rounding_mode 'trunc' or 'floor'."""
+        return run1("div", [self, other], _rounding(rounding_mode))
 
-    divide = true_divide = div
+    divide = div
+
+    def true_divide(self, other):
+        return run1("div", [self, other])
 
     def pow(self, exponent):
         return run1("pow", [self, exponent])
@@ -887,8 +891,10 @@ class Tensor:
     def mul_(self, other):
         return self._inplace("mul_", [other])
 
-    def div_(self, other):
-        return self._inplace("div_", [other])
+    def div_(self, other, *, rounding_mode=None):
+        return self._inplace("div_", [other], _rounding(rounding_mode))
+
+    divide_ = div_
 
     def pow_(self, exponent):
         return self._inplace("pow_", [exponent])
@@ -1360,77 +1366,128 @@ class Tensor:
         return run1("mul", [self, self])
 
     def outer(self, vec2):
-        return run1("mul", [self.unsqueeze(1), vec2.unsqueeze(0)])
+        return run1("outer", [self, vec2])
 
     ger = outer
 
     def addmm(self, mat1, mat2, *, beta=1, alpha=1):
-        prod = run1("mm", [mat1, mat2])
-        if alpha != 1:
-            prod = prod * alpha
-        return run1("add", [prod, self], None if beta == 1 else {"alpha": beta})
+        """beta * self + alpha * (mat1 @ mat2)."""
+        return run1("addmm", [self, mat1, mat2], _beta_alpha(beta, alpha))
+
+    def addmm_(self, mat1, mat2, *, beta=1, alpha=1):
+        return self.copy_(self.addmm(mat1, mat2, beta=beta, alpha=alpha))
+
+    def baddbmm(self, batch1, batch2, *, beta=1, alpha=1):
+        """beta * self + alpha * (batch1 @ batch2), batched."""
+        return run1("baddbmm", [self, batch1, batch2], _beta_alpha(beta, alpha))
 
     def isnan(self):
-        return run1("ne", [self, self])
+        return run1("isnan", [self])
 
     def isinf(self):
-        if not self.dtype.is_floating_point:
-            return run1("ne", [self, self])
-        return run1("eq", [run1("abs", [self]), float("inf")])
+        return run1("isinf", [self])
 
     def isfinite(self):
-        if not self.dtype.is_floating_point:
-            return run1("eq", [self, self])
-        return run1("eq", [run1("sub", [self, self]), 0])
+        return run1("isfinite", [self])
+
+    def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
+        return run1("nan_to_num", [self], _nan_to_num_attrs(nan, posinf, neginf))
+
+    def nan_to_num_(self, nan=0.0, posinf=None, neginf=None):
+        return self._inplace("nan_to_num_", [], _nan_to_num_attrs(nan, posinf, neginf))
+
+    # ------------------------------------------------------------ division modes
+
+    def remainder(self, other):
+        """Python's %: the result has the sign of the divisor."""
+        return run1("remainder", [self, other])
+
+    def remainder_(self, other):
+        return self._inplace("remainder_", [other])
+
+    def fmod(self, other):
+        """C's fmod: the result has the sign of the dividend."""
+        return run1("fmod", [self, other])
+
+    def fmod_(self, other):
+        return self._inplace("fmod_", [other])
+
+    def floor_divide(self, other):
+        return run1("div", [self, other], {"rounding_mode": "floor"})
+
+    def floor_divide_(self, other):
+        return self._inplace("div_", [other], {"rounding_mode": "floor"})
+
+    def _number_op(name, reflected=False, attrs=None):
+        def method(self, other):
+            if not (isinstance(other, Tensor) or _is_number(other)):
+                return NotImplemented
+            return run1(name, [other, self] if reflected else [self, other], attrs)
+        method.__name__ = name
+        return method
+
+    __mod__ = _number_op("remainder")
+    __rmod__ = _number_op("remainder", reflected=True)
+    __floordiv__ = _number_op("div", attrs={"rounding_mode": "floor"})
+    __rfloordiv__ = _number_op("div", reflected=True, attrs={"rounding_mode": "floor"})
+    del _number_op
+
+    def __imod__(self, other):
+        return self.remainder_(other)
+
+    def __ifloordiv__(self, other):
+        return self.floor_divide_(other)
 
     # ------------------------------------------------------------ logical / bitwise
 
     def logical_not(self):
-        return run1("eq", [self, 0])
+        return run1("logical_not", [self])
+
+    def logical_not_(self):
+        return self._inplace("logical_not_", [])
 
     def logical_and(self, other):
-        return run1("where", [_truth(self), _truth(other), False])
+        return run1("logical_and", [self, other])
 
     def logical_or(self, other):
-        return run1("where", [_truth(self), True, _truth(other)])
+        return run1("logical_or", [self, other])
 
     def logical_xor(self, other):
-        return run1("ne", [_truth(self), _truth(other)])
+        return run1("logical_xor", [self, other])
 
-    def __invert__(self):
-        d = self.dtype
-        if d is _dtype.bool_:
-            return run1("eq", [self, False])
-        if d.is_floating_point:
-            raise TypeError("~ (bitwise_not) is only supported for integer and bool tensors")
-        if d is _dtype.uint8:
-            return run1("rsub", [self, 255])
-        return run1("sub", [run1("neg", [self]), 1])  # two's complement: ~x == -x - 1
+    def bitwise_not(self):
+        return run1("bitwise_not", [self])
 
-    bitwise_not = __invert__
+    __invert__ = bitwise_not
 
-    def _bool_op(name):
+    def _bitwise(name, reflected=False):
         def method(self, other):
             if not (isinstance(other, Tensor) or _is_number(other)):
                 return NotImplemented
-            if self.dtype is not _dtype.bool_ or (
-                    isinstance(other, Tensor) and other.dtype is not _dtype.bool_) or (
-                    not isinstance(other, Tensor) and not isinstance(other, (bool, np.bool_))):
-                raise NotImplementedError("tensord supports %s on bool tensors only" % name)
-            return getattr(self, "logical_" + name)(other)
-        method.__name__ = "__%s__" % name
+            return run1(name, [other, self] if reflected else [self, other])
+        method.__name__ = name
         return method
 
-    __and__ = __rand__ = bitwise_and = _bool_op("and")
-    __or__ = __ror__ = bitwise_or = _bool_op("or")
-    __xor__ = __rxor__ = bitwise_xor = _bool_op("xor")
-    del _bool_op
+    __and__ = bitwise_and = _bitwise("bitwise_and")
+    __or__ = bitwise_or = _bitwise("bitwise_or")
+    __xor__ = bitwise_xor = _bitwise("bitwise_xor")
+    __rand__ = _bitwise("bitwise_and", reflected=True)
+    __ror__ = _bitwise("bitwise_or", reflected=True)
+    __rxor__ = _bitwise("bitwise_xor", reflected=True)
+    del _bitwise
 
-    def __iand__(self, other):
-        return self.copy_(self & other)
+    def bitwise_and_(self, other):
+        return self._inplace("bitwise_and_", [other])
 
-    def __ior__(self, other):
-        return self.copy_(self | other)
+    def bitwise_or_(self, other):
+        return self._inplace("bitwise_or_", [other])
+
+    def bitwise_xor_(self, other):
+        return self._inplace("bitwise_xor_", [other])
+
+    __iand__ = bitwise_and_
+    __ior__ = bitwise_or_
+    __ixor__ = bitwise_xor_
 
     # ------------------------------------------------------------ storage
 
@@ -1461,8 +1518,17 @@ class Tensor:
     storage = untyped_storage
 
     def resize_(self, *sizes):
-        raise NotImplementedError("resize_() is not supported by tensord; use reshape() or "
-                                  "view() (same number of elements) instead")
+        """Gives self the contiguous geometry ``sizes`` over its storage (grown if needed).
+
+        New elements are uninitialised, as in PyTorch. Returns self.
+        """
+        size = _shape_args(sizes)
+        self._inplace("resize_", [], {"size": list(size)})
+        self._shape, self._contig = size, True
+        return self
+
+    def resize_as_(self, other):
+        return self.resize_(other.shape)
 
     def _rebind(self, other):
         """Makes self name ``other``'s server tensor (other is consumed); frees self's old one."""
@@ -1598,11 +1664,31 @@ def _check_generator(generator):
             raise TypeError("generator must be a tensord.Generator")
 
 
-def _truth(x):
-    """x as a bool tensor (or a Python bool) for logical ops."""
-    if isinstance(x, Tensor):
-        return x if x.dtype is _dtype.bool_ else run1("ne", [x, 0])
-    return bool(x)
+def _rounding(mode):
+    if mode is None:
+        return None
+    if mode not in ("trunc", "floor"):
+        raise RuntimeError("div expected rounding_mode to be one of None, 'trunc', or 'floor' "
+                           "but found '%s'" % mode)
+    return {"rounding_mode": mode}
+
+
+def _beta_alpha(beta, alpha):
+    attrs = {}
+    if beta != 1:
+        attrs["beta"] = beta
+    if alpha != 1:
+        attrs["alpha"] = alpha
+    return attrs
+
+
+def _nan_to_num_attrs(nan, posinf, neginf):
+    attrs = {"nan": float(nan)}
+    if posinf is not None:
+        attrs["posinf"] = float(posinf)
+    if neginf is not None:
+        attrs["neginf"] = float(neginf)
+    return attrs
 
 
 def _reduce_attrs(dim, keepdim, dtype):
