@@ -447,3 +447,30 @@ def test_one_hot_and_normalize(td):
     a = RNG.standard_normal((3, 4)).astype(np.float32)
     _close(F.normalize(td.tensor(a)), a / np.linalg.norm(a, axis=1, keepdims=True))
     _close(F.normalize(td.tensor(a), p=1, dim=0), a / np.abs(a).sum(0, keepdims=True))
+
+
+def test_deepcopy_of_tensors_and_modules(td):
+    import copy
+    x = td.tensor([1.0, 2.0], requires_grad=True)
+    (x * 3).sum().backward()
+    y = copy.deepcopy(x)
+    assert y is not x and y.requires_grad and y.is_leaf and y.grad.tolist() == [3.0, 3.0]
+    with td.no_grad():
+        y.add_(1.0)
+    assert x.tolist() == [1.0, 2.0] and y.tolist() == [2.0, 3.0]
+    with pytest.raises(RuntimeError, match="graph leaves"):
+        copy.deepcopy(x * 2)
+    m = _mlp(td)
+    best = copy.deepcopy(m)
+    assert isinstance(best[0].weight, td.nn.Parameter) and best[0].weight.requires_grad
+    assert best[0].weight is not m[0].weight
+    with td.no_grad():
+        m[0].weight.zero_()
+    assert best[0].weight.abs().sum().item() > 0
+    shared = td.nn.Linear(2, 2)
+    pair = td.nn.Sequential(shared, shared)
+    twin = copy.deepcopy(pair)
+    assert twin[0] is twin[1] and twin[0].weight is twin[1].weight  # memo keeps sharing
+    with pytest.raises(TypeError, match="cannot be pickled"):
+        import pickle
+        pickle.dumps(td.ones(2))

@@ -1530,6 +1530,38 @@ class Tensor:
     def resize_as_(self, other):
         return self.resize_(other.shape)
 
+    def __deepcopy__(self, memo):
+        """A new leaf with a copy of the values (and of .grad), as PyTorch's deepcopy."""
+        if id(self) in memo:
+            return memo[id(self)]
+        info = self._describe()
+        if not info.is_leaf:
+            raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) "
+                               "support the deepcopy protocol at the moment.  If you were "
+                               "attempting to deepcopy a module, this may be because of a "
+                               "torch.nn.utils.weight_norm usage, see "
+                               "https://github.com/pytorch/pytorch/pull/103001")
+        from ._grad_mode import no_grad
+        with no_grad():
+            data = run1("clone", [self])
+            data._shape, data._dtype, data._device = self._shape, self._dtype, self._device
+            grad = run1("clone", [run1("grad", [self])]) if info.has_grad else None
+        out = self._deepcopy_new(data, info.requires_grad)
+        if grad is not None:
+            out.grad = grad
+        memo[id(self)] = out
+        return out
+
+    def _deepcopy_new(self, data, requires_grad):
+        data._set_ag(False, True, "")
+        if requires_grad:
+            data.requires_grad_(True)
+        return data
+
+    def __reduce_ex__(self, proto):
+        raise TypeError("tensord tensors live on a server and cannot be pickled; use "
+                        "t.numpy() (and tensord.tensor(array) to restore)")
+
     def _rebind(self, other):
         """Makes self name ``other``'s server tensor (other is consumed); frees self's old one."""
         if other._session is not self._session:

@@ -42,6 +42,9 @@ class Parameter(Tensor):
 
     __str__ = __repr__
 
+    def _deepcopy_new(self, data, requires_grad):
+        return Parameter(data, requires_grad)
+
     def __reduce_ex__(self, proto):
         raise TypeError("tensord Parameters live on a server and cannot be pickled; use "
                         "module.state_dict() and tensor.numpy()")
