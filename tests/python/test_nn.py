@@ -474,3 +474,34 @@ def test_deepcopy_of_tensors_and_modules(td):
     with pytest.raises(TypeError, match="cannot be pickled"):
         import pickle
         pickle.dumps(td.ones(2))
+
+
+def test_gradient_clipping_and_vector_conversion(td):
+    utils = td.nn.utils
+    a = td.nn.Parameter(td.tensor([3.0, 0.0]))
+    b = td.nn.Parameter(td.tensor([0.0, 4.0]))
+    c = td.nn.Parameter(td.tensor([1.0]))  # no gradient: ignored
+    a.grad = td.tensor([3.0, 0.0])
+    b.grad = td.tensor([0.0, 4.0])
+    total = utils.clip_grad_norm_([a, b, c], max_norm=1.0)
+    assert total.item() == pytest.approx(5.0)
+    np.testing.assert_allclose(a.grad.tolist(), [0.6, 0.0], rtol=1e-5)
+    np.testing.assert_allclose(b.grad.tolist(), [0.0, 0.8], rtol=1e-5)
+    assert c.grad is None
+    # below the threshold nothing changes; the inf norm is the largest |g|
+    total = utils.clip_grad_norm_([a, b], max_norm=10.0, norm_type="inf")
+    assert total.item() == pytest.approx(0.8)
+    np.testing.assert_allclose(b.grad.tolist(), [0.0, 0.8], rtol=1e-5)
+    a.grad = td.tensor([float("nan"), 1.0])
+    with pytest.raises(RuntimeError, match="non-finite"):
+        utils.clip_grad_norm_(a, 1.0, error_if_nonfinite=True)
+    a.grad = td.tensor([-3.0, 0.5])
+    utils.clip_grad_value_([a], 1.0)
+    assert a.grad.tolist() == [-1.0, 0.5]
+    assert utils.clip_grad_norm_([c], 1.0).item() == 0.0
+    m = td.nn.Linear(3, 2)
+    v = utils.parameters_to_vector(m.parameters())
+    assert v.shape == (8,)
+    utils.vector_to_parameters(td.arange(8.0), m.parameters())
+    assert m.weight.tolist() == [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]
+    assert m.bias.tolist() == [6.0, 7.0] and m.weight.requires_grad

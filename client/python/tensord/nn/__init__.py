@@ -5,9 +5,9 @@ parameters are server tensors (nn.Parameter). See tensord.optim for the
 optimizers, which update parameters on the server in one command per step.
 """
 
-from . import functional, init  # noqa: F401
+from . import functional, init, utils  # noqa: F401
 from .modules import *  # noqa: F401,F403
 from .modules import __all__ as _modules_all
 from .parameter import Buffer, Parameter
 
-__all__ = ["Parameter", "Buffer", "functional", "init"] + list(_modules_all)
+__all__ = ["Parameter", "Buffer", "functional", "init", "utils"] + list(_modules_all)
