@@ -14,6 +14,7 @@
 #include "engine/device.h"
 #include "engine/status.h"
 #include "server/convert.h"
+#include "server/log.h"
 
 namespace tensord::server {
 namespace {
@@ -149,6 +150,12 @@ absl::Status Executor::Fail(Session& s, absl::Span<const uint64_t> outputs, absl
                             absl::string_view op, absl::string_view site) {
   const bool poisoned = IsPoisoned(status);
   if (!poisoned) status = WithSite(status, site);
+  if (!poisoned && status.code() == absl::StatusCode::kInternal) {
+    // A server or engine bug, not a client mistake.
+    LogError("internal_error", {{"session", ShortId(s.id())},
+                                {"op", std::string(op)},
+                                {"message", std::string(status.message())}});
+  }
   absl::Status original = status;
   original.ErasePayload(kPoisonedPayload);
   // Only fresh handles are poisoned: a failed command must not rebind a

@@ -2,6 +2,7 @@
 
 #include <cstring>
 #include <memory>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -659,6 +660,74 @@ TEST_F(ExecutorTest, ConcurrentCallsOnOneSessionAreSerialised) {
   for (auto& th : threads) th.join();
   EXPECT_EQ(session_.num_handles(), kThreads * kIters);
   EXPECT_EQ(session_.bytes(), kThreads * kIters * 16);
+}
+
+// Random well-formed but mostly nonsensical commands over the whole op
+// registry: each must come back with a status (no crash, no hang), and the
+// session must stay usable.
+TEST_F(ExecutorTest, RandomCommandsNeverBreakTheSession) {
+  std::mt19937_64 rng(20261122);
+  auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<uint64_t>(n)); };
+  const std::vector<engine::OpSchema>& ops = engine::ListOps();
+  uint64_t next = 1;
+  for (int i = 0; i < 8; ++i) {
+    std::vector<float> v(6);
+    for (float& x : v) x = static_cast<float>(pick(7)) - 3;
+    ASSERT_THAT(executor_.Create(session_, CreateF32(next++, {2, 3}, v, i % 2 == 0)), IsOk());
+  }
+  auto random_attr = [&]() {
+    v1::AttrValue a;
+    switch (pick(8)) {
+      case 0: a.set_b(pick(2)); break;
+      case 1: a.set_i(pick(7) - 3); break;
+      case 2: a.set_f(pick(5) * 0.5 - 1); break;
+      case 3: a.set_s(pick(2) ? "cpu" : "bogus"); break;
+      case 4:
+        for (int k = pick(4); k > 0; --k) a.mutable_ints()->add_values(pick(7) - 2);
+        break;
+      case 5: a.set_dtype(static_cast<v1::DType>(pick(12))); break;
+      case 6: a.mutable_scalar()->set_i(pick(5)); break;
+      default: a.set_none(true);
+    }
+    return a;
+  };
+  int failures = 0;
+  for (int iter = 0; iter < 3000; ++iter) {
+    const engine::OpSchema& schema = ops[pick(static_cast<int>(ops.size()))];
+    v1::OpCommand cmd;
+    cmd.set_op(std::string(schema.name));
+    const int n_inputs = static_cast<int>(schema.inputs.size()) + (pick(6) == 0 ? 1 : 0);
+    for (int k = 0; k < n_inputs; ++k) {
+      switch (pick(6)) {
+        case 0: *cmd.add_inputs() = F(pick(3) - 1); break;
+        case 1: cmd.add_inputs()->set_none(true); break;
+        case 2: *cmd.add_inputs() = H(next + 100); break;  // unbound
+        default: *cmd.add_inputs() = H(1 + pick(static_cast<int>(next - 1)));
+      }
+    }
+    for (const engine::AttrSpec& attr : schema.attrs) {
+      if (pick(3) == 0) (*cmd.mutable_attrs())[std::string(attr.name)] = random_attr();
+    }
+    const int n_outputs = schema.num_outputs + (pick(8) == 0 ? 1 : 0);
+    for (int k = 0; k < n_outputs; ++k) cmd.add_outputs(next++);
+    cmd.set_no_grad(pick(2));
+    if (!executor_.Op(session_, cmd).ok()) ++failures;
+    if (pick(10) == 0) {
+      v1::BackwardCommand bw;
+      bw.add_roots(1 + pick(static_cast<int>(next - 1)));
+      bw.set_retain_graph(pick(2));
+      if (!executor_.Backward(session_, bw).ok()) ++failures;
+    }
+    if (pick(5) == 0) {
+      const uint64_t h = 1 + pick(static_cast<int>(next - 1));
+      if (!executor_.Fetch(session_, h).ok()) ++failures;
+      if (!executor_.Describe(session_, h).ok()) ++failures;
+    }
+  }
+  EXPECT_GT(failures, 0);
+  ASSERT_THAT(executor_.Create(session_, CreateF32(next, {2}, {1, 2})), IsOk());
+  ASSERT_THAT(executor_.Op(session_, OpCmd("neg", {H(next)}, {next + 1})), IsOk());
+  EXPECT_THAT(FetchF32(next + 1), ElementsAre(-1, -2));
 }
 
 TEST(ComputeSlotsTest, OneSlotStillServesManySessionsWithoutDeadlock) {
