@@ -160,6 +160,8 @@ TEST(FactoryTest, LinspaceEyeArange) {
   Tensor l = Call1("linspace", {}, {{"start", Scalar(0.0)}, {"end", Scalar(1.0)}, {"steps", int64_t{5}}});
   EXPECT_THAT(Values(l), ElementsAre(0, 0.25, 0.5, 0.75, 1));
   EXPECT_EQ(l.dtype(), DType::kFloat32);
+  EXPECT_THAT(Values(Call1("linspace", {}, {{"start", Scalar(0.0)}, {"end", Scalar(1.0)}, {"steps", int64_t{1}}})),
+              ElementsAre(0));
   Tensor e = Call1("eye", {}, {{"n", int64_t{2}}, {"m", int64_t{3}}});
   EXPECT_THAT(ShapeOf(e), ElementsAre(2, 3));
   EXPECT_THAT(Values(e), ElementsAre(1, 0, 0, 0, 1, 0));
