@@ -76,8 +76,7 @@ TENSORD_FORALL_DTYPES(TENSORD_DTYPE_CPP_)
 #undef TENSORD_DTYPE_CPP_
 
 // Dispatch helper: calls fn.template operator()<cpp_type>() for `t`.
-//   DispatchDType(t, [&]<typename T>() { ... });
-// Dtypes outside `Allowed` (a predicate on DType) yield an error naming `op`.
+//   DispatchAll(t, [&]<typename T>() { ... });
 template <typename Fn>
 decltype(auto) DispatchAll(DType t, Fn&& fn) {
   switch (t) {

@@ -140,9 +140,7 @@ Nd MatmulRef(const std::vector<Nd>& in) {
       auto ia = idx, ib = idx;
       ia[ia.size() - 1] = p;
       ib[ib.size() - 2] = p;
-      std::vector<int64_t> ja(ia.end() - a.shape.size(), ia.end()), jb(ib.end() - b.shape.size(), ib.end());
       s += At(a, ia) * At(b, ib);
-      (void)ja; (void)jb;
     }
     r.v.push_back(s);
   }

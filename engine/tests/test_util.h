@@ -25,7 +25,11 @@ MATCHER_P2(StatusIs, code, substr, "") {
 inline Tensor FromVector(const std::vector<double>& v, std::vector<int64_t> shape, DType dtype = DType::kFloat32) {
   Tensor t = Tensor::Empty(shape, dtype);
   DispatchAll(dtype, [&]<typename T>() {
-    for (size_t i = 0; i < v.size(); ++i) t.data<T>()[i] = static_cast<T>(static_cast<float>(v[i]) == v[i] ? static_cast<float>(v[i]) : v[i]);
+    for (size_t i = 0; i < v.size(); ++i) {
+      if constexpr (std::is_same_v<T, bool>) t.data<T>()[i] = v[i] != 0;
+      else if constexpr (std::is_integral_v<T> || std::is_floating_point_v<T>) t.data<T>()[i] = static_cast<T>(v[i]);
+      else t.data<T>()[i] = T(static_cast<float>(v[i]));  // Half, BFloat16
+    }
   });
   return t;
 }
