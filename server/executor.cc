@@ -310,12 +310,43 @@ absl::Status Executor::BackwardLocked(Session& s, const v1::BackwardCommand& cmd
     for (int i = 0; i < cmd.grads_size(); ++i) {
       TENSORD_ASSIGN_OR_RETURN(grads[i], ResolveOperand(s, kOp, cmd.grads(i)));
     }
-    return Guarded(kOp, [&] {
-      engine::GradModeGuard grad_mode(true);
-      return engine::Backward(roots, grads, cmd.retain_graph(), cmd.create_graph());
-    });
+    if (cmd.inputs_size() == 0) {
+      if (cmd.outputs_size() != 0) return absl::InvalidArgumentError("[backward] outputs given without inputs");
+      return Guarded(kOp, [&] {
+        engine::GradModeGuard grad_mode(true);
+        return engine::Backward(roots, grads, cmd.retain_graph(), cmd.create_graph());
+      });
+    }
+    // torch.autograd.grad: gradients bound to the output handles.
+    if (cmd.outputs_size() != cmd.inputs_size()) {
+      return absl::InvalidArgumentError(absl::StrCat("[grad] ", cmd.inputs_size(), " inputs but ",
+                                                     cmd.outputs_size(), " output handles"));
+    }
+    TENSORD_RETURN_IF_ERROR(CheckFreshOutputs(s, "grad", cmd.outputs()));
+    std::vector<engine::Tensor> inputs;
+    for (uint64_t h : cmd.inputs()) {
+      TENSORD_ASSIGN_OR_RETURN(engine::Tensor t, Resolve(s, "grad", h));
+      inputs.push_back(std::move(t));
+    }
+    TENSORD_ASSIGN_OR_RETURN(
+        std::vector<engine::Tensor> result,
+        Guarded("grad", [&]() -> absl::StatusOr<std::vector<engine::Tensor>> {
+          engine::GradModeGuard grad_mode(true);
+          return engine::Grad(roots, grads, inputs, cmd.retain_graph(), cmd.create_graph(), cmd.allow_unused());
+        }));
+    for (int i = 0; i < cmd.outputs_size(); ++i) {
+      if (result[i].defined()) {
+        s.Bind(cmd.outputs(i), std::move(result[i]));
+      } else {
+        s.BindPoison(cmd.outputs(i),
+                     Poison{absl::FailedPreconditionError(absl::StrCat(
+                                "[grad] input ", i, " was not used in the graph: its gradient is None")),
+                            "grad", std::string(site)});
+      }
+    }
+    return absl::OkStatus();
   }();
-  if (!st.ok()) return Fail(s, {}, std::move(st), kOp, site);
+  if (!st.ok()) return Fail(s, cmd.outputs(), std::move(st), kOp, site);
   return absl::OkStatus();
 }
 

@@ -494,6 +494,35 @@ TEST_F(ExecutorTest, BackwardErrors) {
               StatusIs(absl::StatusCode::kInvalidArgument, "no roots"));
 }
 
+TEST_F(ExecutorTest, GradBindsGradientsWithoutTouchingDotGrad) {
+  // x = [1, 2, 3] (requires grad), u = [4] (requires grad, unused); y = sum(x * x)
+  ASSERT_THAT(executor_.Create(session_, CreateF32(1, {3}, {1, 2, 3}, /*requires_grad=*/true)), IsOk());
+  ASSERT_THAT(executor_.Create(session_, CreateF32(2, {1}, {4}, /*requires_grad=*/true)), IsOk());
+  ASSERT_THAT(executor_.Op(session_, OpCmd("mul", {H(1), H(1)}, {3})), IsOk());
+  ASSERT_THAT(executor_.Op(session_, OpCmd("sum", {H(3)}, {4})), IsOk());
+  v1::BackwardCommand g;
+  g.add_roots(4);
+  g.add_inputs(1);
+  g.add_outputs(10);
+  g.set_retain_graph(true);
+  ASSERT_THAT(executor_.Backward(session_, g), IsOk());
+  EXPECT_THAT(FetchF32(10), ElementsAre(2, 4, 6));
+  EXPECT_FALSE(executor_.Describe(session_, 1)->has_grad());
+  g.add_inputs(2);
+  g.set_outputs(0, 11);
+  g.add_outputs(12);
+  EXPECT_THAT(executor_.Backward(session_, g),
+              StatusIs(absl::StatusCode::kInvalidArgument, "not have been used in the graph"));
+  g.set_outputs(0, 13);
+  g.set_outputs(1, 14);
+  g.set_allow_unused(true);
+  ASSERT_THAT(executor_.Backward(session_, g), IsOk());
+  EXPECT_THAT(FetchF32(13), ElementsAre(2, 4, 6));
+  EXPECT_THAT(executor_.Fetch(session_, 14), StatusIs(absl::StatusCode::kFailedPrecondition, "gradient is None"));
+  g.clear_outputs();
+  EXPECT_THAT(executor_.Backward(session_, g), StatusIs(absl::StatusCode::kInvalidArgument, "2 inputs but 0 output"));
+}
+
 TEST_F(ExecutorTest, NoGradOpsRecordNoGraph) {
   ASSERT_THAT(executor_.Create(session_, CreateF32(1, {2}, {1, 2}, /*requires_grad=*/true)),
               IsOk());

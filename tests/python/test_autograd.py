@@ -263,3 +263,25 @@ def test_subtracting_a_bool_is_rejected(td):
     with pytest.raises(td.TensordError, match="Subtraction, the `-` operator, with a bool"):
         (True - x).tolist()
     assert (x - 1).tolist() == [-0.5, 0.5]  # the session is still usable
+
+
+def test_autograd_grad_returns_gradients_without_touching_dot_grad(td):
+    x = td.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    u = td.tensor([4.0], requires_grad=True)
+    y = (x * x).sum()
+    (gx,) = td.autograd.grad(y, x, retain_graph=True)
+    assert gx.tolist() == [2.0, 4.0, 6.0]
+    assert x.grad is None
+    with pytest.raises(td.TensordError, match="not have been used in the graph"):
+        td.autograd.grad(y, [x, u], retain_graph=True)
+    gx, gu = td.autograd.grad(y, [x, u], allow_unused=True)
+    assert gx.tolist() == [2.0, 4.0, 6.0] and gu is None
+
+
+def test_autograd_grad_create_graph_gives_second_derivatives(td):
+    # y = x^3: dy/dx = 3x^2 = 12, d2y/dx2 = 6x = 12 at x = 2
+    x = td.tensor([2.0], requires_grad=True)
+    (g,) = td.autograd.grad((x ** 3).sum(), x, create_graph=True)
+    assert g.tolist() == [12.0] and g.requires_grad
+    (g2,) = td.autograd.grad(g.sum(), x)
+    assert g2.tolist() == [12.0]

@@ -52,7 +52,6 @@ def test_gather_rejects_negative_indices(td):
         td.arange(3.0).gather(0, td.tensor([-1])).tolist()
 
 
-@_xfail("linspace with steps=1 returns [end] (PyTorch: [start])")
 def test_linspace_of_one_step_is_start(td):
     assert td.linspace(0, 1, 1).tolist() == [0.0]
 

@@ -4,7 +4,75 @@ from .._grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .._session import pb
 from .._tensor import Node, Tensor
 
-__all__ = ["backward", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "Node"]
+__all__ = ["backward", "grad", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "Node"]
+
+
+def _root_grads(session, grad_tensors, n):
+    if grad_tensors is None:
+        grad_tensors = [None] * n
+    elif isinstance(grad_tensors, Tensor):
+        grad_tensors = [grad_tensors]
+    grad_tensors = list(grad_tensors)
+    if len(grad_tensors) != n:
+        raise RuntimeError("grad_tensors has %d elements but tensors has %d" % (len(grad_tensors), n))
+    grads = []
+    for g in grad_tensors:
+        if g is None:
+            grads.append(pb.Operand(none=True))
+        elif isinstance(g, Tensor):
+            if g._session is not session:
+                raise RuntimeError("gradient tensors must belong to the roots' session")
+            grads.append(pb.Operand(handle=g._handle))
+        else:
+            raise TypeError("gradient must be a Tensor or None, got %s" % type(g).__name__)
+    return grads
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+         allow_unused=False):
+    """torch.autograd.grad: the gradients of ``outputs`` w.r.t. ``inputs``.
+
+    Nothing accumulates into any ``.grad``. With ``create_graph`` the results
+    are differentiable (double backward). Unused inputs raise unless
+    ``allow_unused``, which gives None for them. A sync point: the server is
+    asked which results are None.
+    """
+    outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+    single = isinstance(inputs, Tensor)
+    inputs = [inputs] if single else list(inputs)
+    if not outputs or not inputs:
+        raise RuntimeError("grad() needs at least one output and one input")
+    session = outputs[0]._session
+    for t in outputs + inputs:
+        if not isinstance(t, Tensor) or t._session is not session:
+            raise RuntimeError("grad() tensors must be tensors of one session")
+    if retain_graph is None:
+        retain_graph = create_graph
+    handles = [session.new_handle() for _ in inputs]
+    cmd = pb.Command(backward=pb.BackwardCommand(
+        roots=[t._handle for t in outputs], grads=_root_grads(session, grad_outputs, len(outputs)),
+        retain_graph=bool(retain_graph), create_graph=bool(create_graph),
+        inputs=[t._handle for t in inputs], outputs=handles, allow_unused=bool(allow_unused)))
+    session.enqueue(cmd, "grad")
+    results = []
+    for h, x in zip(handles, inputs):
+        t = Tensor._wrap(session, h)
+        results.append(t)
+    session.synchronize()
+    if allow_unused:
+        from .._tensor import describe_many
+        from .._errors import TensordError
+        out = []
+        for t in results:
+            try:
+                describe_many([t])
+                out.append(t)
+            except TensordError as e:
+                if "gradient is None" not in str(e):
+                    raise
+                out.append(None)
+        results = out
+    return tuple(results)
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
