@@ -20,6 +20,10 @@ enum class OutRule { kSumLike, kMean, kSame, kBool };
 bool Has(const OpCall& call, int i) {
   return static_cast<int>(call.attrs.size()) > i && !std::holds_alternative<std::monostate>(call.attrs[i]);
 }
+// keepdim as recorded for backward (absent for the all-element ops).
+bool Has(const BackwardCtx& c, int i) {
+  return static_cast<int>(c.attrs->size()) > i && std::holds_alternative<bool>(c.attr(i)) && std::get<bool>(c.attr(i));
+}
 
 template <OutRule kRule>
 absl::StatusOr<std::vector<TensorMeta>> ReducePrepare(OpCall& call) {
@@ -231,14 +235,28 @@ const OpDef& MeanOp() {
                        .backward_name_fn = MeanName};
   return d;
 }
+// d prod / dx_i = product of the other elements. Without zeros that is
+// out / x_i; with exactly one zero only that element gets a gradient (the
+// product of the rest); with two or more, none does.
+std::vector<Tensor> ProdBackward(const BackwardCtx& c) {
+  const Tensor& x = c.in(0);
+  const auto& dims = std::get<std::vector<int64_t>>(c.attr(kReducedDims));
+  Tensor is_zero = fn::Call1(OpId::kEq, {x, fn::S(Scalar(0))});
+  Tensor nonzero_x = fn::Call1(OpId::kWhere, {is_zero, fn::S(Scalar(1.0)), x});
+  Tensor zeros = Unreduce(c, fn::Sum(fn::To(is_zero, DType::kInt64), dims, Has(c, kKeepdim)));
+  Tensor rest = Unreduce(c, fn::Call1(OpId::kProd, {nonzero_x}, {dims, Has(c, kKeepdim)}));  // product of the nonzeros
+  Tensor no_zero = fn::Call1(OpId::kEq, {zeros, fn::S(Scalar(0))});
+  Tensor the_zero = fn::Call1(OpId::kLogicalAnd, {fn::Call1(OpId::kEq, {zeros, fn::S(Scalar(1))}), is_zero});
+  Tensor others = fn::Call1(OpId::kWhere, {no_zero, fn::Div(Unreduce(c, c.out()), nonzero_x),
+                                           fn::Call1(OpId::kWhere, {the_zero, rest, fn::S(Scalar(0.0))})});
+  return {fn::Mul(Unreduce(c), others)};
+}
+
 const OpDef& ProdOp() {
-  // d/dx_i prod(x) = prod(x) / x_i (inputs must be nonzero for this rule)
   static const OpDef d{.id = OpId::kProd, .name = "prod", .inputs = {{"self"}}, .attrs = ReduceAttrs(true),
                        .doc = "Product over `dim` (all dims if None).", .prepare = ReducePrepare<OutRule::kSumLike>,
-                       .backward = [](const BackwardCtx& c) {
-                         return std::vector<Tensor>{fn::Div(fn::Mul(Unreduce(c), Unreduce(c, c.out())), c.in(0))};
-                       },
-                       .backward_name = "ProdBackward0", .save = kSaveInputs | kSaveOutputs};
+                       .backward = ProdBackward, .backward_name = "ProdBackward0",
+                       .save = kSaveInputs | kSaveOutputs};
   return d;
 }
 const OpDef& AmaxOp() {

@@ -278,6 +278,18 @@ TEST(AutogradTest, StdAndNormHaveZeroGradientWhereTheSqrtIsZero) {
   EXPECT_THAT(Values(z.grad()), ElementsAre(0, 0, 0));
 }
 
+TEST(AutogradTest, ProdGradientWithZeros) {
+  Tensor one = Leaf({2, 0, 3}, {3});
+  ASSERT_TRUE(Backward({Call1("prod", {one})}, {}, false, false).ok());
+  EXPECT_THAT(Values(one.grad()), ElementsAre(0, 6, 0));
+  Tensor two = Leaf({2, 0, 0}, {3});
+  ASSERT_TRUE(Backward({Call1("prod", {two})}, {}, false, false).ok());
+  EXPECT_THAT(Values(two.grad()), ElementsAre(0, 0, 0));
+  Tensor rows = Leaf({2, 0, 3, 4}, {2, 2});  // per row: [2, 0] and [3, 4]
+  ASSERT_TRUE(Backward({Call1("sum", {Call1("prod", {rows}, {{"dim", std::vector<int64_t>{1}}})})}, {}, false, false).ok());
+  EXPECT_THAT(Values(rows.grad()), ElementsAre(0, 2, 4, 3));
+}
+
 TEST(AutogradTest, SigmoidNetworkOfTheTutorials) {
   // h = sigmoid(x @ W1 + b1); out = sigmoid(h @ W2 + b2); gradients vs closed form.
   Tensor x = FromVector({0.5, -1.0, 2.0}, {1, 3}, DType::kFloat64);
