@@ -54,10 +54,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         retain_graph=bool(retain_graph), create_graph=bool(create_graph),
         inputs=[t._handle for t in inputs], outputs=handles, allow_unused=bool(allow_unused)))
     session.enqueue(cmd, "grad")
-    results = []
-    for h, x in zip(handles, inputs):
-        t = Tensor._wrap(session, h)
-        results.append(t)
+    results = [Tensor._wrap(session, h) for h in handles]
     session.synchronize()
     if allow_unused:
         from .._tensor import describe_many
@@ -93,27 +90,10 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
     tensors = list(tensors)
     if not tensors:
         raise RuntimeError("backward() needs at least one tensor")
-    if grad_tensors is None:
-        grad_tensors = [None] * len(tensors)
-    elif isinstance(grad_tensors, Tensor):
-        grad_tensors = [grad_tensors]
-    grad_tensors = list(grad_tensors)
-    if len(grad_tensors) != len(tensors):
-        raise RuntimeError("grad_tensors has %d elements but tensors has %d"
-                           % (len(grad_tensors), len(tensors)))
     if retain_graph is None:
         retain_graph = create_graph
     session = tensors[0]._session
-    grads = []
-    for g in grad_tensors:
-        if g is None:
-            grads.append(pb.Operand(none=True))
-        elif isinstance(g, Tensor):
-            if g._session is not session:
-                raise RuntimeError("gradient tensors must belong to the roots' session")
-            grads.append(pb.Operand(handle=g._handle))
-        else:
-            raise TypeError("gradient must be a Tensor or None, got %s" % type(g).__name__)
+    grads = _root_grads(session, grad_tensors, len(tensors))
     for t in tensors:
         if not isinstance(t, Tensor) or t._session is not session:
             raise RuntimeError("backward() roots must be tensors of one session")
