@@ -66,6 +66,7 @@ class OpNode : public Node {
   absl::string_view name() const override { return name_; }
   std::vector<Tensor> Apply(std::vector<Tensor> grads) override;
   void ReleaseSaved() override;
+  const OpDef& def() const { return def_; }
 
   std::vector<SavedTensor> saved_inputs;
   std::vector<SavedTensor> saved_outputs;
@@ -86,6 +87,7 @@ class AccumulateGrad : public Node {
   explicit AccumulateGrad(Tensor variable) : variable_(std::move(variable)) {}
   absl::string_view name() const override { return "AccumulateGrad"; }
   std::vector<Tensor> Apply(std::vector<Tensor> grads) override;
+  const Tensor& variable() const { return variable_; }  // the leaf (PyTorch's .variable)
 
  private:
   Tensor variable_;
