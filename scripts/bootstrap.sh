@@ -27,6 +27,7 @@ APT_PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libopenblas-dev libgtest-dev libgmock-dev grpc-proto
   python3-venv python3-dev
+  graphviz  # `dot`, for tensord.viz and `tensorctl graph --svg`
 )
 
 with_python=1
