@@ -130,6 +130,10 @@ int64_t Scalar::ToInt() const {
 
 NoGradGuard::NoGradGuard() : previous_(g_grad_enabled) { g_grad_enabled = false; }
 NoGradGuard::~NoGradGuard() { g_grad_enabled = previous_; }
+GradModeGuard::GradModeGuard(bool enabled) : previous_(g_grad_enabled) {
+  g_grad_enabled = enabled;
+}
+GradModeGuard::~GradModeGuard() { g_grad_enabled = previous_; }
 bool IsGradEnabled() { return g_grad_enabled; }
 
 // ================================================================== conversions
@@ -559,6 +563,45 @@ class ClientImpl : public std::enable_shared_from_this<ClientImpl> {
     Enqueue(std::move(cmd), "backward", SiteOf(loc));
   }
 
+  // torch.autograd.backward / torch.autograd.grad (`inputs` non-empty): one
+  // BackwardCommand; for grad, returns one fresh handle per input.
+  std::vector<Tensor> BackwardMany(const std::vector<Tensor>& roots,
+                                   const std::vector<Tensor>& grads, bool retain_graph,
+                                   bool create_graph, const std::vector<Tensor>& inputs,
+                                   bool allow_unused, std::string_view op,
+                                   const std::source_location& loc) {
+    std::lock_guard lock(mu_);
+    CheckOpen(loc);
+    if (grads.size() > roots.size()) {
+      throw Error(3,
+                  "grad_tensors has " + std::to_string(grads.size()) +
+                      " elements but tensors has " + std::to_string(roots.size()),
+                  std::string(op), SiteOf(loc));
+    }
+    v1::Command cmd;
+    v1::BackwardCommand* bw = cmd.mutable_backward();
+    for (size_t i = 0; i < roots.size(); ++i) {
+      bw->add_roots(HandleOf(roots[i], op, loc));
+      if (i < grads.size() && grads[i].defined()) {
+        bw->add_grads()->set_handle(HandleOf(grads[i], op, loc));
+      } else {
+        bw->add_grads()->set_none(true);
+      }
+    }
+    bw->set_retain_graph(retain_graph);
+    bw->set_create_graph(create_graph);
+    std::vector<Tensor> outputs;
+    for (const Tensor& in : inputs) {
+      bw->add_inputs(HandleOf(in, op, loc));
+      uint64_t h = next_handle_++;
+      bw->add_outputs(h);
+      outputs.push_back(Wrap(h));
+    }
+    bw->set_allow_unused(allow_unused);
+    Enqueue(std::move(cmd), std::string(op), SiteOf(loc));
+    return outputs;
+  }
+
   void ManualSeed(uint64_t seed, const std::source_location& loc) {
     std::lock_guard lock(mu_);
     CheckOpen(loc);
@@ -706,6 +749,9 @@ class ClientImpl : public std::enable_shared_from_this<ClientImpl> {
     }
     throw Error(3, "needs at least one Tensor operand", std::string(op), SiteOf(loc));
   }
+
+  static ClientImpl* ImplOf(const Tensor& t) { return t.state_->impl.get(); }
+  static HandleState* StateOf(const Tensor& t) { return t.state_.get(); }
 
   Tensor Wrap(uint64_t handle) {
     return Tensor(std::make_shared<HandleState>(shared_from_this(), handle));
@@ -1166,7 +1212,141 @@ Tensor Client::Randint(int64_t high, std::vector<int64_t> size, TensorOptions op
   return Randint(0, high, std::move(size), std::move(opts), loc);
 }
 
+Tensor Client::Randperm(int64_t n, TensorOptions opts, std::source_location loc) {
+  Attrs attrs{{"n", n}};
+  AddFactoryOptions(opts, &attrs);
+  tensord::Tensor t = impl_->RunOp("randperm", {}, attrs, loc)[0];
+  if (opts.requires_grad) impl_->RequiresGrad(t, true, loc);
+  return t;
+}
+
+Tensor Client::Linspace(Scalar start, Scalar end, int64_t steps, TensorOptions opts,
+                        std::source_location loc) {
+  Attrs attrs{{"start", start}, {"end", end}, {"steps", steps}};
+  AddFactoryOptions(opts, &attrs);
+  tensord::Tensor t = impl_->RunOp("linspace", {}, attrs, loc)[0];
+  if (opts.requires_grad) impl_->RequiresGrad(t, true, loc);
+  return t;
+}
+
+Tensor Client::Eye(int64_t n, std::optional<int64_t> m, TensorOptions opts,
+                   std::source_location loc) {
+  Attrs attrs{{"n", n}};
+  if (m.has_value()) attrs["m"] = *m;
+  AddFactoryOptions(opts, &attrs);
+  tensord::Tensor t = impl_->RunOp("eye", {}, attrs, loc)[0];
+  if (opts.requires_grad) impl_->RequiresGrad(t, true, loc);
+  return t;
+}
+
 void Client::ManualSeed(uint64_t seed, std::source_location loc) { impl_->ManualSeed(seed, loc); }
+
+// ================================================================== like-factories
+
+namespace {
+
+Tensor LikeFactory(std::string_view op, const Tensor& t, TensorOptions opts, Attrs attrs,
+                   const std::source_location& loc) {
+  if (!t.defined()) {
+    throw Error(3, "an undefined Tensor was passed", std::string(op) + "_like", SiteOf(loc));
+  }
+  client::ClientImpl& impl = *client::ClientImpl::ImplOf(t);
+  client::ClientImpl::Meta meta = impl.GetMeta(*client::ClientImpl::StateOf(t), loc);
+  attrs["size"] = meta.shape;
+  attrs["dtype"] = opts.dtype.value_or(meta.dtype);
+  attrs["device"] = opts.device.empty() ? meta.device : opts.device;
+  Tensor out = impl.RunOp(op, {}, attrs, loc)[0];
+  if (opts.requires_grad) impl.RequiresGrad(out, true, loc);
+  return out;
+}
+
+}  // namespace
+
+Tensor ZerosLike(const Tensor& t, TensorOptions opts, std::source_location loc) {
+  return LikeFactory("zeros", t, std::move(opts), {}, loc);
+}
+Tensor OnesLike(const Tensor& t, TensorOptions opts, std::source_location loc) {
+  return LikeFactory("ones", t, std::move(opts), {}, loc);
+}
+Tensor EmptyLike(const Tensor& t, TensorOptions opts, std::source_location loc) {
+  return LikeFactory("empty", t, std::move(opts), {}, loc);
+}
+Tensor FullLike(const Tensor& t, Scalar fill_value, TensorOptions opts,
+                std::source_location loc) {
+  return LikeFactory("full", t, std::move(opts), {{"fill_value", fill_value}}, loc);
+}
+Tensor RandLike(const Tensor& t, TensorOptions opts, std::source_location loc) {
+  return LikeFactory("rand", t, std::move(opts), {}, loc);
+}
+Tensor RandnLike(const Tensor& t, TensorOptions opts, std::source_location loc) {
+  return LikeFactory("randn", t, std::move(opts), {}, loc);
+}
+Tensor RandintLike(const Tensor& t, int64_t low, int64_t high, TensorOptions opts,
+                   std::source_location loc) {
+  return LikeFactory("randint", t, std::move(opts), {{"low", low}, {"high", high}}, loc);
+}
+
+std::vector<Tensor> Call(std::string_view op, std::vector<Operand> inputs, Attrs attrs,
+                         std::source_location loc) {
+  return client::ClientImpl::RunOnOperands(op, inputs, attrs, loc);
+}
+
+// ================================================================== autograd
+
+namespace autograd {
+
+namespace {
+client::ClientImpl& ImplOfAll(std::string_view op, const std::vector<Tensor>& a,
+                              const std::vector<Tensor>& b, const std::source_location& loc) {
+  if (a.empty()) {
+    throw Error(3, std::string(op) + "() needs at least one tensor", std::string(op),
+                SiteOf(loc));
+  }
+  for (const auto* list : {&a, &b}) {
+    for (const Tensor& t : *list) {
+      if (!t.defined()) {
+        throw Error(3, "an undefined Tensor was passed", std::string(op), SiteOf(loc));
+      }
+    }
+  }
+  return *client::ClientImpl::ImplOf(a[0]);
+}
+}  // namespace
+
+void Backward(const std::vector<Tensor>& tensors, const std::vector<Tensor>& grad_tensors,
+              std::optional<bool> retain_graph, bool create_graph, std::source_location loc) {
+  client::ClientImpl& impl = ImplOfAll("backward", tensors, {}, loc);
+  impl.BackwardMany(tensors, grad_tensors, retain_graph.value_or(create_graph), create_graph,
+                    {}, false, "backward", loc);
+}
+
+std::vector<Tensor> Grad(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs,
+                         const std::vector<Tensor>& grad_outputs,
+                         std::optional<bool> retain_graph, bool create_graph,
+                         bool allow_unused, std::source_location loc) {
+  client::ClientImpl& impl = ImplOfAll("grad", outputs, inputs, loc);
+  if (inputs.empty()) {
+    throw Error(3, "grad() needs at least one output and one input", "grad", SiteOf(loc));
+  }
+  std::vector<Tensor> results =
+      impl.BackwardMany(outputs, grad_outputs, retain_graph.value_or(create_graph),
+                        create_graph, inputs, allow_unused, "grad", loc);
+  impl.Synchronize(loc);
+  if (allow_unused) {
+    // Unused inputs have poisoned result handles ("... gradient is None ...").
+    for (Tensor& r : results) {
+      try {
+        r.Info(loc);
+      } catch (const Error& e) {
+        if (e.message().find("gradient is None") == std::string::npos) throw;
+        r = Tensor();
+      }
+    }
+  }
+  return results;
+}
+
+}  // namespace autograd
 
 std::vector<Tensor> Client::Call(std::string_view op, std::vector<Operand> inputs, Attrs attrs,
                                  std::source_location loc) {
@@ -1255,6 +1435,12 @@ Tensor& Tensor::RequiresGrad_(bool requires_grad, std::source_location loc) {
   if (!state_) ThrowUndefined("RequiresGrad_", loc);
   impl().RequiresGrad(*this, requires_grad, loc);
   return *this;
+}
+
+void Tensor::SetGrad(const Tensor& grad, std::source_location loc) {
+  if (!state_) ThrowUndefined("SetGrad", loc);
+  Operand g = grad.defined() ? Operand(grad) : Operand(kNone);
+  impl().RunOp("set_grad_", {*this, g}, {}, loc);
 }
 
 Tensor Tensor::Grad(std::source_location loc) const {

@@ -273,7 +273,11 @@ class Tensor {
   std::string GradFn(TENSORD_HERE) const;  // "" for none
   // The accumulated .grad; undefined Tensor if there is none (sync point).
   Tensor Grad(TENSORD_HERE) const;
-  // Backward from a scalar (implicit gradient 1) or with an explicit one.
+  // Backward from a scalar (implicit gradient 1) or with an explicit one
+  // (an undefined `gradient` means the implicit 1, so
+  // `loss.Backward(Tensor(), /*retain_graph=*/true)` keeps the graph).
+  // Accumulates into the .grad of leaves; pipelined (errors surface at the
+  // next sync point). See also autograd::Backward and autograd::Grad.
   void Backward(TENSORD_HERE) const;
   void Backward(const Tensor& gradient, bool retain_graph = false,
                 bool create_graph = false, TENSORD_HERE) const;
@@ -319,6 +323,141 @@ class Tensor {
   Tensor Permute(std::vector<int64_t> dims, TENSORD_HERE) const;
   Tensor Clone(TENSORD_HERE) const;
   Tensor To(tensord::DType dtype, TENSORD_HERE) const;
+
+  // More unary math (torch names; tensord.h's free functions of the same
+  // names exist for the common ones).
+  Tensor Abs(TENSORD_HERE) const;
+  Tensor Sign(TENSORD_HERE) const;
+  Tensor Sqrt(TENSORD_HERE) const;
+  Tensor Rsqrt(TENSORD_HERE) const;
+  Tensor Expm1(TENSORD_HERE) const;
+  Tensor Log1p(TENSORD_HERE) const;
+  Tensor Log2(TENSORD_HERE) const;
+  Tensor Tan(TENSORD_HERE) const;
+  Tensor Tanh(TENSORD_HERE) const;
+  Tensor Erf(TENSORD_HERE) const;
+  Tensor Silu(TENSORD_HERE) const;
+  Tensor Floor(TENSORD_HERE) const;
+  Tensor Ceil(TENSORD_HERE) const;
+  Tensor Round(TENSORD_HERE) const;
+  Tensor Trunc(TENSORD_HERE) const;
+  Tensor Reciprocal(TENSORD_HERE) const;
+  Tensor Gelu(std::string_view approximate = "none", TENSORD_HERE) const;
+  Tensor Softplus(Scalar beta = 1, Scalar threshold = 20, TENSORD_HERE) const;
+  Tensor Clamp(std::optional<Scalar> min, std::optional<Scalar> max = std::nullopt,
+               TENSORD_HERE) const;
+  Tensor NanToNum(std::optional<double> nan = std::nullopt,
+                  std::optional<double> posinf = std::nullopt,
+                  std::optional<double> neginf = std::nullopt, TENSORD_HERE) const;
+  // Division with rounding_mode "trunc" or "floor" ("" = true division).
+  Tensor Div(const Operand& other, std::string_view rounding_mode, TENSORD_HERE) const;
+  Tensor Remainder(const Operand& other, TENSORD_HERE) const;
+  Tensor Fmod(const Operand& other, TENSORD_HERE) const;
+  Tensor Maximum(const Tensor& other, TENSORD_HERE) const;
+  Tensor Minimum(const Tensor& other, TENSORD_HERE) const;
+
+  // Comparisons and logic (bool results; the operators < <= > >= too).
+  Tensor Eq(const Operand& other, TENSORD_HERE) const;
+  Tensor Ne(const Operand& other, TENSORD_HERE) const;
+  Tensor Lt(const Operand& other, TENSORD_HERE) const;
+  Tensor Le(const Operand& other, TENSORD_HERE) const;
+  Tensor Gt(const Operand& other, TENSORD_HERE) const;
+  Tensor Ge(const Operand& other, TENSORD_HERE) const;
+  Tensor LogicalAnd(const Operand& other, TENSORD_HERE) const;
+  Tensor LogicalOr(const Operand& other, TENSORD_HERE) const;
+  Tensor LogicalXor(const Operand& other, TENSORD_HERE) const;
+  Tensor LogicalNot(TENSORD_HERE) const;
+  Tensor BitwiseAnd(const Operand& other, TENSORD_HERE) const;
+  Tensor BitwiseOr(const Operand& other, TENSORD_HERE) const;
+  Tensor BitwiseXor(const Operand& other, TENSORD_HERE) const;
+  Tensor BitwiseNot(TENSORD_HERE) const;
+  Tensor Isnan(TENSORD_HERE) const;
+  Tensor Isinf(TENSORD_HERE) const;
+  Tensor Isfinite(TENSORD_HERE) const;
+
+  // More reductions. `dims` empty = all dimensions; `dim` unset = flattened.
+  Tensor Prod(std::vector<int64_t> dims = {}, bool keepdim = false, TENSORD_HERE) const;
+  Tensor Amax(std::vector<int64_t> dims = {}, bool keepdim = false, TENSORD_HERE) const;
+  Tensor Amin(std::vector<int64_t> dims = {}, bool keepdim = false, TENSORD_HERE) const;
+  Tensor Max(TENSORD_HERE) const;  // of all elements (per-dim: Amax + Argmax)
+  Tensor Min(TENSORD_HERE) const;
+  Tensor All(std::vector<int64_t> dims = {}, bool keepdim = false, TENSORD_HERE) const;
+  Tensor Any(std::vector<int64_t> dims = {}, bool keepdim = false, TENSORD_HERE) const;
+  Tensor Argmax(std::optional<int64_t> dim = std::nullopt, bool keepdim = false,
+                TENSORD_HERE) const;
+  Tensor Argmin(std::optional<int64_t> dim = std::nullopt, bool keepdim = false,
+                TENSORD_HERE) const;
+  // correction = 1 is the unbiased estimate (torch's default), 0 the population one.
+  Tensor Var(std::vector<int64_t> dims = {}, Scalar correction = 1, bool keepdim = false,
+             TENSORD_HERE) const;
+  Tensor Std(std::vector<int64_t> dims = {}, Scalar correction = 1, bool keepdim = false,
+             TENSORD_HERE) const;
+  Tensor Logsumexp(std::vector<int64_t> dims, bool keepdim = false, TENSORD_HERE) const;
+  Tensor Norm(Scalar p = 2, std::vector<int64_t> dims = {}, bool keepdim = false,
+              TENSORD_HERE) const;
+  Tensor Softmax(int64_t dim, TENSORD_HERE) const;
+  Tensor LogSoftmax(int64_t dim, TENSORD_HERE) const;
+  Tensor Cumsum(int64_t dim, TENSORD_HERE) const;
+  Tensor Cumprod(int64_t dim, TENSORD_HERE) const;
+
+  // More linear algebra: beta * self + alpha * (mat1 @ mat2), batched for Baddbmm.
+  Tensor Outer(const Tensor& vec2, TENSORD_HERE) const;
+  Tensor Addmm(const Tensor& mat1, const Tensor& mat2, Scalar beta = 1, Scalar alpha = 1,
+               TENSORD_HERE) const;
+  Tensor Baddbmm(const Tensor& batch1, const Tensor& batch2, Scalar beta = 1,
+                 Scalar alpha = 1, TENSORD_HERE) const;
+
+  // Slicing and indexing. Slice's end defaults to the end of the dimension;
+  // Index takes one index tensor (or None) per leading dimension, as t[i, j].
+  Tensor Select(int64_t dim, int64_t index, TENSORD_HERE) const;
+  Tensor Slice(int64_t dim, std::optional<int64_t> start = std::nullopt,
+               std::optional<int64_t> end = std::nullopt, int64_t step = 1,
+               TENSORD_HERE) const;
+  Tensor Narrow(int64_t dim, int64_t start, int64_t length, TENSORD_HERE) const;
+  Tensor Flatten(int64_t start_dim = 0, int64_t end_dim = -1, TENSORD_HERE) const;
+  Tensor SumToSize(std::vector<int64_t> size, TENSORD_HERE) const;
+  Tensor Index(std::vector<Operand> indices, TENSORD_HERE) const;
+  Tensor IndexPut(std::vector<Operand> indices, const Operand& values,
+                  bool accumulate = false, TENSORD_HERE) const;
+  Tensor IndexSelect(int64_t dim, const Tensor& index, TENSORD_HERE) const;
+  Tensor Gather(int64_t dim, const Tensor& index, TENSORD_HERE) const;
+  Tensor Scatter(int64_t dim, const Tensor& index, const Operand& src, TENSORD_HERE) const;
+  Tensor ScatterAdd(int64_t dim, const Tensor& index, const Tensor& src, TENSORD_HERE) const;
+  Tensor MaskedFill(const Tensor& mask, Scalar value, TENSORD_HERE) const;
+  Tensor Nonzero(TENSORD_HERE) const;
+  Tensor Bernoulli(TENSORD_HERE) const;  // draws 0/1 with probabilities self
+
+  // In-place ops (torch's `x.add_(...)`): modify this tensor, return it.
+  Tensor& Add_(const Operand& other, Scalar alpha = 1, TENSORD_HERE);
+  Tensor& Sub_(const Operand& other, Scalar alpha = 1, TENSORD_HERE);
+  Tensor& Mul_(const Operand& other, TENSORD_HERE);
+  Tensor& Div_(const Operand& other, TENSORD_HERE);
+  Tensor& Pow_(const Operand& exponent, TENSORD_HERE);
+  Tensor& Neg_(TENSORD_HERE);
+  Tensor& Exp_(TENSORD_HERE);
+  Tensor& Log_(TENSORD_HERE);
+  Tensor& Sqrt_(TENSORD_HERE);
+  Tensor& Abs_(TENSORD_HERE);
+  Tensor& Relu_(TENSORD_HERE);
+  Tensor& Sigmoid_(TENSORD_HERE);
+  Tensor& Tanh_(TENSORD_HERE);
+  Tensor& Clamp_(std::optional<Scalar> min, std::optional<Scalar> max = std::nullopt,
+                 TENSORD_HERE);
+  Tensor& Zero_(TENSORD_HERE);
+  Tensor& Fill_(Scalar value, TENSORD_HERE);
+  Tensor& Copy_(const Tensor& src, TENSORD_HERE);
+  Tensor& MaskedFill_(const Tensor& mask, Scalar value, TENSORD_HERE);
+  Tensor& IndexPut_(std::vector<Operand> indices, const Operand& values,
+                    bool accumulate = false, TENSORD_HERE);
+  // Random fills from the session generator (same numbers as torch's CPU
+  // generator after the same ManualSeed).
+  Tensor& Uniform_(double from = 0, double to = 1, TENSORD_HERE);
+  Tensor& Normal_(double mean = 0, double std = 1, TENSORD_HERE);
+  Tensor& Bernoulli_(double p = 0.5, TENSORD_HERE);
+
+  // Replaces .grad (torch's `t.grad = g`); an undefined `grad` drops it
+  // (`t.grad = None`).
+  void SetGrad(const Tensor& grad, TENSORD_HERE);
 
   // Any registered op with this tensor as its first input (see ListOps).
   std::vector<Tensor> Call(std::string_view op, std::vector<Operand> more_inputs,
@@ -437,7 +576,17 @@ class Client {
                           TensorOptions opts = {}, TENSORD_HERE);
   tensord::Tensor Randint(int64_t high, std::vector<int64_t> size,
                           TensorOptions opts = {}, TENSORD_HERE);
-  // Seeds the session's generator (torch.manual_seed).
+  // torch.randperm: a random permutation of 0..n-1 (int64 by default).
+  tensord::Tensor Randperm(int64_t n, TensorOptions opts = {}, TENSORD_HERE);
+  // torch.linspace: `steps` evenly spaced values from start to end.
+  tensord::Tensor Linspace(Scalar start, Scalar end, int64_t steps, TensorOptions opts = {},
+                           TENSORD_HERE);
+  // torch.eye: an n x m identity matrix (m defaults to n).
+  tensord::Tensor Eye(int64_t n, std::optional<int64_t> m = std::nullopt,
+                      TensorOptions opts = {}, TENSORD_HERE);
+  // Seeds the session's generator (torch.manual_seed). Every random factory
+  // and fill (Rand, Randn, Randint, Randperm, Uniform_, Normal_, Bernoulli,
+  // nn::Linear's init) then draws what PyTorch's CPU generator draws.
   void ManualSeed(uint64_t seed, TENSORD_HERE);
 
   // Runs any registered op; returns its outputs (none for in-place ops).
@@ -478,7 +627,36 @@ class NoGradGuard {
  private:
   bool previous_;
 };
+// Sets grad mode on this thread for its lifetime, restoring the previous
+// mode after (torch.set_grad_enabled / enable_grad inside no_grad).
+class GradModeGuard {
+ public:
+  explicit GradModeGuard(bool enabled);
+  ~GradModeGuard();
+  GradModeGuard(const GradModeGuard&) = delete;
+  GradModeGuard& operator=(const GradModeGuard&) = delete;
+
+ private:
+  bool previous_;
+};
 bool IsGradEnabled();
+
+namespace autograd {
+// torch.autograd.backward: backward from several roots at once.
+// grad_tensors[i] is the gradient of tensors[i] (undefined or missing: the
+// implicit 1 of a one-element root). retain_graph defaults to create_graph.
+void Backward(const std::vector<Tensor>& tensors, const std::vector<Tensor>& grad_tensors = {},
+              std::optional<bool> retain_graph = std::nullopt, bool create_graph = false,
+              TENSORD_HERE);
+// torch.autograd.grad: d(outputs)/d(inputs), one result per input; nothing
+// accumulates into .grad. With create_graph the results are differentiable
+// (double backward). An input the outputs do not depend on is an error, or,
+// with allow_unused, an undefined Tensor. A sync point.
+std::vector<Tensor> Grad(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs,
+                         const std::vector<Tensor>& grad_outputs = {},
+                         std::optional<bool> retain_graph = std::nullopt,
+                         bool create_graph = false, bool allow_unused = false, TENSORD_HERE);
+}  // namespace autograd
 
 // ------------------------------------------------------------------ free functions
 
@@ -508,6 +686,37 @@ Tensor Unsqueeze(const Tensor& x, int64_t dim, TENSORD_HERE);
 Tensor Squeeze(const Tensor& x, TENSORD_HERE);
 Tensor Clone(const Tensor& x, TENSORD_HERE);
 Tensor Detach(const Tensor& x, TENSORD_HERE);
+Tensor Tanh(const Tensor& x, TENSORD_HERE);
+Tensor Abs(const Tensor& x, TENSORD_HERE);
+Tensor Sqrt(const Tensor& x, TENSORD_HERE);
+Tensor Softmax(const Tensor& x, int64_t dim, TENSORD_HERE);
+Tensor LogSoftmax(const Tensor& x, int64_t dim, TENSORD_HERE);
+Tensor Maximum(const Tensor& a, const Tensor& b, TENSORD_HERE);
+Tensor Minimum(const Tensor& a, const Tensor& b, TENSORD_HERE);
+Tensor Outer(const Tensor& a, const Tensor& b, TENSORD_HERE);
+Tensor Addmm(const Tensor& input, const Tensor& mat1, const Tensor& mat2, Scalar beta = 1,
+             Scalar alpha = 1, TENSORD_HERE);
+// torch.where(condition, self, other): self where condition, else other.
+Tensor Where(const Tensor& condition, const Operand& self, const Operand& other, TENSORD_HERE);
+Tensor Cat(const std::vector<Tensor>& tensors, int64_t dim = 0, TENSORD_HERE);
+Tensor Stack(const std::vector<Tensor>& tensors, int64_t dim = 0, TENSORD_HERE);
+Tensor Einsum(std::string_view equation, const std::vector<Tensor>& operands, TENSORD_HERE);
+
+// Factories shaped like `t` (its dtype and device unless opts say otherwise;
+// a sync point when t's shape is not yet known to the client).
+Tensor ZerosLike(const Tensor& t, TensorOptions opts = {}, TENSORD_HERE);
+Tensor OnesLike(const Tensor& t, TensorOptions opts = {}, TENSORD_HERE);
+Tensor EmptyLike(const Tensor& t, TensorOptions opts = {}, TENSORD_HERE);
+Tensor FullLike(const Tensor& t, Scalar fill_value, TensorOptions opts = {}, TENSORD_HERE);
+Tensor RandLike(const Tensor& t, TensorOptions opts = {}, TENSORD_HERE);
+Tensor RandnLike(const Tensor& t, TensorOptions opts = {}, TENSORD_HERE);
+Tensor RandintLike(const Tensor& t, int64_t low, int64_t high, TensorOptions opts = {},
+                   TENSORD_HERE);
+
+// Runs any registered op on the client of its first tensor input (for ops
+// without a named function here; factories need Client::Call).
+std::vector<Tensor> Call(std::string_view op, std::vector<Operand> inputs, Attrs attrs = {},
+                         TENSORD_HERE);
 
 // ------------------------------------------------------------------ operators
 
@@ -542,6 +751,18 @@ Tensor operator-(client::SitedScalar a, const Tensor& b);
 Tensor operator*(client::SitedScalar a, const Tensor& b);
 Tensor operator/(client::SitedScalar a, const Tensor& b);
 Tensor operator-(const Tensor& a);
+Tensor operator%(const Tensor& a, client::SitedOperand b);  // remainder
+// Comparisons give bool tensors (== and != are left to identity semantics;
+// use Eq / Ne).
+Tensor operator<(const Tensor& a, client::SitedOperand b);
+Tensor operator<=(const Tensor& a, client::SitedOperand b);
+Tensor operator>(const Tensor& a, client::SitedOperand b);
+Tensor operator>=(const Tensor& a, client::SitedOperand b);
+// In place (torch's `x += y` is x.add_(y)).
+Tensor& operator+=(Tensor& a, client::SitedOperand b);
+Tensor& operator-=(Tensor& a, client::SitedOperand b);
+Tensor& operator*=(Tensor& a, client::SitedOperand b);
+Tensor& operator/=(Tensor& a, client::SitedOperand b);
 
 // Prints like torch: tensor([[1., 2.], [3., 4.]], requires_grad=True) (a sync point).
 std::ostream& operator<<(std::ostream& os, const Tensor& t);

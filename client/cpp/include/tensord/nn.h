@@ -1,0 +1,196 @@
+// tensord::nn: a small torch.nn for the C++ client — modules holding server
+// tensors as parameters, PyTorch's default initialisation, common losses.
+//
+//   tensord::Client client;
+//   client.ManualSeed(0);
+//   tensord::nn::Sequential model;            // examples/train_mlp.cc has a whole loop
+//   model.Add(std::make_shared<tensord::nn::Linear>(client, 2, 16));
+//   model.Add(std::make_shared<tensord::nn::ReLU>());
+//   model.Add(std::make_shared<tensord::nn::Linear>(client, 16, 3));
+//   tensord::nn::CrossEntropyLoss loss_fn;
+//   auto loss = loss_fn(model(x), y);
+//
+// Note [Seeded initialisation]
+//   Linear draws its weight, then its bias, from the session generator with
+//   the same distribution and arithmetic as torch.nn.Linear
+//   (kaiming_uniform_(a=sqrt(5)) = uniform(-1/sqrt(in), 1/sqrt(in)), then the
+//   bias in the same bound), so after the same ManualSeed a model built layer
+//   by layer in the same order has PyTorch's parameters exactly.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "tensord/tensord.h"
+
+namespace tensord::nn {
+
+// Base class of layers (torch.nn.Module): parameters and child modules in
+// registration order, train/eval mode.
+class Module {
+ public:
+  virtual ~Module() = default;
+
+  // The layer's computation on one input.
+  virtual Tensor Forward(const Tensor& input) = 0;
+  Tensor operator()(const Tensor& input) { return Forward(input); }
+
+  // Own parameters first, then children's, in registration order (torch's
+  // `parameters()`), as handles sharing the module's tensors.
+  std::vector<Tensor> Parameters() const;
+  // ("0.weight", tensor), ... dotted names as torch's named_parameters().
+  std::vector<std::pair<std::string, Tensor>> NamedParameters() const;
+  // Drops (default) or zeroes every parameter's .grad.
+  void ZeroGrad(bool set_to_none = true);
+  // Training mode (affects only modules that care, none here yet).
+  void Train(bool on = true);
+  void Eval() { Train(false); }
+  bool is_training() const { return training_; }
+  // "Linear(in_features=2, out_features=3, bias=True)" style, as torch prints.
+  virtual std::string Repr() const;
+
+ protected:
+  // Registers a leaf tensor as a parameter (sets requires_grad).
+  Tensor& RegisterParameter(std::string name, Tensor tensor);
+  // Registers a child module; returns it.
+  template <typename M>
+  std::shared_ptr<M> RegisterModule(std::string name, std::shared_ptr<M> module) {
+    children_.emplace_back(std::move(name), module);
+    return module;
+  }
+  virtual std::string Name() const = 0;
+  virtual std::string ExtraRepr() const { return ""; }
+
+ private:
+  std::vector<std::pair<std::string, Tensor>> params_;
+  std::vector<std::pair<std::string, std::shared_ptr<Module>>> children_;
+  bool training_ = true;
+
+};
+
+// y = x @ weight.T + bias (torch.nn.Linear); weight is (out, in).
+// See Note [Seeded initialisation].
+class Linear : public Module {
+ public:
+  Linear(Client& client, int64_t in_features, int64_t out_features, bool bias = true,
+         TensorOptions options = {});
+  Tensor Forward(const Tensor& input) override;
+  // Re-draws weight and bias as torch's reset_parameters does.
+  void ResetParameters();
+
+  const Tensor& weight() const { return weight_; }
+  const Tensor& bias() const { return bias_; }  // undefined without bias
+  int64_t in_features() const { return in_features_; }
+  int64_t out_features() const { return out_features_; }
+
+ protected:
+  std::string Name() const override { return "Linear"; }
+  std::string ExtraRepr() const override;
+
+ private:
+  int64_t in_features_;
+  int64_t out_features_;
+  Tensor weight_;
+  Tensor bias_;
+};
+
+// Runs its modules in order (torch.nn.Sequential); children are named "0", "1", ...
+class Sequential : public Module {
+ public:
+  Sequential() = default;
+  explicit Sequential(std::vector<std::shared_ptr<Module>> modules);
+  // Appends a module; returns *this for chaining.
+  Sequential& Add(std::shared_ptr<Module> module);
+  Tensor Forward(const Tensor& input) override;
+  size_t size() const { return modules_.size(); }
+  const std::shared_ptr<Module>& operator[](size_t i) const { return modules_.at(i); }
+
+ protected:
+  std::string Name() const override { return "Sequential"; }
+
+ private:
+  std::vector<std::shared_ptr<Module>> modules_;
+};
+
+// Elementwise activations.
+class ReLU : public Module {
+ public:
+  Tensor Forward(const Tensor& input) override { return input.Relu(); }
+
+ protected:
+  std::string Name() const override { return "ReLU"; }
+};
+class Tanh : public Module {
+ public:
+  Tensor Forward(const Tensor& input) override { return input.Tanh(); }
+
+ protected:
+  std::string Name() const override { return "Tanh"; }
+};
+class Sigmoid : public Module {
+ public:
+  Tensor Forward(const Tensor& input) override { return input.Sigmoid(); }
+
+ protected:
+  std::string Name() const override { return "Sigmoid"; }
+};
+class GELU : public Module {
+ public:
+  Tensor Forward(const Tensor& input) override { return input.Gelu(); }
+
+ protected:
+  std::string Name() const override { return "GELU"; }
+};
+
+// How a loss reduces its per-element values.
+enum class Reduction { kMean, kSum, kNone };
+
+namespace functional {
+// input @ weight.T + bias (addmm for 2-D input, as PyTorch; bias may be undefined).
+Tensor Linear(const Tensor& input, const Tensor& weight, const Tensor& bias = Tensor());
+// mean((input - target)^2) (or sum / per element).
+Tensor MseLoss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::kMean);
+// Negative log likelihood of int64 class indices under log-probabilities
+// `input` ((N, C) or (C)); targets equal to ignore_index do not count.
+Tensor NllLoss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::kMean,
+               int64_t ignore_index = -100);
+// log_softmax over the class dimension, then NllLoss (int64 `target`), or,
+// for a floating `target` of input's shape, the cross entropy with those
+// class probabilities. As torch.nn.functional.cross_entropy.
+Tensor CrossEntropy(const Tensor& input, const Tensor& target,
+                    Reduction reduction = Reduction::kMean, int64_t ignore_index = -100);
+}  // namespace functional
+
+// Loss modules (callable as loss(input, target)).
+class MSELoss {
+ public:
+  explicit MSELoss(Reduction reduction = Reduction::kMean) : reduction_(reduction) {}
+  Tensor operator()(const Tensor& input, const Tensor& target) const {
+    return functional::MseLoss(input, target, reduction_);
+  }
+
+ private:
+  Reduction reduction_;
+};
+
+class CrossEntropyLoss {
+ public:
+  explicit CrossEntropyLoss(Reduction reduction = Reduction::kMean, int64_t ignore_index = -100)
+      : reduction_(reduction), ignore_index_(ignore_index) {}
+  Tensor operator()(const Tensor& input, const Tensor& target) const {
+    return functional::CrossEntropy(input, target, reduction_, ignore_index_);
+  }
+
+ private:
+  Reduction reduction_;
+  int64_t ignore_index_;
+};
+
+// Prints a module as torch does (nested, one child per line).
+std::ostream& operator<<(std::ostream& os, const Module& module);
+
+}  // namespace tensord::nn
