@@ -1,0 +1,96 @@
+"""The examples/ folder: the Python training script against the server and
+against real PyTorch (the oracle), and examples/run.sh's server handling."""
+
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from conftest import DEFAULT_BIN, REPO
+
+EXAMPLES = os.path.join(REPO, "examples")
+TORCH_PYTHON = "/usr/bin/python3"  # Debian's PyTorch 1.13
+
+
+def _run(argv, env_extra, timeout=300):
+    env = dict(os.environ)
+    env.update(env_extra)
+    return subprocess.run(argv, env=env, capture_output=True, text=True, timeout=timeout,
+                          cwd=REPO)
+
+
+def _parse(stdout):
+    """({epoch: loss}, accuracy) from the script's output."""
+    losses = {int(e): float(v)
+              for e, v in re.findall(r"^epoch\s+(\d+)\s+loss\s+([0-9.]+)$", stdout, re.M)}
+    acc = re.findall(r"^accuracy\s+([0-9.]+)$", stdout, re.M)
+    return losses, float(acc[0]) if acc else None
+
+
+def _torch_available():
+    if not os.access(TORCH_PYTHON, os.X_OK):
+        return False
+    r = subprocess.run([TORCH_PYTHON, "-c", "import torch"], capture_output=True)
+    return r.returncode == 0
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+def test_train_mlp_prints_pytorchs_losses(tensord_server, seed):
+    script = os.path.join(EXAMPLES, "train_mlp.py")
+    args = ["--epochs", "3", "--seed", str(seed)]
+    ours = _run([sys.executable, script] + args, {"TENSORD_ADDRESS": tensord_server.address})
+    assert ours.returncode == 0, ours.stderr
+    losses, acc = _parse(ours.stdout)
+    assert sorted(losses) == [1, 2, 3], ours.stdout
+    assert acc is not None and 0.5 <= acc <= 1.0
+    assert losses[3] < losses[1]  # it learns
+    if not _torch_available():
+        pytest.skip("PyTorch is not installed at %s (the oracle)" % TORCH_PYTHON)
+    ref = _run([TORCH_PYTHON, script] + args, {"TENSORD_EXAMPLE_BACKEND": "torch"})
+    assert ref.returncode == 0, ref.stderr
+    ref_losses, ref_acc = _parse(ref.stdout)
+    # Same seed, same draws, float32 arithmetic that may differ in the last
+    # bits (summation order, libm vs PyTorch's vectorised sin/cos/log): the
+    # epoch losses (means over 400 points, printed to 6 decimals) agree to 1e-4.
+    assert sorted(ref_losses) == [1, 2, 3]
+    for epoch in (1, 2, 3):
+        assert losses[epoch] == pytest.approx(ref_losses[epoch], abs=1e-4), (ours.stdout,
+                                                                             ref.stdout)
+    assert acc == pytest.approx(ref_acc, abs=2.0 / 400 + 1e-9)  # at most 2 points differ
+
+
+def _server_binary():
+    return os.environ.get("TENSORD_BIN", DEFAULT_BIN)
+
+
+def _run_sh(address, *args):
+    return _run([os.path.join(EXAMPLES, "run.sh"), "train_mlp.py"] + list(args),
+                {"TENSORD_ADDRESS": address, "TENSORD_BIN": _server_binary()})
+
+
+def test_run_sh_starts_and_stops_a_private_server(tensord_server, tmp_path):
+    r = _run_sh("unix:" + str(tmp_path / "nobody-listens.sock"), "--epochs", "1")
+    assert r.returncode == 0, r.stderr
+    losses, acc = _parse(r.stdout)
+    assert list(losses) == [1] and acc is not None
+    m = re.search(r"started tensord \(pid (\d+)\) on unix:(\S+);", r.stderr)
+    assert m, r.stderr
+    pid, sock = int(m.group(1)), m.group(2)
+    with pytest.raises(ProcessLookupError):  # run.sh stopped (and reaped) it
+        os.kill(pid, 0)
+    assert not os.path.exists(os.path.dirname(sock))
+
+
+def test_run_sh_uses_a_server_that_answers(tensord_server):
+    r = _run_sh(tensord_server.address, "--epochs", "1")
+    assert r.returncode == 0, r.stderr
+    assert "started tensord" not in r.stderr
+    assert _parse(r.stdout)[0].keys() == {1}
+
+
+def test_run_sh_reports_a_failing_example(tensord_server):
+    r = _run_sh(tensord_server.address, "--epochs", "not-a-number")
+    assert r.returncode != 0
+    assert "invalid int value" in r.stderr
