@@ -61,7 +61,9 @@ if ! healthy "$address"; then
   address=unix:$dir/tensord.sock
   "$SERVER_BIN" --listen "$address" >"$dir/server.log" 2>&1 &
   pid=$!
-  trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$dir"' EXIT
+  trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$dir"' EXIT
+  trap 'exit 130' INT  # Ctrl-C: exit, which runs the EXIT trap
+  trap 'exit 143' TERM HUP
   for _ in $(seq 300); do
     healthy "$address" && break
     kill -0 $pid 2>/dev/null || { echo "run.sh: tensord exited:" >&2; cat "$dir/server.log" >&2; exit 1; }

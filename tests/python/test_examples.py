@@ -94,3 +94,27 @@ def test_run_sh_reports_a_failing_example(tensord_server):
     r = _run_sh(tensord_server.address, "--epochs", "not-a-number")
     assert r.returncode != 0
     assert "invalid int value" in r.stderr
+
+
+def test_run_sh_stops_its_server_on_ctrl_c(tensord_server, tmp_path):
+    import signal
+    env = dict(os.environ, TENSORD_ADDRESS="unix:" + str(tmp_path / "nobody.sock"),
+               TENSORD_BIN=_server_binary())
+    proc = subprocess.Popen([os.path.join(EXAMPLES, "run.sh"), "train_mlp.py", "--epochs",
+                             "100000"], env=env, cwd=REPO, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        line = proc.stderr.readline()
+        m = re.search(r"started tensord \(pid (\d+)\) on unix:(\S+);", line)
+        assert m, line
+        assert proc.stdout.readline().startswith("epoch")  # training is under way
+        os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C sends to the foreground group
+        proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    assert proc.returncode != 0
+    with pytest.raises(ProcessLookupError):
+        os.kill(int(m.group(1)), 0)
+    assert not os.path.exists(os.path.dirname(m.group(2)))
