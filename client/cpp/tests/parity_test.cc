@@ -430,6 +430,93 @@ TEST_F(ParityTest, LossesEqualPyTorch) {
   EXPECT_FLOAT_EQ(nn::CrossEntropyLoss()(x, y_ignored).Item<float>(), 1.96436882f);
 }
 
+// PyTorch 1.13: torch.manual_seed(5); F.dropout(torch.ones(10), 0.3)
+TEST_F(ParityTest, SeededDropoutEqualsPyTorchAndEvalIsIdentity) {
+  client().ManualSeed(5);
+  nn::Dropout dropout(0.3);
+  const float k = 1.42857146f;
+  EXPECT_THAT(F(dropout(client().Ones({10}))),
+              ElementsAre(FloatEq(k), FloatEq(k), FloatEq(k), FloatEq(k), FloatEq(k), 0,
+                          FloatEq(k), 0, 0, FloatEq(k)));
+  dropout.Eval();
+  EXPECT_THAT(F(dropout(client().Ones({3}))), ElementsAre(1, 1, 1));
+  EXPECT_THROW(nn::Dropout(1.5), Error);
+}
+
+// PyTorch 1.13: x = [0.2, 0.9, 0.5, 0.01], t = [0, 1, 1, 0], z = [-2, 0.5, 3, -0.1];
+// F.binary_cross_entropy(x, t), F.binary_cross_entropy_with_logits(z, t),
+// F.l1_loss(z, t), F.nll_loss([[-0.5, -1.2, -2], [-0.1, -3, -2.5]], [1, 0])
+TEST_F(ParityTest, MoreLossesEqualPyTorch) {
+  Tensor x = client().Tensor({0.2f, 0.9f, 0.5f, 0.01f}, {4});
+  Tensor t = client().Tensor({0.f, 1.f, 1.f, 0.f}, {4});
+  Tensor z = client().Tensor({-2.f, 0.5f, 3.f, -0.1f}, {4});
+  EXPECT_FLOAT_EQ(nn::BCELoss()(x, t).Item<float>(), 0.257925391f);
+  EXPECT_FLOAT_EQ(nn::BCEWithLogitsLoss()(z, t).Item<float>(), 0.323497236f);
+  EXPECT_FLOAT_EQ(nn::L1Loss()(z, t).Item<float>(), 1.14999998f);
+  Tensor lp = client().Tensor({-0.5f, -1.2f, -2.f, -0.1f, -3.f, -2.5f}, {2, 3});
+  Tensor y = client().Tensor(std::vector<int64_t>{1, 0});
+  EXPECT_FLOAT_EQ(nn::NLLLoss()(lp, y).Item<float>(), 0.650000036f);
+}
+
+// PyTorch 1.13: torch.manual_seed(7); w = torch.empty(2, 3); xavier_uniform_(w);
+// w = torch.empty(3, 2); kaiming_normal_(w, mode="fan_out", nonlinearity="relu")
+TEST_F(ParityTest, SeededInitFunctionsEqualPyTorch) {
+  client().ManualSeed(7);
+  Tensor w = client().Empty({2, 3});
+  nn::init::XavierUniform_(w);
+  EXPECT_THAT(F(w), ElementsAre(FloatEq(0.0765114576f), FloatEq(-0.659889162f),
+                                FloatEq(0.348815352f), FloatEq(0.343729377f),
+                                FloatEq(-0.585490108f), FloatEq(-0.164182246f)));
+  Tensor k = client().Empty({3, 2});
+  nn::init::KaimingNormal_(k, 0, "fan_out", "relu");
+  EXPECT_THAT(F(k), ElementsAre(FloatEq(-1.02176392f), FloatEq(-1.53833473f),
+                                FloatEq(0.363947153f), FloatEq(-0.577126265f),
+                                FloatEq(-1.28595579f), FloatEq(-0.515902519f)));
+  EXPECT_DOUBLE_EQ(nn::init::CalculateGain("leaky_relu", 0.2), 1.3867504905630728);
+  EXPECT_DOUBLE_EQ(nn::init::CalculateGain("tanh"), 1.6666666666666667);
+  EXPECT_THROW(nn::init::CalculateGain("swish"), Error);
+  Tensor v = client().Empty({3});
+  EXPECT_THROW(nn::init::XavierUniform_(v), Error);
+}
+
+TEST_F(ParityTest, LayersPrintLikeTorch) {
+  nn::Sequential model({std::make_shared<nn::Flatten>(), std::make_shared<nn::Dropout>(0.25),
+                        std::make_shared<nn::LogSoftmax>(1)});
+  EXPECT_EQ(model.Repr(),
+            "Sequential(\n"
+            "  (0): Flatten(start_dim=1, end_dim=-1)\n"
+            "  (1): Dropout(p=0.25, inplace=False)\n"
+            "  (2): LogSoftmax(dim=1)\n"
+            ")");
+  EXPECT_THAT(model(client().Ones({2, 2, 3})).Shape(), ElementsAre(2, 6));
+}
+
+TEST_F(ParityTest, StateDictRoundTrips) {
+  client().ManualSeed(0);
+  nn::Linear a(client(), 3, 2);
+  client().ManualSeed(1);
+  nn::Linear b(client(), 3, 2);
+  EXPECT_NE(F(a.weight()), F(b.weight()));
+  auto state = a.StateDict();
+  ASSERT_EQ(state.size(), 2u);
+  EXPECT_EQ(state[0].first, "weight");
+  EXPECT_FALSE(state[0].second.RequiresGrad());
+  b.LoadStateDict(state);
+  EXPECT_EQ(F(a.weight()), F(b.weight()));
+  EXPECT_EQ(F(a.bias()), F(b.bias()));
+  EXPECT_TRUE(b.weight().IsLeaf());
+  EXPECT_TRUE(b.weight().RequiresGrad());
+  nn::Linear no_bias(client(), 3, 2, false);
+  try {
+    no_bias.LoadStateDict(state);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_THAT(e.message(), HasSubstr("Unexpected key(s) in state_dict: \"bias\""));
+  }
+  no_bias.LoadStateDict(state, /*strict=*/false);
+  EXPECT_EQ(F(no_bias.weight()), F(a.weight()));
+}
+
 TEST_F(ParityTest, TrainingStepReducesTheLoss) {
   client().ManualSeed(1);
   nn::Sequential model;

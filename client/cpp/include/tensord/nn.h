@@ -20,6 +20,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -52,6 +53,13 @@ class Module {
   bool is_training() const { return training_; }
   // "Linear(in_features=2, out_features=3, bias=True)" style, as torch prints.
   virtual std::string Repr() const;
+  // The parameters by dotted name (torch's state_dict() of a module without
+  // buffers), as detached aliases of the module's tensors.
+  std::vector<std::pair<std::string, Tensor>> StateDict() const;
+  // Copies values into the parameters of the same names (under no_grad).
+  // With `strict`, missing or unexpected names are an error, as in torch.
+  void LoadStateDict(const std::vector<std::pair<std::string, Tensor>>& state,
+                     bool strict = true);
 
  protected:
   // Registers a leaf tensor as a parameter (sets requires_grad).
@@ -146,6 +154,66 @@ class GELU : public Module {
   std::string Name() const override { return "GELU"; }
 };
 
+// Zeroes each element with probability p in training mode and scales the
+// rest by 1/(1-p) (the same draws as torch: bernoulli_(1-p) on the session
+// generator); the identity in eval mode.
+class Dropout : public Module {
+ public:
+  explicit Dropout(double p = 0.5);
+  Tensor Forward(const Tensor& input) override;
+
+ protected:
+  std::string Name() const override { return "Dropout"; }
+  std::string ExtraRepr() const override;
+
+ private:
+  double p_;
+};
+
+// Flattens dims start_dim..end_dim into one (default: all but the batch dim).
+class Flatten : public Module {
+ public:
+  explicit Flatten(int64_t start_dim = 1, int64_t end_dim = -1)
+      : start_dim_(start_dim), end_dim_(end_dim) {}
+  Tensor Forward(const Tensor& input) override { return input.Flatten(start_dim_, end_dim_); }
+
+ protected:
+  std::string Name() const override { return "Flatten"; }
+  std::string ExtraRepr() const override {
+    return "start_dim=" + std::to_string(start_dim_) + ", end_dim=" + std::to_string(end_dim_);
+  }
+
+ private:
+  int64_t start_dim_;
+  int64_t end_dim_;
+};
+
+class Softmax : public Module {
+ public:
+  explicit Softmax(int64_t dim) : dim_(dim) {}
+  Tensor Forward(const Tensor& input) override { return input.Softmax(dim_); }
+
+ protected:
+  std::string Name() const override { return "Softmax"; }
+  std::string ExtraRepr() const override { return "dim=" + std::to_string(dim_); }
+
+ private:
+  int64_t dim_;
+};
+
+class LogSoftmax : public Module {
+ public:
+  explicit LogSoftmax(int64_t dim) : dim_(dim) {}
+  Tensor Forward(const Tensor& input) override { return input.LogSoftmax(dim_); }
+
+ protected:
+  std::string Name() const override { return "LogSoftmax"; }
+  std::string ExtraRepr() const override { return "dim=" + std::to_string(dim_); }
+
+ private:
+  int64_t dim_;
+};
+
 // How a loss reduces its per-element values.
 enum class Reduction { kMean, kSum, kNone };
 
@@ -163,7 +231,36 @@ Tensor NllLoss(const Tensor& input, const Tensor& target, Reduction reduction = 
 // class probabilities. As torch.nn.functional.cross_entropy.
 Tensor CrossEntropy(const Tensor& input, const Tensor& target,
                     Reduction reduction = Reduction::kMean, int64_t ignore_index = -100);
+// mean(|input - target|).
+Tensor L1Loss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::kMean);
+// -(t * log(x) + (1 - t) * log(1 - x)) with each log clamped at -100 (ATen).
+Tensor BinaryCrossEntropy(const Tensor& input, const Tensor& target,
+                          Reduction reduction = Reduction::kMean);
+// Sigmoid + binary cross entropy in ATen's stable form, on logits `input`.
+Tensor BinaryCrossEntropyWithLogits(const Tensor& input, const Tensor& target,
+                                    Reduction reduction = Reduction::kMean);
+// See Dropout; `training` false (or p = 0) returns input.
+Tensor Dropout(const Tensor& input, double p = 0.5, bool training = true);
 }  // namespace functional
+
+// nn.init: in-place initialisers drawing from the session generator with
+// torch's formulas (so seeded results equal torch's). `tensor` is at least
+// 2-D for the fan-based ones; fans as torch: fan_in = size(1) * receptive field.
+namespace init {
+double CalculateGain(std::string_view nonlinearity, std::optional<double> param = std::nullopt);
+Tensor& Uniform_(Tensor& tensor, double a = 0, double b = 1);
+Tensor& Normal_(Tensor& tensor, double mean = 0, double std = 1);
+Tensor& Constant_(Tensor& tensor, Scalar value);
+Tensor& Zeros_(Tensor& tensor);
+Tensor& Ones_(Tensor& tensor);
+Tensor& XavierUniform_(Tensor& tensor, double gain = 1);
+Tensor& XavierNormal_(Tensor& tensor, double gain = 1);
+// mode "fan_in" or "fan_out"; nonlinearity as CalculateGain ("leaky_relu" uses a).
+Tensor& KaimingUniform_(Tensor& tensor, double a = 0, std::string_view mode = "fan_in",
+                        std::string_view nonlinearity = "leaky_relu");
+Tensor& KaimingNormal_(Tensor& tensor, double a = 0, std::string_view mode = "fan_in",
+                       std::string_view nonlinearity = "leaky_relu");
+}  // namespace init
 
 // Loss modules (callable as loss(input, target)).
 class MSELoss {
@@ -188,6 +285,52 @@ class CrossEntropyLoss {
  private:
   Reduction reduction_;
   int64_t ignore_index_;
+};
+
+class L1Loss {
+ public:
+  explicit L1Loss(Reduction reduction = Reduction::kMean) : reduction_(reduction) {}
+  Tensor operator()(const Tensor& input, const Tensor& target) const {
+    return functional::L1Loss(input, target, reduction_);
+  }
+
+ private:
+  Reduction reduction_;
+};
+
+class NLLLoss {
+ public:
+  explicit NLLLoss(Reduction reduction = Reduction::kMean, int64_t ignore_index = -100)
+      : reduction_(reduction), ignore_index_(ignore_index) {}
+  Tensor operator()(const Tensor& input, const Tensor& target) const {
+    return functional::NllLoss(input, target, reduction_, ignore_index_);
+  }
+
+ private:
+  Reduction reduction_;
+  int64_t ignore_index_;
+};
+
+class BCELoss {
+ public:
+  explicit BCELoss(Reduction reduction = Reduction::kMean) : reduction_(reduction) {}
+  Tensor operator()(const Tensor& input, const Tensor& target) const {
+    return functional::BinaryCrossEntropy(input, target, reduction_);
+  }
+
+ private:
+  Reduction reduction_;
+};
+
+class BCEWithLogitsLoss {
+ public:
+  explicit BCEWithLogitsLoss(Reduction reduction = Reduction::kMean) : reduction_(reduction) {}
+  Tensor operator()(const Tensor& input, const Tensor& target) const {
+    return functional::BinaryCrossEntropyWithLogits(input, target, reduction_);
+  }
+
+ private:
+  Reduction reduction_;
 };
 
 // Prints a module as torch does (nested, one child per line).
