@@ -9,6 +9,7 @@
 #include "engine/autograd_internal.h"
 #include "engine/cpu/kernels.h"
 #include "engine/functional.h"
+#include "engine/status.h"
 
 namespace tensord::engine {
 
@@ -164,6 +165,156 @@ std::vector<Tensor> AccumulateGrad::Apply(std::vector<Tensor> grads) {
     meta.grad.storage()->BumpVersion();
   }
   return {};
+}
+
+// ---------------------------------------------------------------- views and in-place
+// Note [In-place on views] in autograd.h.
+
+namespace {
+
+// Calls f(flat index, storage offset) for each element of a geometry, row-major.
+template <typename F>
+void ForEachOffset(IntSpan sizes, IntSpan strides, int64_t offset, F f) {
+  const int64_t n = Numel(sizes);
+  if (n == 0) return;
+  const size_t nd = sizes.size();
+  std::vector<int64_t> idx(nd, 0);
+  int64_t off = offset;
+  for (int64_t i = 0; i < n; ++i) {
+    f(i, off);
+    for (size_t d = nd; d-- > 0;) {
+      if (++idx[d] < sizes[d]) {
+        off += strides[d];
+        break;
+      }
+      off -= (sizes[d] - 1) * strides[d];
+      idx[d] = 0;
+    }
+  }
+}
+
+// For each element of `view`, the row-major index of the element of `base`
+// it aliases (an int64 tensor of the view's shape).
+absl::StatusOr<Tensor> ViewPositions(absl::string_view op, const Tensor& base, const Tensor& view) {
+  const int64_t n = base.numel();
+  int64_t extent = n == 0 ? 0 : 1;
+  for (int64_t d = 0; d < base.dim() && n > 0; ++d) extent += (base.size(d) - 1) * base.strides()[d];
+  // storage offset (relative to the base's) -> base element; -1 where none
+  std::vector<int64_t> element_at;
+  if (!base.is_contiguous()) {
+    element_at.assign(extent, -1);
+    ForEachOffset(base.sizes(), base.strides(), 0, [&](int64_t i, int64_t off) { element_at[off] = i; });
+  }
+  Tensor pos = Tensor::Empty(view.sizes(), DType::kInt64);
+  int64_t* out = pos.data<int64_t>();
+  bool inside = true;
+  ForEachOffset(view.sizes(), view.strides(), view.storage_offset() - base.storage_offset(),
+                [&](int64_t i, int64_t off) {
+                  int64_t e = off < 0 || off >= extent ? -1 : element_at.empty() ? off : element_at[off];
+                  inside = inside && e >= 0;
+                  out[i] = e;
+                });
+  if (!inside) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "[", op, "] this view no longer lies inside its base (was the base resized?); clone() it first"));
+  }
+  return pos;
+}
+
+}  // namespace
+
+std::vector<Tensor> CopySlices::Apply(std::vector<Tensor> grads) {
+  const Tensor& g = grads[0];
+  std::vector<Tensor> out(2);
+  if (!g.defined()) return out;
+  Tensor flat = fn::Reshape(g, {-1});
+  if (next_edges[0].fn) {  // the base's old values survive outside the view
+    Tensor kept = fn::Call1(OpId::kIndexPut, {flat, fn::Full({}, Scalar(0), g.dtype()), positions_}, {false});
+    out[0] = fn::View(kept, base_sizes_);
+  }
+  if (next_edges[1].fn) out[1] = fn::Call1(OpId::kIndex, {flat, positions_});  // the view's new values
+  return out;
+}
+
+std::vector<Tensor> AsStridedBackward::Apply(std::vector<Tensor> grads) {
+  const Tensor& g = grads[0];
+  if (!g.defined()) return {Tensor()};
+  Tensor zeros = fn::Full({Numel(base_sizes_)}, Scalar(0), g.dtype());
+  // accumulate: a view may show one base element several times (expand)
+  Tensor flat = fn::Call1(OpId::kIndexPut, {zeros, g, positions_}, {true});
+  return {fn::View(flat, base_sizes_)};
+}
+
+void MarkView(const Tensor& view, const Tensor& source) {
+  if (view.impl() == source.impl()) return;
+  const AutogradMeta* sm = source.impl()->autograd();
+  const bool source_is_view = sm != nullptr && sm->view_base.defined();
+  AutogradMeta& m = view.impl()->mutable_autograd();
+  m.view_base = source_is_view ? sm->view_base : source;
+  m.view_made_in_no_grad = !GradModeEnabled() || (source_is_view && sm->view_made_in_no_grad);
+  m.view_version = view.storage()->version();
+}
+
+void RefreshViewGradFn(const Tensor& view) {
+  AutogradMeta& m = view.impl()->mutable_autograd();
+  m.view_version = view.storage()->version();
+  const Tensor& base = m.view_base;
+  if (!base.requires_grad()) return;
+  absl::StatusOr<Tensor> pos = ViewPositions("autograd", base, view);
+  if (!pos.ok()) return;  // a view outside its resized base keeps its old history
+  auto node = std::make_shared<AsStridedBackward>(*std::move(pos), Shape(base.sizes().begin(), base.sizes().end()));
+  node->next_edges.push_back(GradientEdge(base));
+  m.grad_fn = std::move(node);
+  m.output_nr = 0;
+}
+
+absl::Status CheckInplace(absl::string_view op, const Tensor& self) {
+  const AutogradMeta* m = self.impl()->autograd();
+  if (m != nullptr && m->view_base.defined()) {
+    if (m->view_made_in_no_grad) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "[", op, "] A view was created in no_grad mode and is being modified inplace with grad mode enabled. "
+          "Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify your code by "
+          "moving both the view and the inplace either both inside the no_grad block (if you don't want the "
+          "inplace to be tracked) or both outside (if you want the inplace to be tracked)."));
+    }
+    if (self.requires_grad() && m->view_base.is_leaf()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "[", op, "] a view of a leaf Variable that requires grad is being used in an in-place operation."));
+    }
+  }
+  if (self.requires_grad() && self.is_leaf()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("[", op, "] a leaf Variable that requires grad is being used in an in-place operation."));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RebaseHistory(absl::string_view op, const Tensor& self, const Tensor& result) {
+  const AutogradMeta* sm = self.impl()->autograd();
+  if (sm == nullptr || !sm->view_base.defined()) {
+    if (result.requires_grad()) {
+      AutogradMeta& m = self.impl()->mutable_autograd();
+      m.grad_fn = result.grad_fn();
+      m.output_nr = result.output_nr();
+    }
+    return absl::OkStatus();
+  }
+  if (!result.requires_grad() && !self.requires_grad()) return absl::OkStatus();
+  const Tensor base = sm->view_base;
+  TENSORD_ASSIGN_OR_RETURN(Tensor pos, ViewPositions(op, base, self));
+  Tensor value = result;
+  try {
+    if (value.dtype() != self.dtype()) value = fn::To(value, self.dtype());
+  } catch (const EngineError& e) {
+    return e.status();
+  }
+  auto node = std::make_shared<CopySlices>(std::move(pos), Shape(base.sizes().begin(), base.sizes().end()));
+  node->next_edges = {GradientEdge(base), GradientEdge(value)};
+  AutogradMeta& bm = base.impl()->mutable_autograd();
+  bm.grad_fn = std::move(node);
+  bm.output_nr = 0;
+  return absl::OkStatus();
 }
 
 // ---------------------------------------------------------------- recording

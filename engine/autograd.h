@@ -9,6 +9,20 @@
 //   recursion: million-node chains are fine), sums gradients arriving at the
 //   same input, and accumulates into leaf .grad. Without retain_graph the saved
 //   tensors are freed as each node runs; running it again is an error.
+//
+// Note [In-place on views]
+//   A view op's output (view, select, slice, expand, transpose, ...) records
+//   the root base it aliases (AutogradMeta::view_base). An in-place op on a
+//   view while autograd records is, for gradients, an out-of-place op on the
+//   base: base' = base with the view's elements replaced by op(view, ...). So
+//   the base's grad_fn becomes CopySlices with two inputs, the base's previous
+//   history (gradient: g with the view's elements zeroed) and the op's result
+//   (gradient: g at the view's elements); the op's own node still reaches the
+//   view's old history, so the old values get their share. Every view of the
+//   base sees the version bump and, when next used, regenerates its grad_fn as
+//   AsStridedBackward0 of the base's current history (as PyTorch does). The
+//   view's place in its base is an int64 index of base elements, so both
+//   rules are index/index_put and stay differentiable (create_graph).
 #pragma once
 
 #include <cstdint>

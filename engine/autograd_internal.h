@@ -93,6 +93,45 @@ class AccumulateGrad : public Node {
   Tensor variable_;
 };
 
+// The grad_fn of a base after an in-place op on one of its views (Note
+// [In-place on views]). Inputs: the base's previous history, the op's result.
+class CopySlices : public Node {
+ public:
+  CopySlices(Tensor positions, Shape base_sizes) : positions_(std::move(positions)), base_sizes_(std::move(base_sizes)) {}
+  absl::string_view name() const override { return "CopySlices"; }
+  std::vector<Tensor> Apply(std::vector<Tensor> grads) override;
+
+ private:
+  Tensor positions_;  // int64, the view's shape: base element of each view element
+  Shape base_sizes_;
+};
+
+// The grad_fn of a view whose base changed in place: the view's elements
+// picked out of the base's current history.
+class AsStridedBackward : public Node {
+ public:
+  AsStridedBackward(Tensor positions, Shape base_sizes)
+      : positions_(std::move(positions)), base_sizes_(std::move(base_sizes)) {}
+  absl::string_view name() const override { return "AsStridedBackward0"; }
+  std::vector<Tensor> Apply(std::vector<Tensor> grads) override;
+
+ private:
+  Tensor positions_;
+  Shape base_sizes_;
+};
+
+// Marks `view`, the output of a view op on `source`, as a differentiable view
+// of source's root base.
+void MarkView(const Tensor& view, const Tensor& source);
+// Errors for an in-place op on `self` while autograd records: a leaf that
+// requires grad, a view of one, a view made under no_grad.
+absl::Status CheckInplace(absl::string_view op, const Tensor& self);
+// Before `result` (self's shape) is written into `self` while autograd
+// records: moves the history onto the result (self is not a view) or rebases
+// self's base onto CopySlices (self is a view; its grad_fn is regenerated when
+// next used, since the write bumps the version).
+absl::Status RebaseHistory(absl::string_view op, const Tensor& self, const Tensor& result);
+
 // Records `call` producing `outputs` in the graph (grad mode on, some input
 // requires grad, def.backward set).
 void RecordGraph(const OpCall& call, absl::string_view name, const std::vector<Tensor>& outputs);

@@ -159,11 +159,12 @@ Scalar Tensor::item() const {
 
 bool Tensor::requires_grad() const {
   const AutogradMeta* m = impl_->autograd();
-  return m != nullptr && (m->requires_grad || m->grad_fn != nullptr);
+  return m != nullptr && (m->requires_grad || grad_fn() != nullptr ||
+                          (m->view_base.defined() && m->view_base.requires_grad()));
 }
 bool Tensor::is_leaf() const {
   const AutogradMeta* m = impl_->autograd();
-  return m == nullptr || m->grad_fn == nullptr;
+  return m == nullptr || grad_fn() == nullptr;
 }
 Tensor Tensor::grad() const {
   const AutogradMeta* m = impl_->autograd();
@@ -172,7 +173,9 @@ Tensor Tensor::grad() const {
 const std::shared_ptr<Node>& Tensor::grad_fn() const {
   static const std::shared_ptr<Node> kNone;
   const AutogradMeta* m = impl_->autograd();
-  return m ? m->grad_fn : kNone;
+  if (m == nullptr) return kNone;
+  if (m->view_base.defined() && m->view_version != storage()->version()) RefreshViewGradFn(*this);
+  return m->grad_fn;
 }
 uint32_t Tensor::output_nr() const {
   const AutogradMeta* m = impl_->autograd();

@@ -124,7 +124,17 @@ struct AutogradMeta {
   std::shared_ptr<Node> grad_fn;      // null for leaves
   uint32_t output_nr = 0;             // which output of grad_fn this is
   std::weak_ptr<Node> grad_accumulator;  // leaves: the AccumulateGrad node
+  // Differentiable views (Note [In-place on views], engine/autograd.h): the
+  // root base a view op's output aliases, whether grad mode was off when the
+  // view was made, and the storage version its grad_fn was last valid for.
+  Tensor view_base;
+  bool view_made_in_no_grad = false;
+  uint64_t view_version = 0;
 };
+
+// A view whose storage changed since its grad_fn was set gets its grad_fn
+// regenerated from its base (engine/autograd.cc).
+void RefreshViewGradFn(const Tensor& view);
 
 class TensorImpl {
  public:

@@ -230,6 +230,12 @@ absl::StatusOr<std::vector<Tensor>> Invoke(const OpDef& def, std::vector<Tensor>
       std::any_of(outputs.begin(), outputs.end(), [](const Tensor& t) { return IsFloating(t.dtype()); })) {
     RecordGraph(call, def.backward_name_fn ? def.backward_name_fn(call) : def.backward_name, outputs);
   }
+  // A differentiable composite whose output aliases its input is a view op
+  // (Note [In-place on views]).
+  if (def.forward != nullptr && def.backward != nullptr && outputs.size() == 1 && !call.inputs.empty() &&
+      call.in(0).defined() && outputs[0].defined() && outputs[0].storage() == call.in(0).storage()) {
+    MarkView(outputs[0], call.in(0));
+  }
   return outputs;
 }
 

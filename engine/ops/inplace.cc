@@ -5,7 +5,8 @@
 // result's grad_fn, so its history now ends in the op (PyTorch's rebase); if
 // the op's backward may read its input, it is given a clone of x taken before
 // the write, so the saved value is the original one. Anything else that saved x
-// sees the version bump and refuses to run backward.
+// sees the version bump and refuses to run backward. A view is handled by
+// rebasing its base's history (Note [In-place on views], engine/autograd.h).
 #include "engine/autograd.h"
 #include "engine/autograd_internal.h"
 #include "engine/cpu/kernels.h"
@@ -24,19 +25,17 @@ bool CanCast(DType from, DType to) {
 }
 
 absl::Status CheckWritable(absl::string_view op, const Tensor& self, bool recording) {
-  if (!recording) return absl::OkStatus();
-  if (self.is_leaf() && self.requires_grad()) {
-    return Error(op, "a leaf Variable that requires grad is being used in an in-place operation.");
+  for (int64_t d = 0; d < self.dim(); ++d) {
+    if (self.strides()[d] == 0 && self.size(d) > 1) {  // an expand()ed tensor
+      return Error(op, "unsupported operation: more than one element of the written-to tensor refers to a single "
+                       "memory location. Please clone() the tensor before performing the operation.");
+    }
   }
-  if (self.impl()->is_view) {
-    return absl::UnimplementedError(absl::StrCat(
-        "[", op, "] in-place modification of a view while autograd is recording is not supported yet; "
-        "use the out-of-place form or torch.no_grad()"));
-  }
-  return absl::OkStatus();
+  return recording ? CheckInplace(op, self) : absl::OkStatus();
 }
 
-// Writes `result` into `self` and moves self's history onto the result's.
+// Writes `result` into `self` and moves self's history onto the result's
+// (Note [In-place on views] when self is a view).
 absl::Status WriteBack(absl::string_view op, const Tensor& self, const Tensor& result, bool recording) {
   if (!std::equal(result.sizes().begin(), result.sizes().end(), self.sizes().begin(), self.sizes().end())) {
     return Error(op, absl::StrCat("output with shape ", ShapeToString(self.sizes()),
@@ -46,13 +45,9 @@ absl::Status WriteBack(absl::string_view op, const Tensor& self, const Tensor& r
     return Error(op, absl::StrCat("result type ", DTypeName(result.dtype()), " can't be cast to the desired output type ",
                                   DTypeName(self.dtype())));
   }
+  if (recording) TENSORD_RETURN_IF_ERROR(RebaseHistory(op, self, result));
   cpu::CopyCast(result, self);
   self.storage()->BumpVersion();
-  if (recording && result.requires_grad()) {
-    AutogradMeta& m = self.impl()->mutable_autograd();
-    m.grad_fn = result.grad_fn();
-    m.output_nr = result.output_nr();
-  }
   return absl::OkStatus();
 }
 

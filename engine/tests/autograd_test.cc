@@ -1,5 +1,8 @@
 #include "engine/autograd.h"
 
+#include <functional>
+
+#include "engine/functional.h"
 #include "engine/tests/test_util.h"
 
 namespace tensord::engine {
@@ -288,6 +291,194 @@ TEST(AutogradTest, ProdGradientWithZeros) {
   Tensor rows = Leaf({2, 0, 3, 4}, {2, 2});  // per row: [2, 0] and [3, 4]
   ASSERT_TRUE(Backward({Call1("sum", {Call1("prod", {rows}, {{"dim", std::vector<int64_t>{1}}})})}, {}, false, false).ok());
   EXPECT_THAT(Values(rows.grad()), ElementsAre(0, 2, 4, 3));
+}
+
+// ---------------------------------------------------------------- in-place on views (CopySlices)
+
+using Ints = std::vector<int64_t>;
+Tensor Select(const Tensor& t, int64_t dim, int64_t i) { return Call1("select", {t}, {{"dim", dim}, {"index", i}}); }
+Tensor Sum(const Tensor& t) { return Call1("sum", {t}); }
+Tensor Mul(const Tensor& a, const Tensor& b) { return Call1("mul", {a, b}); }
+
+// Central differences of the scalar f at `inputs` (float64), compared with
+// the gradients backward() accumulates into them.
+void ExpectGradientsMatchCentralDifferences(const std::function<Tensor(const std::vector<Tensor>&)>& f,
+                                            const std::vector<std::pair<std::vector<double>, Ints>>& inputs) {
+  std::vector<Tensor> leaves;
+  for (const auto& [v, shape] : inputs) leaves.push_back(Leaf(v, shape, DType::kFloat64));
+  { absl::Status st = Backward({f(leaves)}, {}, false, false); ASSERT_TRUE(st.ok()) << st; }
+  const double h = 1e-6;
+  for (size_t k = 0; k < inputs.size(); ++k) {
+    std::vector<double> numeric;
+    for (size_t i = 0; i < inputs[k].first.size(); ++i) {
+      double sides[2];
+      for (int s = 0; s < 2; ++s) {
+        std::vector<Tensor> plain;
+        for (size_t j = 0; j < inputs.size(); ++j) {
+          std::vector<double> v = inputs[j].first;
+          if (j == k) v[i] += s == 0 ? h : -h;
+          plain.push_back(FromVector(v, inputs[j].second, DType::kFloat64));
+        }
+        sides[s] = Values(f(plain))[0];
+      }
+      numeric.push_back((sides[0] - sides[1]) / (2 * h));
+    }
+    ASSERT_TRUE(leaves[k].grad().defined()) << "input " << k;
+    EXPECT_THAT(Values(leaves[k].grad()), Pointwise(DoubleNear(1e-6), numeric)) << "input " << k;
+  }
+}
+
+TEST(InplaceOnViewTest, MulIntoARowRebasesTheBaseOntoCopySlices) {
+  // torch 1.13: x.grad_fn CopySlices, x[0].grad_fn AsStridedBackward0, a.grad [[6,6,6],[2,2,2]]
+  Tensor a = Leaf({1, 2, 3, 4, 5, 6}, {2, 3});
+  Tensor x = Mul(a, S(2));
+  Tensor row = Select(x, 0, 0);
+  EXPECT_EQ(row.grad_fn_name(), "SelectBackward0");
+  ASSERT_THAT(CallOp("mul_", {row, S(3)}, {}, {}), IsOk());
+  EXPECT_THAT(Values(x), ElementsAre(6, 12, 18, 8, 10, 12));
+  EXPECT_EQ(x.grad_fn_name(), "CopySlices");
+  EXPECT_EQ(row.grad_fn_name(), "AsStridedBackward0");
+  ASSERT_THAT(Backward({Sum(x)}, {}, false, false), IsOk());
+  EXPECT_THAT(Values(a.grad()), ElementsAre(6, 6, 6, 2, 2, 2));
+}
+
+TEST(InplaceOnViewTest, FillingAColumnCutsItsGradient) {
+  Tensor a = Leaf({1, 2, 3, 4, 5, 6}, {2, 3});
+  Tensor x = Mul(a, S(2));
+  Tensor col = Call1("slice", {x}, {{"dim", int64_t{1}}, {"start", int64_t{1}}, {"end", int64_t{2}}});
+  ASSERT_THAT(CallOp("fill_", {col}, {{"value", Scalar(0)}}, {}), IsOk());  // x[:, 1:2] = 0
+  EXPECT_THAT(Values(x), ElementsAre(2, 0, 6, 8, 0, 12));
+  ASSERT_THAT(Backward({Sum(x)}, {}, false, false), IsOk());
+  EXPECT_THAT(Values(a.grad()), ElementsAre(2, 0, 2, 2, 0, 2));
+}
+
+TEST(InplaceOnViewTest, FlatViewGradientUsesTheNewValues) {
+  // y = x.view(-1); y.add_(1); sum(y*y): d/da = 2 (2a + 1) * 2
+  Tensor a = Leaf({1, 2, 3, 4, 5, 6}, {2, 3});
+  Tensor x = Mul(a, S(2));
+  Tensor y = Call1("view", {x}, {{"size", Ints{-1}}});
+  ASSERT_THAT(CallOp("add_", {y, S(1)}, {}, {}), IsOk());
+  ASSERT_THAT(Backward({Sum(Mul(y, y))}, {}, false, false), IsOk());
+  EXPECT_THAT(Values(a.grad()), ElementsAre(12, 20, 28, 36, 44, 52));
+}
+
+TEST(InplaceOnViewTest, ViewsOfAModifiedBaseRegenerateTheirGradFn) {
+  // y = x[0]; x.mul_(3): y's history must include the mul (torch: a.grad [[6,6,6],[0,0,0]])
+  Tensor a = Leaf({1, 2, 3, 4, 5, 6}, {2, 3});
+  Tensor x = Mul(a, S(2));
+  Tensor y = Select(x, 0, 0);
+  ASSERT_THAT(CallOp("mul_", {x, S(3)}, {}, {}), IsOk());
+  EXPECT_EQ(x.grad_fn_name(), "MulBackward0");
+  EXPECT_EQ(y.grad_fn_name(), "AsStridedBackward0");
+  ASSERT_THAT(Backward({Sum(y)}, {}, false, false), IsOk());
+  EXPECT_THAT(Values(a.grad()), ElementsAre(6, 6, 6, 0, 0, 0));
+}
+
+TEST(InplaceOnViewTest, CopyIntoAViewOfAPlainTensorMakesItRequireGrad) {
+  // b = zeros(2, 3); b[1] = w * w; sum(b * b) -> dw = 4 w^3
+  Tensor b = FromVector({0, 0, 0, 0, 0, 0}, {2, 3});
+  Tensor w = Leaf({1, 2, 3}, {3});
+  Tensor row = Select(b, 0, 1);
+  Tensor other_row = Select(b, 0, 0);
+  EXPECT_FALSE(b.requires_grad());
+  ASSERT_THAT(CallOp("copy_", {row, Mul(w, w)}, {}, {}), IsOk());
+  EXPECT_TRUE(b.requires_grad());
+  EXPECT_FALSE(b.is_leaf());
+  EXPECT_EQ(b.grad_fn_name(), "CopySlices");
+  EXPECT_EQ(row.grad_fn_name(), "AsStridedBackward0");
+  EXPECT_TRUE(other_row.requires_grad());  // every view of b now sees its history
+  ASSERT_THAT(Backward({Sum(Mul(b, b))}, {}, false, false), IsOk());
+  EXPECT_THAT(Values(w.grad()), ElementsAre(4, 32, 108));
+}
+
+TEST(InplaceOnViewTest, IndexPutIntoAViewSendsGradientsToTheValues) {
+  // x = a * 2; x[1, [0, 2]] = v -> a.grad [[2,2,2],[0,2,0]], v.grad [1, 1]
+  Tensor a = Leaf({1, 2, 3, 4, 5, 6}, {2, 3});
+  Tensor v = Leaf({7, 8}, {2});
+  Tensor x = Mul(a, S(2));
+  ASSERT_THAT(CallOp("index_put_", {Select(x, 0, 1), v, FromVector({0, 2}, {2}, DType::kInt64)}, {}, {}), IsOk());
+  EXPECT_THAT(Values(x), ElementsAre(2, 4, 6, 7, 10, 8));
+  ASSERT_THAT(Backward({Sum(x)}, {}, false, false), IsOk());
+  EXPECT_THAT(Values(a.grad()), ElementsAre(2, 2, 2, 0, 2, 0));
+  EXPECT_THAT(Values(v.grad()), ElementsAre(1, 1));
+}
+
+TEST(InplaceOnViewTest, ViewOfALeafThatRequiresGradRefuses) {
+  Tensor a = Leaf({1, 2, 3, 4}, {2, 2});
+  EXPECT_THAT(CallOp("mul_", {Select(a, 0, 0), S(2)}, {}, {}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "a view of a leaf Variable that requires grad is being used in an in-place operation."));
+  EXPECT_THAT(Values(a), ElementsAre(1, 2, 3, 4));
+  // Under no_grad it is allowed (optimizers, nn.init).
+  ASSERT_THAT(CallOp("mul_", {Select(a, 0, 0), S(2)}, {}, CallOptions{nullptr, false}), IsOk());
+  EXPECT_THAT(Values(a), ElementsAre(2, 4, 3, 4));
+  EXPECT_TRUE(a.is_leaf());
+}
+
+TEST(InplaceOnViewTest, ViewMadeUnderNoGradRefusesARecordedInplace) {
+  Tensor a = Leaf({1, 2, 3}, {3});
+  Tensor x = Mul(a, S(2));
+  auto row = CallOp("slice", {x}, {{"start", int64_t{1}}}, CallOptions{nullptr, false});
+  ASSERT_THAT(row, IsOk());
+  EXPECT_THAT(CallOp("mul_", {(*row)[0], S(2)}, {}, {}),
+              StatusIs(absl::StatusCode::kInvalidArgument, "A view was created in no_grad mode and is being modified "
+                                                           "inplace with grad mode enabled"));
+}
+
+TEST(InplaceOnViewTest, VersionCountersStillCatchASavedBase) {
+  Tensor a = Leaf({1, 2}, {2});
+  Tensor x = Call1("exp", {a});  // saves its output x
+  ASSERT_THAT(CallOp("fill_", {Select(x, 0, 0)}, {{"value", Scalar(0)}}, {}), IsOk());
+  EXPECT_THAT(Backward({Sum(x)}, {}, false, false),
+              StatusIs(absl::StatusCode::kInvalidArgument, "which is output 0 of ExpBackward0, is at version 1; "
+                                                           "expected version 0 instead"));
+}
+
+TEST(InplaceOnViewTest, WritingIntoAnExpandedTensorIsRefused) {
+  Tensor x = FromVector({1, 2}, {2});
+  Tensor e = Call1("expand", {x}, {{"size", Ints{3, 2}}});
+  EXPECT_THAT(CallOp("add_", {e, S(1)}, {}, {}),
+              StatusIs(absl::StatusCode::kInvalidArgument, "more than one element of the written-to tensor refers to "
+                                                           "a single memory location"));
+}
+
+TEST(InplaceOnViewTest, GradientsMatchCentralDifferences) {
+  // x = a * a; x.t()[1] *= w (a column of x); y = x[0]; y.mul_(y.clone()); sum(sin(x))
+  ExpectGradientsMatchCentralDifferences(
+      [](const std::vector<Tensor>& in) {
+        Tensor x = Mul(in[0], in[0]);
+        Tensor col = Select(Call1("t", {x}), 0, 1);
+        ThrowIfError(CallOp("mul_", {col, in[1]}, {}, {}).status());
+        Tensor y = Select(x, 0, 2);
+        ThrowIfError(CallOp("mul_", {y, Call1("clone", {y})}, {}, {}).status());
+        return Sum(Call1("sin", {x}));
+      },
+      {{{0.3, -0.7, 1.1, 0.5, 0.9, -0.2, 0.4, 1.3, -0.6, 0.8, 0.1, -1.2}, {4, 3}}, {{0.5, -1.5, 2.0, 0.7}, {4}}});
+  // A view of a view, then the middle view used after the write.
+  ExpectGradientsMatchCentralDifferences(
+      [](const std::vector<Tensor>& in) {
+        Tensor x = Call1("exp", {in[0]});
+        x = Mul(x, S(1.0));  // exp saves its output: write into a copy
+        Tensor mid = Call1("slice", {x}, {{"dim", int64_t{1}}, {"start", int64_t{1}}});
+        Tensor inner = Select(mid, 0, 0);
+        ThrowIfError(CallOp("copy_", {inner, Mul(in[1], in[1])}, {}, {}).status());
+        return Call1("add", {Sum(Call1("cos", {mid})), Sum(Mul(x, x))});
+      },
+      {{{0.3, -0.7, 1.1, 0.5, 0.9, -0.2}, {2, 3}}, {{0.5, -1.5}, {2}}});
+}
+
+TEST(InplaceOnViewTest, DoubleBackwardThroughCopySlices) {
+  // x = a * a; x[0] *= a[1] (values used before the write); f = sum(x); df/da; then d(sum df/da)/da
+  Tensor a = Leaf({1.5, -2.0}, {2}, DType::kFloat64);
+  Tensor x = Mul(a, a);
+  ASSERT_THAT(CallOp("mul_", {Select(x, 0, 0), Select(a, 0, 1)}, {}, {}), IsOk());
+  // f = a0^2 a1 + a1^2: df/da0 = 2 a0 a1 = -6, df/da1 = a0^2 + 2 a1 = -1.75
+  auto g = Grad({Sum(x)}, {}, {a}, /*retain_graph=*/true, /*create_graph=*/true, false);
+  ASSERT_THAT(g, IsOk());
+  EXPECT_THAT(Values((*g)[0]), Pointwise(DoubleNear(1e-12), {-6.0, -1.75}));
+  // sum = 2 a0 a1 + a0^2 + 2 a1: d/da0 = 2 a1 + 2 a0 = -1, d/da1 = 2 a0 + 2 = 5
+  ASSERT_THAT(Backward({Sum((*g)[0])}, {}, false, false), IsOk());
+  EXPECT_THAT(Values(a.grad()), Pointwise(DoubleNear(1e-12), {-1.0, 5.0}));
 }
 
 TEST(AutogradTest, SigmoidNetworkOfTheTutorials) {

@@ -285,3 +285,137 @@ def test_autograd_grad_create_graph_gives_second_derivatives(td):
     assert g.tolist() == [12.0] and g.requires_grad
     (g2,) = td.autograd.grad(g.sum(), x)
     assert g2.tolist() == [12.0]
+
+
+# ---------------------------------------------------------------- in-place on views (CopySlices)
+# Expected values are PyTorch 1.13's for the same programs.
+
+def _a(td):
+    return td.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+
+
+def test_assigning_a_column_of_a_non_leaf_rebases_its_history(td):
+    a = _a(td)
+    x = a * 2
+    x[:, 1] = 0
+    assert type(x.grad_fn).__name__ == "CopySlices"
+    assert x.tolist() == [[2.0, 0.0, 6.0], [8.0, 0.0, 12.0]]
+    x.sum().backward()
+    assert a.grad.tolist() == [[2.0, 0.0, 2.0], [2.0, 0.0, 2.0]]
+
+
+def test_inplace_on_a_row_view(td):
+    a = _a(td)
+    x = a * 2
+    row = x[0]
+    row.mul_(3)
+    assert type(row.grad_fn).__name__ == "AsStridedBackward0"
+    assert type(x.grad_fn).__name__ == "CopySlices"
+    (x * x).sum().backward()
+    assert a.grad.tolist() == [[72.0, 144.0, 216.0], [32.0, 40.0, 48.0]]
+
+
+def test_inplace_on_a_flat_view(td):
+    a = _a(td)
+    y = (a * 2).view(-1)
+    y.add_(1)
+    (y * y).sum().backward()
+    assert a.grad.tolist() == [[12.0, 20.0, 28.0], [36.0, 44.0, 52.0]]
+
+
+def test_assigning_into_a_plain_tensor_makes_it_require_grad(td):
+    w = td.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    b = td.zeros(2, 3)
+    b[1] = w * w
+    assert b.requires_grad and not b.is_leaf
+    assert type(b.grad_fn).__name__ == "CopySlices"
+    (b * b).sum().backward()
+    assert w.grad.tolist() == [4.0, 32.0, 108.0]
+
+
+def test_index_and_mask_assignment_into_views_reach_the_values(td):
+    a = _a(td)
+    v = td.tensor([7.0, 8.0], requires_grad=True)
+    x = a * 2
+    x[1, [0, 2]] = v * v
+    assert type(x.grad_fn).__name__ == "CopySlices"
+    (x * x).sum().backward()
+    assert a.grad.tolist() == [[8.0, 16.0, 24.0], [0.0, 40.0, 0.0]]
+    assert v.grad.tolist() == [1372.0, 2048.0]
+    a.grad = None
+    x = a * 2
+    x[0][td.tensor([True, False, True])] = v.sum()
+    (x * x).sum().backward()
+    assert a.grad.tolist() == [[0.0, 16.0, 0.0], [32.0, 40.0, 48.0]]
+    assert v.grad.tolist() == [1432.0, 2108.0]
+
+
+def test_masked_fill_and_copy_into_views(td):
+    a = _a(td)
+    x = a * 2
+    x.t()[2].masked_fill_(td.tensor([True, False]), 5.0)
+    assert x.tolist() == [[2.0, 4.0, 5.0], [8.0, 10.0, 12.0]]
+    x.pow(3).sum().backward()
+    assert a.grad.tolist() == [[24.0, 96.0, 0.0], [384.0, 600.0, 864.0]]
+    a.grad = None
+    v = td.tensor([7.0, 8.0], requires_grad=True)
+    x = a * 2
+    x[:, 1:].copy_(v.view(2, 1))
+    assert x.tolist() == [[2.0, 7.0, 7.0], [8.0, 8.0, 8.0]]
+    (x * x).sum().backward()
+    assert a.grad.tolist() == [[8.0, 0.0, 0.0], [32.0, 0.0, 0.0]]
+    assert v.grad.tolist() == [28.0, 32.0]
+
+
+def test_inplace_on_a_view_of_a_leaf_is_refused(td):
+    a = _a(td)
+    with pytest.raises(RuntimeError, match="a view of a leaf Variable that requires grad is being used in an "
+                                           "in-place operation"):
+        a[0].mul_(2)
+        a.tolist()
+    with pytest.raises(RuntimeError, match="a view of a leaf Variable"):
+        a[:, 1] = 0
+        a.tolist()
+    assert a.tolist() == [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]
+    with td.no_grad():
+        a[:, 1] = 0  # allowed without recording (optimizers, init)
+    assert a.tolist() == [[1.0, 0.0, 3.0], [4.0, 0.0, 6.0]] and a.is_leaf
+
+
+def test_inplace_on_a_view_still_checks_saved_versions(td):
+    a = td.tensor([1.0, 2.0], requires_grad=True)
+    x = a.exp()  # exp saves its output
+    x[0] = 0.0
+    with pytest.raises(RuntimeError, match="which is output 0 of ExpBackward0, is at version 1"):
+        x.sum().backward()
+        a.grad  # a sync point: errors of pipelined calls surface here
+
+
+def test_inplace_on_views_matches_central_differences(td):
+    rng = np.random.default_rng(3)
+    a0 = rng.standard_normal((4, 3))
+    w0 = rng.standard_normal(4)
+
+    def f(a, w):
+        x = a * a
+        x.t()[1].mul_(w)        # a column, through a transposed view
+        y = x[2]
+        y.mul_(y.clone())       # a row, squared in place
+        x[0, 1:] = w[:2] * 3.0  # a slice assigned from another input
+        return x.sin().sum()
+
+    a = td.tensor(a0, dtype=td.float64, requires_grad=True)
+    w = td.tensor(w0, dtype=td.float64, requires_grad=True)
+    f(a, w).backward()
+    h = 1e-6
+    for leaf, base, other, first in ((a, a0, w0, True), (w, w0, a0, False)):
+        numeric = np.zeros_like(base)
+        for i in np.ndindex(base.shape):
+            vals = []
+            for s in (h, -h):
+                p = base.copy()
+                p[i] += s
+                args = (p, other) if first else (other, p)
+                vals.append(f(*(td.tensor(v, dtype=td.float64) for v in args)).item())
+            numeric[i] = (vals[0] - vals[1]) / (2 * h)
+        np.testing.assert_allclose(leaf.grad.numpy(), numeric, rtol=1e-6, atol=1e-7)

@@ -63,8 +63,6 @@ def test_any_of_uint8_is_uint8(td):
     assert td.tensor([0, 3], dtype=td.uint8).any().dtype == td.uint8
 
 
-@_xfail("in-place ops on a view of a tensor that requires grad are unsupported while "
-        "recording (PyTorch rebases the view's history: CopySlices)")
 def test_assigning_into_a_view_of_a_non_leaf(td):
     x = td.tensor([1.0, 2.0, 3.0], requires_grad=True)
     y = x * 2
