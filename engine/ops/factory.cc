@@ -179,8 +179,12 @@ absl::Status CheckRandomFill(const OpCall& call) {
   if (GradModeEnabled() && self.requires_grad()) {
     return Error(call.def->name, "a leaf Variable that requires grad is being used in an in-place operation.");
   }
-  if (!self.is_contiguous()) {
-    return absl::UnimplementedError(absl::StrCat("[", call.def->name, "] needs a contiguous tensor; use .contiguous()"));
+  for (size_t d = 0; d < self.sizes().size(); ++d) {
+    if (self.strides()[d] == 0 && self.sizes()[d] > 1) {  // an expand()ed tensor
+      return Error(call.def->name,
+                   "unsupported operation: more than one element of the written-to tensor refers to a single memory "
+                   "location. Please clone() the tensor before performing the operation.");
+    }
   }
   return absl::OkStatus();
 }

@@ -110,6 +110,57 @@ TEST(RandomFillTest, NormalBothPathsMatchPyTorch) {
               ElementsAre(float(-0.7839906215667725), float(-2.0182154178619385), float(1.7407870292663574)));
 }
 
+// normal_ in every floating dtype, both of PyTorch's paths (serial below 16
+// elements or non-contiguous; uniforms + Box-Muller in blocks of 16 above,
+// with float32 in the AVX2 kernel's polynomial log/sincos), compared bit for
+// bit: the expected value is the 64-bit FNV-1a hash of the bytes PyTorch 1.13
+// (Debian python3-torch, CPU capability AVX2) produced for
+//   torch.manual_seed(seed); torch.empty(n, dtype=dt).normal_(mean, std)
+// (or `.t().normal_` on an (n/4, 4) tensor for the transposed case, which
+// PyTorch fills serially in memory order).
+uint64_t Fnv1a(const Tensor& t) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  const auto* p = static_cast<const unsigned char*>(t.raw_data());
+  for (size_t i = 0; i < static_cast<size_t>(t.numel()) * ItemSize(t.dtype()); ++i) h = (h ^ p[i]) * 0x100000001b3ull;
+  return h;
+}
+
+TEST(RandomFillTest, NormalMatchesPyTorchBitForBitInEveryFloatingDType) {
+  struct Case {
+    uint64_t seed;
+    int64_t n;
+    DType dtype;
+    double mean, std;
+    bool transposed;
+    uint64_t torch_hash;
+  };
+  const Case cases[] = {
+      {0, 1000, DType::kFloat32, 0.0, 1.0, false, 0x31ae67821ca5077eull},  // [0] = -1.1258398294448853
+      {7, 37, DType::kFloat32, 0.0, 1.0, false, 0x35de5cb7a2811f4eull},  // [0] = -0.8201345205307007
+      {1, 4099, DType::kFloat32, 1.5, 0.25, false, 0xce9783d22669dba7ull},  // [0] = 1.1186010837554932
+      {0, 33, DType::kFloat64, 0.0, 1.0, false, 0xf9f2b3f05ce4bd39ull},  // [0] = -2.310411800234176
+      {0, 100, DType::kFloat16, 0.0, 1.0, false, 0xd8f3dae89270c1b9ull},  // [0] = -0.90087890625
+      {0, 100, DType::kBFloat16, -1.0, 3.0, false, 0xf4a4e73dca435933ull},  // [0] = 3.375
+      {5, 64, DType::kFloat32, 0.0, 1.0, true, 0x50ad18c7d4a0ec90ull},  // [0] = -0.4867807626724243
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(absl::StrCat("seed ", c.seed, " n ", c.n, " ", DTypeName(c.dtype), c.transposed ? " transposed" : ""));
+    Generator g;
+    g.ManualSeed(c.seed);
+    Tensor t = c.transposed ? Tensor::Empty({c.n / 4, 4}, c.dtype) : Tensor::Empty({c.n}, c.dtype);
+    Tensor target = c.transposed ? Call1("t", {t}, {}) : t;
+    ASSERT_TRUE(CallOp("normal_", {target}, {{"mean", c.mean}, {"std", c.std}}, CallOptions{&g, true}).ok());
+    EXPECT_EQ(Fnv1a(t), c.torch_hash);
+  }
+}
+
+TEST(RandomFillTest, RefusesToFillExpandedTensors) {
+  Generator g;
+  Tensor e = Call1("expand", {FromVector({1}, {1})}, {{"size", std::vector<int64_t>{4}}});
+  EXPECT_THAT(CallOp("uniform_", {e}, {}, CallOptions{&g, true}),
+              StatusIs(absl::StatusCode::kInvalidArgument, "more than one element of the written-to tensor"));
+}
+
 TEST(RandomFillTest, BernoulliAndRandpermMatchPyTorch) {
   Generator g;
   g.ManualSeed(0);
