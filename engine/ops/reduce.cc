@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 
+#include "engine/autograd.h"
 #include "engine/cpu/kernels.h"
 #include "engine/ops/common.h"
 
@@ -349,15 +350,59 @@ const OpDef& CumsumOp() {
                        .backward_name = "CumsumBackward0"};
   return d;
 }
+// d cumprod_j / dx_i = prod_{k <= j, k != i} x_k for j >= i, summed against
+// g_j: grad_i = sum_{j >= i} g_j * prod_{k < i} x_k * prod_{i < k <= j} x_k,
+// built slice by slice (O(n^2) along dim, but its own derivative is right
+// where x has zeros: used for create_graph).
+Tensor CumprodGradByOmittedProducts(const Tensor& g, const Tensor& x, int64_t dim) {
+  const int64_t n = x.size(dim);
+  Shape one_shape = ToShape(x.sizes());
+  one_shape[dim] = 1;
+  Tensor ones = fn::Full(one_shape, Scalar(1), x.dtype());
+  auto slice = [&](const Tensor& t, int64_t start, int64_t end) {
+    return fn::Call1(OpId::kSlice, {t}, {dim, start, end, int64_t{1}});
+  };
+  std::vector<Tensor> parts;
+  for (int64_t i = 0; i < n; ++i) {
+    Tensor after = ones;  // prod_{i < k <= j} x_k for j = i, i + 1, ...
+    if (i + 1 < n) after = fn::Call1(OpId::kCat, {ones, fn::Call1(OpId::kCumprod, {slice(x, i + 1, n)}, {dim})}, {dim});
+    Tensor omitted = after;
+    if (i > 0) omitted = fn::Mul(fn::Call1(OpId::kProd, {slice(x, 0, i)}, {std::vector<int64_t>{dim}, true}), after);
+    parts.push_back(fn::Sum(fn::Mul(slice(g, i, n), omitted), std::vector<int64_t>{dim}, false));
+  }
+  return fn::Call1(OpId::kStack, std::move(parts), {dim});
+}
+
+// Without zeros, grad_i = sum_{j >= i} g_j cumprod_j / x_i. Along a line
+// whose first zero is at z: for i < z that still holds (cumprod_j = 0 from z
+// on); for i = z it is the same sum with the cumprod of x where x_z reads 1;
+// after z it is 0 (x_z is a factor), but its derivative is not: with
+// create_graph, the omitted-products form above.
+std::vector<Tensor> CumprodBackward(const BackwardCtx& c) {
+  const int64_t dim = std::get<int64_t>(c.attr(0));
+  const Tensor& x = c.in(0);
+  const Tensor& g = c.grad();
+  if (x.dim() == 0) return {g};
+  Tensor is_zero = fn::Call1(OpId::kEq, {x, fn::S(Scalar(0))});
+  Tensor plain = ReverseCumsum(fn::Mul(g, c.out()), dim);
+  if (fn::Call1(OpId::kAny, {is_zero}).item().to_double() == 0) return {fn::Div(plain, x)};
+  if (GradModeEnabled()) return {CumprodGradByOmittedProducts(g, x, dim)};
+  Tensor zeros_so_far = CumsumOf(is_zero, dim);
+  Tensor before_zero = fn::Call1(OpId::kEq, {zeros_so_far, fn::S(Scalar(0))});
+  Tensor first_zero = fn::Call1(OpId::kLogicalAnd, {is_zero, fn::Call1(OpId::kEq, {zeros_so_far, fn::S(Scalar(1))})});
+  Tensor zero = fn::Full({}, Scalar(0), x.dtype());
+  Tensor one = fn::Full({}, Scalar(1), x.dtype());
+  Tensor safe_x = fn::Call1(OpId::kWhere, {is_zero, one, x});
+  Tensor before = fn::Call1(OpId::kWhere, {before_zero, fn::Div(plain, safe_x), zero});
+  Tensor skipping_zero = fn::Call1(OpId::kCumprod, {fn::Call1(OpId::kWhere, {first_zero, one, x})}, {dim});
+  Tensor at = fn::Call1(OpId::kWhere, {first_zero, ReverseCumsum(fn::Mul(g, skipping_zero), dim), zero});
+  return {fn::Add(before, at)};
+}
+
 const OpDef& CumprodOp() {
-  // d cumprod_j / dx_i = cumprod_j / x_i for j >= i (nonzero inputs)
   static const OpDef d{.id = OpId::kCumprod, .name = "cumprod", .inputs = {{"self"}},
                        .attrs = {Required("dim", AttrType::kInt), Optional("dtype", AttrType::kDType)},
-                       .doc = "Running product along dim.", .prepare = CumPrepare,
-                       .backward = [](const BackwardCtx& c) {
-                         Tensor v = fn::Mul(c.grad(), c.out());
-                         return std::vector<Tensor>{fn::Div(ReverseCumsum(v, std::get<int64_t>(c.attr(0))), c.in(0))};
-                       },
+                       .doc = "Running product along dim.", .prepare = CumPrepare, .backward = CumprodBackward,
                        .backward_name = "CumprodBackward0", .save = kSaveInputs | kSaveOutputs};
   return d;
 }

@@ -481,6 +481,34 @@ TEST(InplaceOnViewTest, DoubleBackwardThroughCopySlices) {
   EXPECT_THAT(Values(a.grad()), Pointwise(DoubleNear(1e-12), {-1.0, 5.0}));
 }
 
+TEST(AutogradTest, CumprodGradientWithZerosIsExact) {
+  // torch 1.13: x.cumprod(dim) * w summed, with zeros first, inside, twice and last in a line.
+  const std::vector<double> xv = {2, 0, 3, 0.5, 0, 1.5, 0, 2, 1, 2, 3, 0};
+  const std::vector<double> wv = {1, -2, 0.5, 3, 2, 1, -1, 0.5, -1, 2, 1, 1.5};
+  Tensor w = FromVector(wv, {3, 4}, DType::kFloat64);
+  for (int64_t dim : {1, 0}) {
+    Tensor x = Leaf(xv, {3, 4}, DType::kFloat64);
+    ASSERT_THAT(Backward({Sum(Mul(Call1("cumprod", {x}, {{"dim", dim}}), w))}, {}, false, false), IsOk());
+    if (dim == 1) {
+      EXPECT_THAT(Values(x.grad()), ElementsAre(1, 8, 0, 0, 3.5, 0, 0, 0, 9, 5, 2, 9));
+    } else {
+      EXPECT_THAT(Values(x.grad()), ElementsAre(1, 5.5, 0.5, 4, 2, 0, 6, 0.25, 0, 0, 0, 1.5));
+    }
+    // The same against central differences (cumprod is a polynomial: smooth through zero).
+    ExpectGradientsMatchCentralDifferences(
+        [&](const std::vector<Tensor>& in) { return Sum(Mul(Call1("cumprod", {in[0]}, {{"dim", dim}}), w)); },
+        {{xv, {3, 4}}});
+  }
+  // Double backward through the zero path: f = sum(cumprod([a, b, c])) = a + ab + abc; at b = 0
+  // grad = (1 + b + bc, a + ac, ab); its sum S has dS/d(a, b, c) = (1 + c + b, 1 + c + a, b + a) (torch: 4, 6, 2)
+  Tensor x = Leaf({2, 0, 3}, {3}, DType::kFloat64);
+  auto g = Grad({Sum(Call1("cumprod", {x}, {{"dim", int64_t{0}}}))}, {}, {x}, true, /*create_graph=*/true, false);
+  ASSERT_THAT(g, IsOk());
+  EXPECT_THAT(Values((*g)[0]), ElementsAre(1, 8, 0));
+  ASSERT_THAT(Backward({Sum((*g)[0])}, {}, false, false), IsOk());
+  EXPECT_THAT(Values(x.grad()), ElementsAre(4, 6, 2));
+}
+
 TEST(AutogradTest, SigmoidNetworkOfTheTutorials) {
   // h = sigmoid(x @ W1 + b1); out = sigmoid(h @ W2 + b2); gradients vs closed form.
   Tensor x = FromVector({0.5, -1.0, 2.0}, {1, 3}, DType::kFloat64);

@@ -419,3 +419,20 @@ def test_inplace_on_views_matches_central_differences(td):
                 vals.append(f(*(td.tensor(v, dtype=td.float64) for v in args)).item())
             numeric[i] = (vals[0] - vals[1]) / (2 * h)
         np.testing.assert_allclose(leaf.grad.numpy(), numeric, rtol=1e-6, atol=1e-7)
+
+
+def test_cumprod_gradient_with_zeros_matches_pytorch(td):
+    x = td.tensor([[2.0, 0.0, 3.0, 0.5], [0.0, 1.5, 0.0, 2.0], [1.0, 2.0, 3.0, 0.0]],
+                  dtype=td.float64, requires_grad=True)
+    w = td.tensor([[1.0, -2.0, 0.5, 3.0], [2.0, 1.0, -1.0, 0.5], [-1.0, 2.0, 1.0, 1.5]], dtype=td.float64)
+    (x.cumprod(1) * w).sum().backward()
+    assert x.grad.tolist() == [[1.0, 8.0, 0.0, 0.0], [3.5, 0.0, 0.0, 0.0], [9.0, 5.0, 2.0, 9.0]]
+    x.grad = None
+    (x.cumprod(0) * w).sum().backward()
+    assert x.grad.tolist() == [[1.0, 5.5, 0.5, 4.0], [2.0, 0.0, 6.0, 0.25], [0.0, 0.0, 0.0, 1.5]]
+    # second derivatives through a zero (torch: 4, 6, 2)
+    y = td.tensor([2.0, 0.0, 3.0], dtype=td.float64, requires_grad=True)
+    (g,) = td.autograd.grad(y.cumprod(0).sum(), y, create_graph=True)
+    assert g.tolist() == [1.0, 8.0, 0.0]
+    g.sum().backward()
+    assert y.grad.tolist() == [4.0, 6.0, 2.0]
