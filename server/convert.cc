@@ -135,4 +135,54 @@ v1::TensorData ToTensorData(const engine::Tensor& t) {
   return data;
 }
 
+namespace {
+
+void SetGraphTensor(const engine::Tensor& t, v1::GraphTensor* out) {
+  if (!t.defined()) return;
+  out->set_dtype(ToProtoDType(t.dtype()));
+  for (int64_t s : t.sizes()) out->add_shape(s);
+}
+
+void SetGraphEdge(const engine::GraphNodeInfo::Next& next, v1::GraphEdge* e) {
+  if (next.node < 0) {
+    e->set_none(true);
+  } else {
+    e->set_node(static_cast<uint32_t>(next.node));
+    e->set_input_nr(next.input_nr);
+  }
+}
+
+}  // namespace
+
+v1::AutogradGraph ToProtoGraph(const engine::GraphInfo& graph, absl::Span<const uint64_t> handles,
+                               absl::Span<const engine::Tensor> roots,
+                               const absl::flat_hash_map<const engine::TensorImpl*, uint64_t>& leaves) {
+  v1::AutogradGraph out;
+  for (size_t i = 0; i < roots.size(); ++i) {
+    v1::GraphTensor* r = out.add_roots();
+    SetGraphTensor(roots[i], r);
+    r->set_handle(handles[i]);
+    SetGraphEdge(graph.roots[i], r->mutable_grad_fn());
+  }
+  out.mutable_nodes()->Reserve(static_cast<int>(graph.nodes.size()));
+  for (const engine::GraphNodeInfo& node : graph.nodes) {
+    v1::GraphNode* n = out.add_nodes();
+    n->set_name(node.name);
+    for (const engine::GraphNodeInfo::Next& next : node.next) SetGraphEdge(next, n->add_next());
+    if (node.variable.defined()) {
+      SetGraphTensor(node.variable, n->mutable_variable());
+      auto it = leaves.find(node.variable.impl());
+      if (it != leaves.end()) n->mutable_variable()->set_handle(it->second);
+    }
+    for (const engine::GraphTensorInfo& saved : node.saved) {
+      v1::GraphTensor* s = n->add_saved();
+      s->set_name(saved.name);
+      SetGraphTensor(saved.tensor, s);
+      s->set_freed(saved.freed);
+      s->set_modified(saved.modified);
+    }
+  }
+  return out;
+}
+
 }  // namespace tensord::server

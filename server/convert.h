@@ -2,8 +2,11 @@
 #pragma once
 
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
+#include "engine/graph.h"
 #include "engine/op.h"
 #include "engine/scalar.h"
 #include "engine/tensor.h"
@@ -30,5 +33,11 @@ v1::TensorInfo ToTensorInfo(uint64_t handle, const engine::Tensor& t);
 
 // The tensor's contiguous little-endian payload with its dtype and shape.
 v1::TensorData ToTensorData(const engine::Tensor& t);
+
+// The graph of the `roots` bound to `handles` (GraphCommand). `leaves` maps
+// the TensorImpl of each leaf to recognise to its handle.
+v1::AutogradGraph ToProtoGraph(const engine::GraphInfo& graph, absl::Span<const uint64_t> handles,
+                               absl::Span<const engine::Tensor> roots,
+                               const absl::flat_hash_map<const engine::TensorImpl*, uint64_t>& leaves);
 
 }  // namespace tensord::server

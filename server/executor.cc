@@ -12,6 +12,7 @@
 #include "absl/strings/string_view.h"
 #include "engine/autograd.h"
 #include "engine/device.h"
+#include "engine/graph.h"
 #include "engine/status.h"
 #include "server/convert.h"
 #include "server/log.h"
@@ -23,6 +24,9 @@ namespace {
 constexpr absl::string_view kPoisonedPayload = "type.tensord.dev/tensord.v1.Poisoned";
 
 constexpr int kMaxDims = 64;
+
+// Nodes a GraphCommand may report (documented in tensord.proto).
+constexpr int64_t kMaxGraphNodes = 1000000;
 
 absl::Status WithSite(const absl::Status& status, absl::string_view site) {
   if (site.empty() || status.ok()) return status;
@@ -395,6 +399,29 @@ absl::StatusOr<v1::TensorInfo> Executor::Describe(Session& s, uint64_t handle) {
   return ToTensorInfo(handle, t);
 }
 
+absl::StatusOr<v1::AutogradGraph> Executor::Graph(Session& s, const v1::GraphCommand& cmd) {
+  absl::MutexLock lock(&s.mu());
+  return GraphLocked(s, cmd);
+}
+
+absl::StatusOr<v1::AutogradGraph> Executor::GraphLocked(const Session& s, const v1::GraphCommand& cmd) const {
+  if (cmd.handles().empty()) return absl::InvalidArgumentError("[graph] no handles given");
+  std::vector<engine::Tensor> roots;
+  for (uint64_t h : cmd.handles()) {
+    TENSORD_ASSIGN_OR_RETURN(roots.emplace_back(), Resolve(s, "graph", h));
+  }
+  absl::flat_hash_map<const engine::TensorImpl*, uint64_t> leaves;
+  for (uint64_t h : cmd.leaves()) {
+    TENSORD_ASSIGN_OR_RETURN(engine::Tensor leaf, Resolve(s, "graph", h));
+    leaves.try_emplace(leaf.impl(), h);
+  }
+  return Guarded("graph", [&]() -> absl::StatusOr<v1::AutogradGraph> {
+    TENSORD_ASSIGN_OR_RETURN(engine::GraphInfo graph,
+                             engine::AutogradGraphOf(roots, cmd.saved_tensors(), kMaxGraphNodes));
+    return ToProtoGraph(graph, cmd.handles(), roots, leaves);
+  });
+}
+
 void Executor::Release(Session& s, absl::Span<const uint64_t> handles) {
   absl::MutexLock lock(&s.mu());
   ReleaseLocked(s, handles);
@@ -444,6 +471,20 @@ void Executor::Execute(Session& s, const google::protobuf::RepeatedPtrField<v1::
         absl::StatusOr<engine::Tensor> t = Resolve(s, "describe", cmd.describe().handle());
         if (t.ok()) *result.mutable_info() = ToTensorInfo(cmd.describe().handle(), *t);
         st = t.ok() || IsPoisoned(t.status()) ? t.status() : WithSite(t.status(), cmd.site());
+        break;
+      }
+      case v1::Command::kGraph: {
+        absl::StatusOr<v1::AutogradGraph> graph = GraphLocked(s, cmd.graph());
+        if (graph.ok() && static_cast<int64_t>(graph->ByteSizeLong()) > inline_budget) {
+          graph = absl::ResourceExhaustedError(absl::StrCat(
+              "[graph] the graph takes ", graph->ByteSizeLong(), " bytes; ", inline_budget,
+              " bytes are left for inline payloads in this response; use the Graph RPC"));
+        }
+        if (graph.ok()) {
+          inline_budget -= static_cast<int64_t>(graph->ByteSizeLong());
+          *result.mutable_graph() = std::move(*graph);
+        }
+        st = graph.ok() || IsPoisoned(graph.status()) ? graph.status() : WithSite(graph.status(), cmd.site());
         break;
       }
       case v1::Command::kRelease:

@@ -53,6 +53,8 @@ class Executor {
   // A copy of the payload taken in command order (no inline size limit).
   absl::StatusOr<v1::TensorData> Fetch(Session& s, uint64_t handle);
   absl::StatusOr<v1::TensorInfo> Describe(Session& s, uint64_t handle);
+  // The autograd graph behind a handle (GraphCommand); read-only.
+  absl::StatusOr<v1::AutogradGraph> Graph(Session& s, const v1::GraphCommand& cmd);
   // Unknown handles are ignored (idempotent).
   void Release(Session& s, absl::Span<const uint64_t> handles);
   void ManualSeed(Session& s, uint64_t seed);
@@ -85,6 +87,8 @@ class Executor {
   absl::Status BackwardLocked(Session& s, const v1::BackwardCommand& cmd, absl::string_view site)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(s.mu());
   void ReleaseLocked(Session& s, absl::Span<const uint64_t> handles)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(s.mu());
+  absl::StatusOr<v1::AutogradGraph> GraphLocked(const Session& s, const v1::GraphCommand& cmd) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(s.mu());
 
   // The tensor bound to `handle`; NOT_FOUND if unbound, the original error

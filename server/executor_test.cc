@@ -476,6 +476,77 @@ TEST_F(ExecutorTest, BackwardAccumulatesGradAndGradOpBindsIt) {
               StatusIs(absl::StatusCode::kFailedPrecondition, ""));
 }
 
+TEST_F(ExecutorTest, GraphReportsNodesEdgesLeavesAndSavedTensors) {
+  ASSERT_THAT(executor_.Create(session_, CreateF32(1, {3}, {1, 2, 3}, /*requires_grad=*/true)), IsOk());
+  ASSERT_THAT(executor_.Create(session_, CreateF32(2, {3}, {4, 5, 6})), IsOk());
+  ASSERT_THAT(executor_.Op(session_, OpCmd("mul", {H(1), H(2)}, {3})), IsOk());
+  ASSERT_THAT(executor_.Op(session_, OpCmd("sum", {H(3)}, {4})), IsOk());
+  v1::GraphCommand cmd;
+  cmd.add_handles(4);
+  cmd.add_leaves(1);
+  cmd.set_saved_tensors(true);
+  absl::StatusOr<v1::AutogradGraph> g = executor_.Graph(session_, cmd);
+  ASSERT_THAT(g, IsOk());
+  ASSERT_EQ(g->roots_size(), 1);
+  EXPECT_THAT(g->roots(0).shape(), ElementsAre());
+  EXPECT_EQ(g->roots(0).handle(), 4u);
+  EXPECT_FALSE(g->roots(0).grad_fn().none());
+  EXPECT_EQ(g->roots(0).grad_fn().node(), 0u);
+  ASSERT_EQ(g->nodes_size(), 3);
+  EXPECT_EQ(g->nodes(0).name(), "SumBackward0");
+  ASSERT_EQ(g->nodes(0).next_size(), 1);
+  EXPECT_EQ(g->nodes(0).next(0).node(), 1u);
+  EXPECT_EQ(g->nodes(1).name(), "MulBackward0");
+  ASSERT_EQ(g->nodes(1).next_size(), 2);
+  EXPECT_FALSE(g->nodes(1).next(0).none());
+  EXPECT_EQ(g->nodes(1).next(0).node(), 2u);
+  EXPECT_TRUE(g->nodes(1).next(1).none());  // the constant needs no gradient
+  ASSERT_EQ(g->nodes(1).saved_size(), 2);
+  EXPECT_EQ(g->nodes(1).saved(0).name(), "self");
+  EXPECT_EQ(g->nodes(1).saved(1).name(), "other");
+  EXPECT_THAT(g->nodes(1).saved(1).shape(), ElementsAre(3));
+  EXPECT_EQ(g->nodes(2).name(), "AccumulateGrad");
+  EXPECT_EQ(g->nodes(2).variable().handle(), 1u);
+  EXPECT_THAT(g->nodes(2).variable().shape(), ElementsAre(3));
+  EXPECT_EQ(g->nodes(2).variable().dtype(), v1::DTYPE_FLOAT32);
+
+  // After backward the structure stays and the saved tensors read as freed.
+  v1::BackwardCommand bw;
+  bw.add_roots(4);
+  ASSERT_THAT(executor_.Backward(session_, bw), IsOk());
+  google::protobuf::RepeatedPtrField<v1::CommandResult> results = [&] {
+    v1::Command c;
+    *c.mutable_graph() = cmd;
+    return Run({c});
+  }();
+  ASSERT_EQ(results.size(), 1);
+  ASSERT_EQ(results[0].code(), 0) << results[0].message();
+  ASSERT_EQ(results[0].graph().nodes_size(), 3);
+  EXPECT_TRUE(results[0].graph().nodes(1).saved(0).freed());
+
+  // A leaf has no graph; unknown handles are NOT_FOUND.
+  cmd.set_handles(0, 1);
+  absl::StatusOr<v1::AutogradGraph> leaf = executor_.Graph(session_, cmd);
+  ASSERT_THAT(leaf, IsOk());
+  EXPECT_EQ(leaf->nodes_size(), 0);
+  EXPECT_TRUE(leaf->roots(0).grad_fn().none());
+  // Two roots sharing a subgraph: shared nodes appear once.
+  ASSERT_THAT(executor_.Op(session_, OpCmd("exp", {H(3)}, {5})), IsOk());
+  cmd.set_handles(0, 4);
+  cmd.add_handles(5);
+  absl::StatusOr<v1::AutogradGraph> two = executor_.Graph(session_, cmd);
+  ASSERT_THAT(two, IsOk());
+  ASSERT_EQ(two->nodes_size(), 4);
+  EXPECT_EQ(two->nodes(3).name(), "ExpBackward0");
+  EXPECT_EQ(two->roots(1).grad_fn().node(), 3u);
+  EXPECT_EQ(two->nodes(3).next(0).node(), 1u);  // the MulBackward0 of the first root
+  cmd.set_handles(0, 99);
+  EXPECT_THAT(executor_.Graph(session_, cmd), StatusIs(absl::StatusCode::kNotFound, "99"));
+  cmd.set_handles(0, 4);
+  cmd.add_leaves(98);
+  EXPECT_THAT(executor_.Graph(session_, cmd), StatusIs(absl::StatusCode::kNotFound, "98"));
+}
+
 TEST_F(ExecutorTest, BackwardErrors) {
   ASSERT_THAT(executor_.Create(session_, CreateF32(1, {2}, {1, 2})), IsOk());
   v1::BackwardCommand bw;

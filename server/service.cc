@@ -247,6 +247,14 @@ grpc::Status TensordService::Describe(grpc::ServerContext* ctx, const v1::Descri
   });
 }
 
+grpc::Status TensordService::Graph(grpc::ServerContext* ctx, const v1::GraphRequest* req,
+                                   v1::AutogradGraph* resp) {
+  return WithSession(ctx, req->session_id(), [&](Session& s) -> absl::Status {
+    TENSORD_ASSIGN_OR_RETURN(*resp, executor_.Graph(s, req->graph()));
+    return absl::OkStatus();
+  });
+}
+
 grpc::Status TensordService::Execute(grpc::ServerContext* ctx, const v1::ExecuteRequest* req,
                                      v1::ExecuteResponse* resp) {
   return WithSession(ctx, req->session_id(), [&](Session& s) {

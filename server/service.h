@@ -55,6 +55,8 @@ class TensordService final : public v1::Tensord::Service {
                        v1::Empty* resp) override;
   grpc::Status Describe(grpc::ServerContext* ctx, const v1::DescribeRequest* req,
                         v1::TensorInfo* resp) override;
+  grpc::Status Graph(grpc::ServerContext* ctx, const v1::GraphRequest* req,
+                     v1::AutogradGraph* resp) override;
   grpc::Status Execute(grpc::ServerContext* ctx, const v1::ExecuteRequest* req,
                        v1::ExecuteResponse* resp) override;
   grpc::Status Stream(
