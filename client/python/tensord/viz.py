@@ -36,7 +36,8 @@ class GraphvizNotFoundError(RuntimeError):
 
 
 def _quote(s):
-    return '"' + str(s).replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """A DOT string; a newline becomes DOT's \\n (a centred line break)."""
+    return '"' + str(s).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
 def _attrs(attrs):
