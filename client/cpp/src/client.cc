@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "channel.h"
+#include "shape_infer.h"
 #include "tensord/v1/tensord.grpc.pb.h"
 
 namespace tensord {
@@ -488,10 +489,41 @@ class ClientImpl : public std::enable_shared_from_this<ClientImpl> {
       outputs.push_back(Wrap(h));
     }
     Enqueue(std::move(cmd), std::string(name), SiteOf(loc));
-    if (schema.inplace && !inputs.empty() && inputs[0].is_tensor()) {
+    if (schema.inplace && !inputs.empty() && inputs[0].is_tensor() &&
+        InplaceChangesShape(name)) {
+      // Other in-place ops keep their input's dtype and shape.
       std::get<Tensor>(inputs[0].value()).state_->meta_known = false;
     }
+    if (outputs.size() == 1) InferOutputMeta(name, inputs, attrs, *outputs[0].state_);
     return outputs;
+  }
+
+  // Note [Client-side meta] (shape_infer.h).
+  static void InferOutputMeta(std::string_view name, const std::vector<Operand>& inputs,
+                              const Attrs& attrs, HandleState& out) {
+    std::vector<InputMeta> metas(inputs.size());
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      const auto& v = inputs[i].value();
+      InputMeta& m = metas[i];
+      if (const Tensor* t = std::get_if<Tensor>(&v)) {
+        const HandleState& st = *t->state_;
+        m.kind = InputMeta::kTensor;
+        m.known = st.meta_known;
+        if (!m.known) return;
+        m.dtype = st.dtype;
+        m.shape = st.shape;
+        m.device = st.device;
+      } else if (const Scalar* sc = std::get_if<Scalar>(&v)) {
+        m.kind = InputMeta::kScalar;
+        m.scalar = *sc;
+      }
+    }
+    std::optional<OutputMeta> meta = InferMeta(name, metas, attrs);
+    if (!meta.has_value()) return;
+    out.meta_known = true;
+    out.dtype = meta->dtype;
+    out.shape = std::move(meta->shape);
+    out.device = std::move(meta->device);
   }
 
   Tensor Create(DType dtype, std::vector<int64_t> shape, const void* data, size_t nbytes,
@@ -631,9 +663,16 @@ class ClientImpl : public std::enable_shared_from_this<ClientImpl> {
     std::string device;
   };
 
+  std::optional<std::vector<int64_t>> KnownShape(HandleState& state) {
+    std::lock_guard lock(mu_);
+    if (closed_ || !state.meta_known) return std::nullopt;
+    return state.shape;
+  }
+
   // Shape, dtype and device, from the cache or a Describe.
   Meta GetMeta(HandleState& state, const std::source_location& loc) {
     std::lock_guard lock(mu_);
+    CheckOpen(loc);  // tensors of a closed client are inert, cached meta too
     if (!state.meta_known) Describe(state, loc);
     return {state.dtype, state.shape, state.device};
   }
@@ -1382,6 +1421,11 @@ uint64_t Tensor::handle() const { return state_ ? state_->handle : 0; }
 TensorInfo Tensor::Info(std::source_location loc) const {
   if (!state_) ThrowUndefined("Info", loc);
   return impl().Describe(*state_, loc);
+}
+
+std::optional<std::vector<int64_t>> Tensor::ShapeIfKnown() const {
+  if (!state_) return std::nullopt;
+  return impl().KnownShape(*state_);
 }
 
 std::vector<int64_t> Tensor::Shape(std::source_location loc) const {

@@ -130,6 +130,80 @@ TEST_F(ParityTest, InPlaceOpsAndCompoundAssignment) {
   EXPECT_THROW(client().Synchronize(), Error);
 }
 
+// Note [Client-side meta]: the client's shape rules agree with the server.
+TEST_F(ParityTest, InferredMetaEqualsTheServers) {
+  Client& c = client();
+  Tensor a = c.Randn({2, 3});
+  Tensor b = c.Randn({3, 4});
+  Tensor v = c.Randn({3});
+  Tensor idx = c.Tensor(std::vector<int64_t>{1, 0, 1});
+  Tensor d = c.Randn({2, 3}, {.dtype = DType::kFloat64});
+  std::vector<std::pair<std::string, Tensor>> cases = {
+      {"zeros", c.Zeros({4, 1})},
+      {"full int", c.Full({2}, 3)},
+      {"randint", c.Randint(0, 5, {3, 2})},
+      {"randperm", c.Randperm(5)},
+      {"ones_like f64", OnesLike(d)},
+      {"exp", a.Exp()},
+      {"tanh f64", d.Tanh()},
+      {"add broadcast", a + v},
+      {"scalar first", 2.0 - a},
+      {"mul int scalar", d * 3},
+      {"lt", a < v},
+      {"eq bool", (a < 0).Eq(false)},
+      {"sum all", a.Sum()},
+      {"sum dim keepdim", a.Sum({-1}, true)},
+      {"mean dims", a.Mean({0, 1})},
+      {"amax", a.Amax({0})},
+      {"var", a.Var({1})},
+      {"argmax", a.Argmax(1)},
+      {"argmax all", a.Argmax()},
+      {"softmax", a.LogSoftmax(1)},
+      {"to", a.To(DType::kFloat16)},
+      {"masked_fill", a.MaskedFill(a > 0, 0)},
+      {"clamp", a.Clamp(0)},
+      {"mm", a.Mm(b)},
+      {"matmul vec", a.Matmul(v)},
+      {"matmul batch", c.Randn({5, 2, 3}).Matmul(b)},
+      {"addmm", Addmm(c.Randn({4}), a, b)},
+      {"t", b.T()},
+      {"transpose", c.Randn({2, 3, 4}).Transpose(0, -1)},
+      {"unsqueeze", a.Unsqueeze(-1)},
+      {"squeeze", c.Randn({1, 3, 1}).Squeeze()},
+      {"squeeze dim", c.Randn({1, 3, 1}).Squeeze({2})},
+      {"view -1", a.View({-1})},
+      {"reshape", a.Reshape({3, -1})},
+      {"permute", c.Randn({2, 3, 4}).Permute({2, 0, 1})},
+      {"select", a.Select(1, -1)},
+      {"slice", c.Randn({10}).Slice(0, 2, 9, 3)},
+      {"slice open", c.Randn({10}).Slice(0, -4)},
+      {"slice past end", c.Randn({4}).Slice(0, 2, 100)},
+      {"narrow", a.Narrow(1, 1, 2)},
+      {"index", a.Index({idx})},
+      {"index_select", a.IndexSelect(1, idx)},
+      {"gather", a.Gather(1, idx.Reshape({1, 3}))},
+      {"cat", Cat({a, a}, 1)},
+      {"stack", Stack({v, v}, -1)},
+      {"clone", a.Clone()},
+  };
+  for (auto& [name, t] : cases) {
+    std::optional<std::vector<int64_t>> known = t.ShapeIfKnown();
+    ASSERT_TRUE(known.has_value()) << name;
+    DType inferred = t.DType();  // from the cache
+    TensorInfo info = t.Info();  // asks the server
+    EXPECT_EQ(*known, info.shape) << name;
+    EXPECT_EQ(inferred, info.dtype) << name;
+    EXPECT_EQ(t.Device(), info.device) << name;
+  }
+  // Rules decline what they cannot be sure of; the server answers then.
+  Tensor mixed = a + d;  // float32 + float64 promotes: left to the server
+  EXPECT_FALSE(mixed.ShapeIfKnown().has_value());
+  EXPECT_EQ(mixed.DType(), DType::kFloat64);
+  Tensor bad = a.Mm(a);
+  EXPECT_FALSE(bad.ShapeIfKnown().has_value());
+  EXPECT_THROW(bad.Shape(), Error);  // the error surfaces at the query
+}
+
 // ------------------------------------------------------------------ seeded randomness
 
 // PyTorch 1.13: torch.manual_seed(42); torch.rand(5); torch.randn(5);

@@ -258,6 +258,10 @@ class Tensor {
   int64_t Numel(TENSORD_HERE) const;
   std::string Device(TENSORD_HERE) const;
   TensorInfo Info(TENSORD_HERE) const;
+  // The shape when the client knows it without asking the server (from
+  // creation, an earlier query, or its own shape rules for common ops; see
+  // Note [Client-side meta] in src/shape_infer.h); never a sync point.
+  std::optional<std::vector<int64_t>> ShapeIfKnown() const;
 
   // Data out (sync points). T need not match the dtype: values are converted
   // (float16/bfloat16 read as float). Item requires exactly one element.
