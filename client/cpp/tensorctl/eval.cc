@@ -141,6 +141,8 @@ class Evaluator {
   Evaluator(Client& client, std::vector<Token> tokens)
       : client_(client), tokens_(std::move(tokens)) {}
 
+  const std::map<std::string, Value>& vars() const { return vars_; }
+
   Value Program() {
     Value last;
     while (true) {
@@ -747,6 +749,10 @@ EvalResult Evaluate(Client& client, const std::string& source) {
     Evaluator evaluator(client, Tokenize(source));
     Value value = evaluator.Program();
     client.Synchronize();
+    if (value.kind == Value::kTensor) result.tensor = value.tensor;
+    for (const auto& [name, v] : evaluator.vars()) {
+      if (v.kind == Value::kTensor) result.names.emplace_back(name, v.tensor);
+    }
     result.text = Text(value) + "\n";
     JsonWriter w;
     WriteJson(w, value);

@@ -2,6 +2,8 @@
 #pragma once
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "tensord/tensord.h"
 
@@ -14,6 +16,8 @@ struct EvalResult {
   std::string error;
   std::string text;  // the printed value (torch-like), with a trailing newline
   std::string json;  // the value as JSON, with a trailing newline
+  tensord::Tensor tensor;  // the value when it is a tensor (for `tensorctl graph`)
+  std::vector<std::pair<std::string, tensord::Tensor>> names;  // tensors assigned to names
 };
 
 // Evaluates `source` (statements separated by ';') in `client`'s session.

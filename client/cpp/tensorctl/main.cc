@@ -1,10 +1,11 @@
-// tensorctl: the tensord command line (health, info, ops, sessions, eval).
+// tensorctl: the tensord command line (health, info, ops, sessions, eval, graph).
 //
 // Exit codes that scripts can trust:
 //   0  success (health: SERVING)
 //   1  the server answered, and said no (an RPC error; health: NOT_SERVING,
 //      SERVICE_UNKNOWN; eval: the expression failed on the server)
 //   2  usage error, or the server could not be reached
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
@@ -15,6 +16,9 @@
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include <google/protobuf/util/json_util.h>
+#include <unistd.h>
 
 #include "channel.h"
 #include "eval.h"
@@ -42,6 +46,7 @@ Commands:
   ops        the op registry (names, inputs, attributes, outputs)
   sessions   live sessions (administration)
   eval       evaluate a tensor expression on a fresh session
+  graph      the autograd graph of an expression, as Graphviz DOT or SVG
   help       show help for a command
 
 Options (accepted before or after the command):
@@ -112,6 +117,168 @@ Factories: tensor, zeros, ones, full, arange, rand, randn, randint, empty.
 Keywords: dtype=float64 (any dtype name), requires_grad=True, True/False/None.
 With --json the result is {"dtype", "shape", "data"} (data nested like the shape).
 )";
+
+constexpr char kGraphHelp[] = R"(Usage: tensorctl graph [--expr] EXPR [--svg] [--saved] [OPTIONS]
+
+Evaluates EXPR like 'tensorctl eval' and prints the autograd graph of its
+value as Graphviz DOT, drawn like torchviz's make_dot: a box per grad_fn named
+as PyTorch names it (AddmmBackward0, AccumulateGrad), a light blue box per leaf
+tensor (labelled with the name it was assigned to, and its shape), the result
+in green, and edges from inputs toward the result. Example:
+
+  tensorctl graph 'w = randn(3, 2, requires_grad=True); b = zeros(2, requires_grad=True);
+                   x = randn(4, 3); (x @ w + b).relu().sum()' --svg > graph.svg
+
+Options:
+  --expr EXPR   the expression (or give it as the argument)
+  --svg         print SVG instead of DOT (runs Graphviz's `dot`; apt-get install graphviz)
+  --saved       also draw the tensors each node saved for backward (orange)
+  --json        the graph as JSON (the AutogradGraph message of tensord.proto)
+  plus the global options (--address, --timeout, --token, --tls...)
+)";
+
+// ---------------------------------------------------------------- graph
+
+std::string DotQuote(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '\n') {
+      out += "\\n";  // DOT's centred line break
+      continue;
+    }
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string SizeText(const google::protobuf::RepeatedField<int64_t>& shape) {
+  std::string out = "(";
+  for (int i = 0; i < shape.size(); ++i) out += (i ? ", " : "") + std::to_string(shape[i]);
+  return out + ")";
+}
+
+// The graph as DOT, laid out like torchviz's make_dot (and tensord.viz).
+std::string GraphToDot(const v1::AutogradGraph& g, const std::map<uint64_t, std::string>& names,
+                       bool show_saved) {
+  std::vector<std::string> body;
+  auto node = [&](const std::string& id, const std::string& label, const std::string& fill) {
+    std::string line = "\t" + DotQuote(id) + " [label=" + DotQuote(label);
+    if (!fill.empty()) line += " fillcolor=" + DotQuote(fill);
+    body.push_back(line + "]");
+  };
+  auto edge = [&](const std::string& from, const std::string& to, bool undirected = false) {
+    body.push_back("\t" + DotQuote(from) + " -> " + DotQuote(to) +
+                   (undirected ? " [dir=" + DotQuote("none") + "]" : ""));
+  };
+  auto fn_id = [](uint32_t i) { return "fn" + std::to_string(i); };
+  // Depth-first from each root, as torchviz visits the nodes.
+  std::vector<uint32_t> order;
+  std::vector<bool> seen(g.nodes_size(), false);
+  for (const v1::GraphTensor& root : g.roots()) {
+    if (root.grad_fn().none()) continue;
+    std::vector<uint32_t> stack = {root.grad_fn().node()};
+    while (!stack.empty()) {
+      uint32_t i = stack.back();
+      stack.pop_back();
+      if (i >= seen.size() || seen[i]) continue;
+      seen[i] = true;
+      order.push_back(i);
+      const auto& next = g.nodes(i).next();
+      for (int e = next.size() - 1; e >= 0; --e) {
+        if (!next[e].none()) stack.push_back(next[e].node());
+      }
+    }
+  }
+  for (int r = 0; r < g.roots_size(); ++r) {
+    node("out" + std::to_string(r), "\n " + SizeText(g.roots(r).shape()), "darkolivegreen1");
+  }
+  for (uint32_t i : order) {
+    const v1::GraphNode& n = g.nodes(i);
+    if (show_saved) {
+      for (int j = 0; j < n.saved_size(); ++j) {
+        const v1::GraphTensor& st = n.saved(j);
+        std::string id = "saved" + std::to_string(i) + "_" + std::to_string(j);
+        std::string what = st.freed() ? "(freed)" : st.modified() ? "(modified in place)"
+                                                                 : SizeText(st.shape());
+        edge(fn_id(i), id, /*undirected=*/true);
+        node(id, st.name() + "\n " + what, "orange");
+      }
+    }
+    if (n.name() == "AccumulateGrad" && n.has_variable()) {
+      std::string id = "var" + std::to_string(i);
+      auto it = names.find(n.variable().handle());
+      node(id, (it == names.end() ? "" : it->second) + "\n " + SizeText(n.variable().shape()),
+           "lightblue");
+      edge(id, fn_id(i));
+    }
+    node(fn_id(i), n.name(), "");
+    for (const v1::GraphEdge& e : n.next()) {
+      if (!e.none()) edge(fn_id(e.node()), fn_id(i));
+    }
+  }
+  for (int r = 0; r < g.roots_size(); ++r) {
+    if (!g.roots(r).grad_fn().none()) edge(fn_id(g.roots(r).grad_fn().node()), "out" + std::to_string(r));
+  }
+  // torchviz's resize_graph: the page grows with the graph.
+  std::ostringstream size;
+  size << std::max(12.0, 0.15 * static_cast<double>(body.size()));
+  std::string out = "digraph {\n\tgraph [size=" + DotQuote(size.str() + "," + size.str()) + "]\n";
+  out += "\tnode [style=\"filled\" shape=\"box\" align=\"left\" fontsize=\"10\" "
+         "ranksep=\"0.1\" height=\"0.2\" fontname=\"monospace\"]\n";
+  for (const std::string& line : body) out += line + "\n";
+  return out + "}\n";
+}
+
+// The path of Graphviz's `dot` on $PATH, or "".
+std::string FindDot() {
+  const char* path = std::getenv("PATH");
+  std::string dirs = path ? path : "/usr/bin:/bin";
+  size_t start = 0;
+  while (start <= dirs.size()) {
+    size_t end = dirs.find(':', start);
+    if (end == std::string::npos) end = dirs.size();
+    std::string candidate = dirs.substr(start, end - start) + "/dot";
+    if (end > start && access(candidate.c_str(), X_OK) == 0) return candidate;
+    start = end + 1;
+  }
+  return "";
+}
+
+// Runs `dot -Tsvg` on `source`; false (with `error`) if it fails.
+bool RenderSvg(const std::string& dot, const std::string& source, std::string* svg,
+               std::string* error) {
+  char path[] = "/tmp/tensorctl-graph-XXXXXX";
+  int fd = mkstemp(path);
+  if (fd < 0) {
+    *error = "cannot create a temporary file";
+    return false;
+  }
+  bool wrote = write(fd, source.data(), source.size()) == static_cast<ssize_t>(source.size());
+  close(fd);
+  if (!wrote) {
+    unlink(path);
+    *error = "cannot write a temporary file";
+    return false;
+  }
+  std::string cmd = "'" + dot + "' -Tsvg '" + path + "' 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  if (p == nullptr) {
+    unlink(path);
+    *error = "cannot run " + dot;
+    return false;
+  }
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) svg->append(buf, n);
+  int rc = pclose(p);
+  unlink(path);
+  if (rc != 0) {
+    *error = dot + " -Tsvg failed: " + *svg;
+    return false;
+  }
+  return true;
+}
 
 struct GlobalOptions {
   std::string address;
@@ -414,16 +581,7 @@ class Cli {
     if (expr.empty()) return UsageError("eval: missing EXPR", kEvalHelp);
     std::unique_ptr<Client> client;
     try {
-      Client::Options opts;
-      opts.address = address_;
-      opts.token = token_;
-      opts.tls = tls_.enabled;
-      opts.tls_ca_file = tls_.ca_file;
-      opts.tls_cert_file = tls_.cert_file;
-      opts.tls_key_file = tls_.key_file;
-      opts.tls_server_name = tls_.server_name;
-      opts.connect_timeout_seconds = options_.timeout;
-      client = std::make_unique<Client>(opts);
+      client = std::make_unique<Client>(ClientOptions());
     } catch (const Error& e) {
       // op "connect": the channel could not even be made (a TLS file).
       return ReportError("connect", e.code(), e.message(), /*usage=*/e.op() == "connect");
@@ -439,7 +597,102 @@ class Cli {
     return kExitOk;
   }
 
+  int Graph(const std::vector<std::string>& args) {
+    std::string expr;
+    bool svg = false;
+    bool saved = false;
+    for (size_t i = 0; i < args.size(); ++i) {
+      const std::string& a = args[i];
+      if (a == "--svg") {
+        svg = true;
+      } else if (a == "--saved") {
+        saved = true;
+      } else if (a == "--expr" || a.rfind("--expr=", 0) == 0) {
+        if (a == "--expr" && i + 1 >= args.size()) return UsageError("graph: --expr needs a value", kGraphHelp);
+        if (!expr.empty()) expr += ' ';
+        expr += a == "--expr" ? args[++i] : a.substr(7);
+      } else if (a.size() > 1 && a[0] == '-' && !std::isdigit(static_cast<unsigned char>(a[1])) &&
+                 a[1] != '.') {
+        return UsageError("graph: unknown option '" + a + "'", kGraphHelp);
+      } else {
+        if (!expr.empty()) expr += ' ';
+        expr += a;
+      }
+    }
+    if (expr.empty()) return UsageError("graph: missing EXPR", kGraphHelp);
+    if (svg && options_.json) return UsageError("graph: --svg and --json exclude each other", kGraphHelp);
+    std::string dot;
+    if (svg && (dot = FindDot()).empty()) {
+      std::cerr << "tensorctl: graph --svg needs Graphviz's `dot` program, which is not on PATH "
+                   "(Debian/Ubuntu: apt-get install graphviz); without --svg the graph is "
+                   "printed as DOT\n";
+      return kExitUsage;
+    }
+    std::unique_ptr<Client> client;
+    try {
+      client = std::make_unique<Client>(ClientOptions());
+    } catch (const Error& e) {
+      return ReportError("connect", e.code(), e.message(), /*usage=*/e.op() == "connect");
+    }
+    EvalResult result = Evaluate(*client, expr);
+    if (!result.ok) {
+      if (result.syntax_error) return ReportError("eval", 3, result.error, /*usage=*/true);
+      return ReportError("eval", result.code, result.error);
+    }
+    if (!result.tensor.defined()) {
+      return UsageError("graph: the last statement of EXPR must be a tensor expression", kGraphHelp);
+    }
+    v1::GraphRequest req;
+    req.set_session_id(client->session_id());
+    req.mutable_graph()->add_handles(result.tensor.handle());
+    req.mutable_graph()->set_saved_tensors(saved);
+    std::map<uint64_t, std::string> names;
+    for (const auto& [name, t] : result.names) {
+      if (names.emplace(t.handle(), name).second) req.mutable_graph()->add_leaves(t.handle());
+    }
+    auto stub = Stub();
+    grpc::ClientContext ctx;
+    client::SetTimeout(&ctx, options_.timeout);
+    client::AddCallMetadata(&ctx, client->session_id(), token_);
+    v1::AutogradGraph graph;
+    grpc::Status status = stub->Graph(&ctx, req, &graph);
+    if (!status.ok()) return RpcError("Graph", status);
+    if (options_.json) {
+      std::string json;
+      google::protobuf::util::JsonPrintOptions opts;
+      opts.always_print_primitive_fields = true;
+      (void)google::protobuf::util::MessageToJsonString(graph, &json, opts);
+      std::cout << json << "\n";
+      return kExitOk;
+    }
+    std::string source = GraphToDot(graph, names, saved);
+    if (!svg) {
+      std::cout << source;
+      return kExitOk;
+    }
+    std::string out, error;
+    if (!RenderSvg(dot, source, &out, &error)) {
+      std::cerr << "tensorctl: graph: " << error << "\n";
+      return kExitUsage;
+    }
+    std::cout << out;
+    return kExitOk;
+  }
+
  private:
+  Client::Options ClientOptions() const {
+    Client::Options opts;
+    opts.address = address_;
+    opts.token = token_;
+    opts.tls = tls_.enabled;
+    opts.tls_ca_file = tls_.ca_file;
+    opts.tls_cert_file = tls_.cert_file;
+    opts.tls_key_file = tls_.key_file;
+    opts.tls_server_name = tls_.server_name;
+    opts.connect_timeout_seconds = options_.timeout;
+    return opts;
+  }
+
   std::unique_ptr<v1::Tensord::Stub> Stub() {
     return v1::Tensord::NewStub(client::MakeChannel(address_, tls_));
   }
@@ -529,7 +782,7 @@ class Cli {
 const std::map<std::string, const char*>& CommandHelp() {
   static const auto* help = new std::map<std::string, const char*>{
       {"health", kHealthHelp}, {"info", kInfoHelp},   {"ops", kOpsHelp},
-      {"sessions", kSessionsHelp}, {"eval", kEvalHelp}};
+      {"sessions", kSessionsHelp}, {"eval", kEvalHelp},   {"graph", kGraphHelp}};
   return *help;
 }
 
@@ -634,6 +887,7 @@ int Main(int argc, char** argv) {
   if (command == "info") return cli.Info(args);
   if (command == "ops") return cli.Ops(args);
   if (command == "sessions") return cli.Sessions(args);
+  if (command == "graph") return cli.Graph(args);
   return cli.Eval(args);
 }
 

@@ -187,6 +187,68 @@ TEST_F(TensorctlTest, EvalJsonAndErrors) {
   EXPECT_EQ(syntax.exit_code, 2);  // malformed expression: usage error
 }
 
+// Counts non-overlapping occurrences of `needle`.
+int Count(const std::string& hay, const std::string& needle) {
+  int n = 0;
+  for (size_t at = hay.find(needle); at != std::string::npos; at = hay.find(needle, at + needle.size())) ++n;
+  return n;
+}
+
+constexpr char kGraphExpr[] =
+    "w = ones(3, 2, requires_grad=True); b = zeros(4, 2, requires_grad=True); x = ones(4, 3); "
+    "(x @ w + b).relu().sum()";
+
+TEST_F(TensorctlTest, GraphPrintsTheAutogradGraphAsDot) {
+  auto r = Ctl({"graph", kGraphExpr});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, StartsWith("digraph {\n"));
+  // PyTorch's grad_fn names, one box each (torchviz's layout).
+  for (const char* name : {"SumBackward0", "ReluBackward0", "AddBackward0", "MmBackward0"}) {
+    EXPECT_EQ(Count(r.out, std::string("[label=\"") + name + "\"]"), 1) << name << "\n" << r.out;
+  }
+  EXPECT_EQ(Count(r.out, "[label=\"AccumulateGrad\"]"), 2) << r.out;
+  // Leaves carry the names they were assigned to and their shapes; x needs no
+  // gradient and is not drawn.
+  EXPECT_THAT(r.out, HasSubstr("[label=\"w\\n (3, 2)\" fillcolor=\"lightblue\"]"));
+  EXPECT_THAT(r.out, HasSubstr("[label=\"b\\n (4, 2)\" fillcolor=\"lightblue\"]"));
+  EXPECT_THAT(r.out, HasSubstr("[label=\"\\n ()\" fillcolor=\"darkolivegreen1\"]"));
+  // Edges: 2 leaf -> AccumulateGrad, 2 AccumulateGrad -> op, Mm -> Add,
+  // Add -> Relu, Relu -> Sum, Sum -> output.
+  EXPECT_EQ(Count(r.out, " -> "), 8) << r.out;
+
+  auto saved = Ctl({"graph", "--saved", "--expr", kGraphExpr});
+  ASSERT_EQ(saved.exit_code, 0) << saved.err;
+  EXPECT_THAT(saved.out, HasSubstr("fillcolor=\"orange\""));
+  EXPECT_THAT(saved.out, HasSubstr("[dir=\"none\"]"));
+}
+
+TEST_F(TensorctlTest, GraphSvgJsonAndErrors) {
+  auto svg = Ctl({"graph", "--svg", kGraphExpr});
+  if (svg.exit_code == 2 && svg.err.find("needs Graphviz") != std::string::npos) {
+    GTEST_SKIP() << "Graphviz's dot is not installed";
+  }
+  ASSERT_EQ(svg.exit_code, 0) << svg.err;
+  EXPECT_THAT(svg.out, HasSubstr("<svg"));
+  EXPECT_THAT(svg.out, HasSubstr("MmBackward0"));
+
+  auto json = Ctl({"graph", "--json", kGraphExpr});
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  auto v = ParseJson(json.out);
+  ASSERT_EQ(Field(v, "nodes").list_value().values_size(), 6) << json.out;
+  EXPECT_EQ(Field(Field(v, "nodes").list_value().values(0), "name").string_value(), "SumBackward0");
+
+  auto not_tensor = Ctl({"graph", "x = ones(2)"});
+  EXPECT_EQ(not_tensor.exit_code, 2);
+  EXPECT_THAT(not_tensor.err, HasSubstr("must be a tensor expression"));
+  auto bad = Ctl({"graph", "ones(3, 2) @ ones(3, 2)"});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_THAT(bad.err, HasSubstr("cannot be multiplied"));
+  auto no_dot = testing::Run({TENSORCTL_BIN, "graph", "--svg", "ones(2).sum()"}, 60,
+                             {{"TENSORD_ADDRESS", server_->address()}, {"PATH", "/nonexistent"}});
+  EXPECT_EQ(no_dot.exit_code, 2);
+  EXPECT_THAT(no_dot.err, HasSubstr("apt-get install graphviz"));
+}
+
 TEST_F(TensorctlTest, TlsAndTokenFlags) {
   std::string dir = testing::MakeTempDir();
   if (!testing::MakeSelfSignedCert(dir)) GTEST_SKIP() << "no openssl CLI to make a certificate";
@@ -236,7 +298,8 @@ TEST_F(TensorctlTest, HelpExitsZeroEverywhere) {
                                              {"info", "--help"},
                                              {"ops", "-h"},
                                              {"sessions", "--help"},
-                                             {"eval", "--help"}}) {
+                                             {"eval", "--help"},
+                                             {"graph", "--help"}}) {
     auto r = Ctl(args);
     EXPECT_EQ(r.exit_code, 0) << args[0];
     EXPECT_THAT(r.out, HasSubstr("Usage: tensorctl"));
