@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_split.h"
 #include "engine/ops/common.h"
 
@@ -227,92 +228,238 @@ const OpDef& BaddbmmOp() {
                        .differentiable_composite = true};
   return d;
 }
-// einsum for one or two operands without repeated indices inside an operand
-// ("ij,jk->ik", "bij,bjk->bik", "ii" is refused). Reduced to sums, a permute
-// and one bmm: batch dims (in both and in the output), left/right dims (in one
-// and the output), contracted dims (in both, not in the output).
+// Note [einsum]
+//   Subscripts become integer labels: a letter is its character code, the
+//   dims an ellipsis covers are kEllipsisLabel + k, right-aligned across
+//   operands (so they broadcast like NumPy). Then, per operand, a repeated
+//   label takes the diagonal (where(eye) and a sum), and a label found in no
+//   other operand and not in the output is summed away. Operands are then
+//   contracted left to right, two at a time, each pair as one bmm: labels of
+//   both that are still needed (output or a later operand) are batch dims,
+//   labels of both that are not are contracted, the rest are left/right.
+//   Size-1 dims broadcast against the label's size. Everything is built from
+//   differentiable ops, so einsum needs no backward rule of its own.
+namespace {
+
+constexpr int kEllipsisLabel = 128;
+using Labels = std::vector<int>;
+
+Tensor EinsumPermute(const Tensor& t, const Labels& have, const Labels& want) {
+  std::vector<int64_t> perm;
+  for (int l : want) perm.push_back(std::find(have.begin(), have.end(), l) - have.begin());
+  bool identity = true;
+  for (size_t i = 0; i < perm.size(); ++i) identity = identity && perm[i] == static_cast<int64_t>(i);
+  return identity ? t : fn::Permute(t, perm);
+}
+
+bool Has(const Labels& ls, int l) { return std::find(ls.begin(), ls.end(), l) != ls.end(); }
+
+// Sums `t` over the dims whose labels `keep` rejects.
+template <typename Keep>
+Tensor SumLabelsAway(Tensor t, Labels& labels, Keep keep) {
+  std::vector<int64_t> dims;
+  Labels kept;
+  for (size_t d = 0; d < labels.size(); ++d) {
+    if (keep(labels[d])) kept.push_back(labels[d]); else dims.push_back(static_cast<int64_t>(d));
+  }
+  if (dims.empty()) return t;
+  labels = kept;
+  return fn::Sum(t, dims, false);
+}
+
+// The diagonal over every repeated label (the later dim is removed).
+absl::StatusOr<Tensor> EinsumDiagonals(Tensor t, Labels& labels, size_t operand) {
+  for (size_t p = 0; p < labels.size(); ++p) {
+    for (size_t q = p + 1; q < labels.size();) {
+      if (labels[q] != labels[p]) { ++q; continue; }
+      const int64_t n = t.size(p);
+      if (t.size(q) != n) {
+        return Error("einsum", absl::StrCat("einsum(): subscript ", std::string(1, static_cast<char>(labels[p])),
+                                            " is repeated for operand ", operand, " but the sizes don't match, ",
+                                            t.size(q), " != ", n));
+      }
+      Shape row(t.dim(), 1), col(t.dim(), 1);
+      row[p] = n;
+      col[q] = n;
+      Tensor ar = fn::Call1(OpId::kArange, {}, {Scalar(int64_t{0}), Scalar(n), Scalar(int64_t{1}), DType::kInt64});
+      Tensor eye = fn::Call1(OpId::kEq, {fn::View(ar, row), fn::View(ar, col)});
+      t = fn::Sum(fn::Call1(OpId::kWhere, {eye, t, fn::Full({}, Scalar(0), t.dtype())}), std::vector<int64_t>{int64_t(q)}, false);
+      labels.erase(labels.begin() + q);
+    }
+  }
+  return t;
+}
+
+}  // namespace
+
 absl::StatusOr<std::vector<Tensor>> EinsumForward(OpCall& call) {
   std::string eq;
   for (char c : *call.GetStr(0)) if (c != ' ') eq.push_back(c);
   const size_t arrow = eq.find("->");
-  std::string lhs = eq.substr(0, arrow), out;
+  const std::string lhs = eq.substr(0, arrow);
   std::vector<std::string> terms = absl::StrSplit(lhs, ',');
-  if (terms.size() != call.inputs.size() || terms.size() > 2) {
-    return Error("einsum", absl::StrCat("equation has ", terms.size(), " operands but ", call.inputs.size(),
-                                        " tensors were given (1 or 2 supported)"));
-  }
-  for (size_t i = 0; i < terms.size(); ++i) {
-    const std::string& t = terms[i];
-    if (static_cast<int64_t>(t.size()) != call.in(i).dim()) {
-      return Error("einsum", absl::StrCat("the number of subscripts in the equation (", t.size(),
-                                          ") does not match the number of dimensions (", call.in(i).dim(),
-                                          ") for operand ", i));
+  const size_t n_ops = call.inputs.size();
+  if (terms.size() > n_ops) return Error("einsum", "einsum(): fewer operands were provided than specified in the equation");
+  if (terms.size() < n_ops) return Error("einsum", "einsum(): more operands were provided than specified in the equation");
+  // Parses one term: letters, and at most one "..." (marked as -1).
+  auto parse = [&](const std::string& term, size_t offset, const std::string& who) -> absl::StatusOr<Labels> {
+    Labels out;
+    bool ellipsis = false;
+    for (size_t i = 0; i < term.size(); ++i) {
+      const char c = term[i];
+      if (c == '.') {
+        if (ellipsis || term.compare(i, 3, "...") != 0) {
+          return Error("einsum", absl::StrCat("einsum(): found '.' for ", who, " that is not part of any ellipsis"));
+        }
+        ellipsis = true;
+        out.push_back(-1);
+        i += 2;
+      } else if (std::isalpha(static_cast<unsigned char>(c))) {
+        out.push_back(c);
+      } else {
+        return Error("einsum", absl::StrCat("einsum(): invalid subscript given at index ", offset + i,
+                                            " in the equation string, subscripts must be in [a-zA-Z]"));
+      }
     }
-    for (char c : t) {
-      if (!std::isalpha(static_cast<unsigned char>(c))) return Error("einsum", absl::StrCat("invalid subscript '", std::string(1, c), "'"));
-      if (std::count(t.begin(), t.end(), c) > 1) return Error("einsum", "repeated subscripts within an operand (diagonals) are not supported yet");
+    return out;
+  };
+  std::vector<Labels> labels(n_ops);
+  std::vector<int64_t> ellipsis_dims(n_ops, 0);
+  int64_t max_ellipsis = 0;
+  size_t offset = 0;
+  for (size_t i = 0; i < n_ops; ++i) {
+    TENSORD_ASSIGN_OR_RETURN(labels[i], parse(terms[i], offset, absl::StrCat("operand ", i)));
+    offset += terms[i].size() + 1;
+    const int64_t letters = static_cast<int64_t>(labels[i].size()) - (Has(labels[i], -1) ? 1 : 0);
+    const int64_t ndim = call.in(i).dim();
+    if (Has(labels[i], -1) ? letters > ndim : letters != ndim) {
+      return Error("einsum", absl::StrCat("einsum(): the number of subscripts in the equation (", letters,
+                                          ") ", Has(labels[i], -1) ? "is more than" : "does not match",
+                                          " the number of dimensions (", ndim, ") for operand ", i,
+                                          Has(labels[i], -1) ? "" : " and no ellipsis was given"));
     }
+    if (Has(labels[i], -1)) ellipsis_dims[i] = ndim - letters;
+    max_ellipsis = std::max(max_ellipsis, ellipsis_dims[i]);
   }
-  if (arrow == std::string::npos) {  // implicit output: indices seen once, sorted
-    std::string all = absl::StrJoin(terms, "");
-    for (char c = 'A'; c <= 'z'; ++c) if (std::count(all.begin(), all.end(), c) == 1) out.push_back(c);
+  // Ellipsis dims, right-aligned: operand i's k-th is label kEllipsisLabel + (max - e_i) + k.
+  for (size_t i = 0; i < n_ops; ++i) {
+    auto it = std::find(labels[i].begin(), labels[i].end(), -1);
+    if (it == labels[i].end()) continue;
+    Labels dims;
+    for (int64_t k = 0; k < ellipsis_dims[i]; ++k) dims.push_back(kEllipsisLabel + static_cast<int>(max_ellipsis - ellipsis_dims[i] + k));
+    it = labels[i].erase(it);
+    labels[i].insert(it, dims.begin(), dims.end());
+  }
+  Labels out;
+  Labels all_ellipsis;
+  for (int64_t k = 0; k < max_ellipsis; ++k) all_ellipsis.push_back(kEllipsisLabel + static_cast<int>(k));
+  if (arrow == std::string::npos) {  // implicit: the ellipsis dims, then letters seen once, in ASCII order
+    out = all_ellipsis;
+    for (int c = 'A'; c <= 'z'; ++c) {
+      int count = 0;
+      for (const Labels& l : labels) count += static_cast<int>(std::count(l.begin(), l.end(), c));
+      if (count == 1) out.push_back(c);
+    }
   } else {
-    out = eq.substr(arrow + 2);
+    TENSORD_ASSIGN_OR_RETURN(Labels parsed, parse(eq.substr(arrow + 2), arrow + 2, "the output"));
+    for (int l : parsed) {
+      if (l == -1) { out.insert(out.end(), all_ellipsis.begin(), all_ellipsis.end()); continue; }
+      const std::string name(1, static_cast<char>(l));
+      if (Has(out, l)) return Error("einsum", absl::StrCat("einsum(): output subscript ", name, " appears more than once in the output"));
+      bool found = false;
+      for (const Labels& ls : labels) found = found || Has(ls, l);
+      if (!found) {
+        return Error("einsum", absl::StrCat("einsum(): output subscript ", name,
+                                            " does not appear in the equation for any input operand"));
+      }
+      out.push_back(l);
+    }
   }
-  // Sum away indices of an operand that appear nowhere else.
+  // Each label's size; size-1 dims broadcast.
   std::vector<Tensor> ops = call.inputs;
-  for (size_t i = 0; i < terms.size(); ++i) {
-    std::vector<int64_t> dims;
-    std::string kept;
-    for (size_t d = 0; d < terms[i].size(); ++d) {
-      char c = terms[i][d];
-      bool elsewhere = out.find(c) != std::string::npos || (terms.size() == 2 && terms[1 - i].find(c) != std::string::npos);
-      if (elsewhere) kept.push_back(c); else dims.push_back(d);
-    }
-    if (!dims.empty()) ops[i] = fn::Sum(ops[i], dims, false);
-    terms[i] = kept;
+  for (size_t i = 0; i < n_ops; ++i) {
+    TENSORD_ASSIGN_OR_RETURN(ops[i], EinsumDiagonals(ops[i], labels[i], i));
   }
-  auto size_of = [&](char c) -> int64_t {
-    for (size_t i = 0; i < terms.size(); ++i) {
-      size_t p = terms[i].find(c);
-      if (p != std::string::npos) return ops[i].size(p);
+  absl::flat_hash_map<int, int64_t> size;
+  for (size_t i = 0; i < n_ops; ++i) {
+    for (size_t d = 0; d < labels[i].size(); ++d) {
+      const int l = labels[i][d];
+      const int64_t s = ops[i].size(d);
+      auto [it, fresh] = size.emplace(l, s);
+      if (fresh || it->second == s || s == 1) continue;
+      if (it->second != 1) {
+        const std::string name = l >= kEllipsisLabel ? "..." : std::string(1, static_cast<char>(l));
+        return Error("einsum", absl::StrCat("einsum(): subscript ", name, " has size ", s, " for operand ", i,
+                                            " which does not broadcast with previously seen size ", it->second));
+      }
+      it->second = s;
     }
-    return 1;
+  }
+  auto needed_after = [&](size_t i, int l) {  // in the output or in an operand after i
+    if (Has(out, l)) return true;
+    for (size_t j = i + 1; j < n_ops; ++j) if (Has(labels[j], l)) return true;
+    return false;
   };
-  auto permute_to = [&](const Tensor& t, const std::string& have, const std::string& want) {
-    std::vector<int64_t> perm;
-    for (char c : want) perm.push_back(have.find(c));
-    return fn::Permute(t, perm);
+  // Labels found in one operand only and not in the output are summed first.
+  for (size_t i = 0; i < n_ops; ++i) {
+    ops[i] = SumLabelsAway(ops[i], labels[i], [&](int l) {
+      if (Has(out, l)) return true;
+      for (size_t j = 0; j < n_ops; ++j) if (j != i && Has(labels[j], l)) return true;
+      return false;
+    });
+  }
+  auto expand_to_sizes = [&](const Tensor& t, const Labels& ls) {
+    Shape want;
+    for (int l : ls) want.push_back(size[l]);
+    return std::equal(want.begin(), want.end(), t.sizes().begin(), t.sizes().end()) ? t : fn::Expand(t, want);
   };
-  if (terms.size() == 1) return std::vector<Tensor>{permute_to(ops[0], terms[0], out)};
-  const std::string &a = terms[0], &b = terms[1];
-  std::string batch, left, right, contract;
-  for (char c : a) {
-    bool in_b = b.find(c) != std::string::npos, in_out = out.find(c) != std::string::npos;
-    if (in_b && in_out) batch.push_back(c);
-    else if (in_b) contract.push_back(c);
-    else left.push_back(c);
-  }
-  for (char c : b) if (a.find(c) == std::string::npos) right.push_back(c);
-  for (char c : a + b) {
-    if (a.find(c) != std::string::npos && b.find(c) != std::string::npos && size_of(c) != ops[1].size(b.find(c))) {
-      return Error("einsum", absl::StrCat("operands do not broadcast: subscript '", std::string(1, c), "' has sizes ",
-                                          ops[0].size(a.find(c)), " and ", ops[1].size(b.find(c))));
+  auto prod = [&](const Labels& ls) { int64_t n = 1; for (int l : ls) n *= size[l]; return n; };
+  Tensor acc = ops[0];
+  Labels acc_labels = labels[0];
+  for (size_t k = 1; k < n_ops; ++k) {
+    const Labels& lb = labels[k];
+    Labels batch, left, right, contract;
+    for (int l : acc_labels) {
+      if (Has(lb, l)) (needed_after(k, l) ? batch : contract).push_back(l);
+      else left.push_back(l);
     }
+    for (int l : lb) if (!Has(acc_labels, l)) right.push_back(l);
+    // Broadcast shared labels; left/right keep their own sizes until they meet another operand.
+    Labels a_order = batch, b_order = batch;
+    a_order.insert(a_order.end(), left.begin(), left.end());
+    a_order.insert(a_order.end(), contract.begin(), contract.end());
+    b_order.insert(b_order.end(), contract.begin(), contract.end());
+    b_order.insert(b_order.end(), right.begin(), right.end());
+    Tensor a = EinsumPermute(acc, acc_labels, a_order);
+    Tensor b = EinsumPermute(ops[k], lb, b_order);
+    Shape a_want, b_want;
+    for (int l : batch) { a_want.push_back(size[l]); b_want.push_back(size[l]); }
+    int64_t left_n = 1, right_n = 1;
+    for (size_t i = 0; i < left.size(); ++i) { const int64_t s = a.size(a_want.size()); a_want.push_back(s); left_n *= s; }
+    for (int l : contract) { a_want.push_back(size[l]); b_want.push_back(size[l]); }
+    for (size_t d = b_want.size(); d < b_order.size(); ++d) { b_want.push_back(b.size(d)); right_n *= b.size(d); }
+    if (!std::equal(a_want.begin(), a_want.end(), a.sizes().begin(), a.sizes().end())) a = fn::Expand(a, a_want);
+    if (!std::equal(b_want.begin(), b_want.end(), b.sizes().begin(), b.sizes().end())) b = fn::Expand(b, b_want);
+    Tensor a3 = fn::Reshape(a, {prod(batch), left_n, prod(contract)});
+    Tensor b3 = fn::Reshape(b, {prod(batch), prod(contract), right_n});
+    Shape shape;
+    for (int l : batch) shape.push_back(size[l]);
+    for (size_t d = batch.size(); d < batch.size() + left.size(); ++d) shape.push_back(a.size(d));
+    for (size_t d = batch.size() + contract.size(); d < b_order.size(); ++d) shape.push_back(b.size(d));
+    acc = fn::Reshape(fn::Bmm(a3, b3), shape);
+    acc_labels = batch;
+    acc_labels.insert(acc_labels.end(), left.begin(), left.end());
+    acc_labels.insert(acc_labels.end(), right.begin(), right.end());
   }
-  auto prod = [&](const std::string& s) { int64_t n = 1; for (char c : s) n *= size_of(c); return n; };
-  Tensor a3 = fn::Reshape(permute_to(ops[0], a, batch + left + contract), {prod(batch), prod(left), prod(contract)});
-  Tensor b3 = fn::Reshape(permute_to(ops[1], b, batch + contract + right), {prod(batch), prod(contract), prod(right)});
-  Shape shape;
-  for (char c : batch + left + right) shape.push_back(size_of(c));
-  Tensor r = fn::Reshape(fn::Bmm(a3, b3), shape);
-  return std::vector<Tensor>{permute_to(r, batch + left + right, out)};
+  acc = SumLabelsAway(acc, acc_labels, [&](int l) { return Has(out, l); });
+  acc = EinsumPermute(acc, acc_labels, out);
+  return std::vector<Tensor>{expand_to_sizes(acc, out)};
 }
 
 const OpDef& EinsumOp() {
   static const OpDef d{.id = OpId::kEinsum, .name = "einsum", .inputs = {{"operands", false, true}},
                        .attrs = {Required("equation", AttrType::kStr)},
-                       .doc = "Einstein summation over one or two operands (no diagonals yet).",
+                       .doc = "Einstein summation: any number of operands (contracted left to right), diagonals, ellipsis.",
                        .forward = EinsumForward, .differentiable_composite = true};
   return d;
 }

@@ -2,6 +2,7 @@
 //  * forward in float32 against an independent float64 reference, and
 //  * central-difference gradient checks in float64 for differentiable ops.
 // A new op joins both suites by adding one row.
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <numeric>
@@ -195,6 +196,73 @@ double Get(const Nd& a, const std::vector<int64_t>& idx) {
   for (size_t d = 0; d < idx.size(); ++d) off += idx[d] * st[d];
   return a.v[off];
 }
+
+// Brute-force einsum: every assignment of the labels, products summed into
+// the output. "..." becomes fresh upper-case labels, right-aligned; size-1
+// dims broadcast.
+RefFn EinsumRef(std::string eq) {
+  return [eq](const std::vector<Nd>& in) {
+    size_t arrow = eq.find("->");
+    std::string lhs = eq.substr(0, arrow), out = arrow == std::string::npos ? "" : eq.substr(arrow + 2);
+    std::vector<std::string> terms;
+    for (size_t p = 0, q; p <= lhs.size(); p = q + 1) {
+      q = lhs.find(',', p);
+      if (q == std::string::npos) q = lhs.size();
+      terms.push_back(lhs.substr(p, q - p));
+    }
+    size_t ell = 0;
+    for (size_t i = 0; i < terms.size(); ++i) {
+      if (terms[i].find("...") != std::string::npos) ell = std::max(ell, in[i].shape.size() - (terms[i].size() - 3));
+    }
+    auto expand = [&](std::string t, size_t ndim) {
+      size_t p = t.find("...");
+      if (p == std::string::npos) return t;
+      size_t e = ndim - (t.size() - 3);
+      std::string fill;
+      for (size_t k = ell - e; k < ell; ++k) fill.push_back(static_cast<char>('Q' + k));
+      return t.substr(0, p) + fill + t.substr(p + 3);
+    };
+    std::string all_ell;
+    for (size_t k = 0; k < ell; ++k) all_ell.push_back(static_cast<char>('Q' + k));
+    for (size_t i = 0; i < terms.size(); ++i) terms[i] = expand(terms[i], in[i].shape.size());
+    if (arrow == std::string::npos) {
+      out = all_ell;
+      std::string joined;
+      for (auto& t : terms) joined += t;
+      for (char c = 'a'; c <= 'z'; ++c) if (std::count(joined.begin(), joined.end(), c) == 1) out.push_back(c);
+    } else if (out.find("...") != std::string::npos) {
+      out = out.substr(0, out.find("...")) + all_ell + out.substr(out.find("...") + 3);
+    }
+    std::map<char, int64_t> size;
+    for (size_t i = 0; i < terms.size(); ++i) {
+      for (size_t d = 0; d < terms[i].size(); ++d) size[terms[i][d]] = std::max(size[terms[i][d]], in[i].shape[d]);
+    }
+    std::vector<char> labels;
+    std::vector<int64_t> extents;
+    for (auto [c, n] : size) { labels.push_back(c); extents.push_back(n); }
+    Nd r;
+    for (char c : out) r.shape.push_back(size[c]);
+    r.v.assign(Count(r.shape), 0.0);
+    for (int64_t i = 0; i < Count(extents); ++i) {
+      auto idx = Unravel(i, extents);
+      auto value = [&](char c) { return idx[std::find(labels.begin(), labels.end(), c) - labels.begin()]; };
+      double prod = 1;
+      for (size_t k = 0; k < terms.size(); ++k) {
+        std::vector<int64_t> at;
+        for (size_t d = 0; d < terms[k].size(); ++d) at.push_back(in[k].shape[d] == 1 ? 0 : value(terms[k][d]));
+        prod *= Get(in[k], at);
+      }
+      std::vector<int64_t> o;
+      for (char c : out) o.push_back(value(c));
+      int64_t off = 0;
+      auto st = RowMajorStrides(r.shape);
+      for (size_t d = 0; d < o.size(); ++d) off += o[d] * st[d];
+      r.v[off] += prod;
+    }
+    return r;
+  };
+}
+
 // out[idx] = in[map(idx)] for an output of `shape` (views, slicing).
 RefFn Gather(std::vector<int64_t> shape, std::function<std::vector<int64_t>(std::vector<int64_t>)> map) {
   return [=](const std::vector<Nd>& in) {
@@ -393,6 +461,25 @@ std::vector<OpCase> Cases() {
          return r;
        }},
       {"einsum_trace_free_sum", "einsum", {{3, 4}}, {{"equation", std::string("ij->j")}}, Reduce({0}, false, false)},
+      {"einsum_diagonal", "einsum", {{3, 3}}, {{"equation", std::string("ii->i")}}, EinsumRef("ii->i")},
+      {"einsum_trace", "einsum", {{3, 3}}, {{"equation", std::string("ii")}}, EinsumRef("ii")},
+      {"einsum_batch_diagonal", "einsum", {{2, 3, 3}}, {{"equation", std::string("bii->bi")}}, EinsumRef("bii->bi")},
+      {"einsum_diagonal_then_product", "einsum", {{3, 2, 3}, {2, 4}}, {{"equation", std::string("iji,jk->ki")}},
+       EinsumRef("iji,jk->ki")},
+      {"einsum_ellipsis_matmul", "einsum", {{2, 3, 4}, {4, 5}}, {{"equation", std::string("...ij,...jk->...ik")}},
+       EinsumRef("...ij,...jk->...ik")},
+      {"einsum_ellipsis_broadcast", "einsum", {{2, 1, 3, 4}, {3, 4, 2}},
+       {{"equation", std::string("...ij,...jk->...ik")}}, EinsumRef("...ij,...jk->...ik")},
+      {"einsum_ellipsis_implicit", "einsum", {{2, 3, 4}}, {{"equation", std::string("...ij")}}, EinsumRef("...ij")},
+      {"einsum_ellipsis_summed", "einsum", {{2, 3, 4}}, {{"equation", std::string("...j->j")}}, EinsumRef("...j->j")},
+      {"einsum_three_chain", "einsum", {{2, 3}, {3, 4}, {4, 2}}, {{"equation", std::string("ij,jk,kl->il")}},
+       EinsumRef("ij,jk,kl->il")},
+      {"einsum_three_trace", "einsum", {{2, 3}, {3, 4}, {4, 2}}, {{"equation", std::string("ij,jk,ki")}},
+       EinsumRef("ij,jk,ki")},
+      {"einsum_three_shared_batch", "einsum", {{2, 3}, {2, 3}, {2, 4}}, {{"equation", std::string("bi,bi,bk->bk")}},
+       EinsumRef("bi,bi,bk->bk")},
+      {"einsum_four_outer", "einsum", {{2}, {3}, {1}, {2}}, {{"equation", std::string("i,j,k,i->ijk")}},
+       EinsumRef("i,j,k,i->ijk")},
       {"transpose", "transpose", {{2, 3, 4}}, {{"dim0", int64_t{0}}, {"dim1", int64_t{2}}}, Permute({2, 1, 0})},
       {"t", "t", {{2, 3}}, {}, Permute({1, 0})},
       {"permute", "permute", {{2, 3, 4}}, {{"dims", Ints{1, 2, 0}}}, Permute({1, 2, 0})},
@@ -635,6 +722,47 @@ TEST(OpTableCoverage, EveryDifferentiableOpHasARow) {
       EXPECT_TRUE(covered.count(std::string(s.name))) << "no op-table row for " << s.name;
     }
   }
+}
+
+}  // namespace
+}  // namespace tensord::engine
+
+namespace tensord::engine {
+namespace {
+using namespace testing;
+using ::testing::ElementsAre;
+
+TEST(EinsumTest, ErrorsNameTheProblemAsPyTorchDoes) {
+  auto einsum = [](std::string eq, std::vector<std::vector<int64_t>> shapes) {
+    std::vector<Tensor> in;
+    for (auto& s : shapes) in.push_back(Tensor::Empty(s, DType::kFloat32));
+    return CallOp("einsum", in, {{"equation", eq}}, {}).status();
+  };
+  const auto kInvalid = absl::StatusCode::kInvalidArgument;
+  EXPECT_THAT(einsum("ii", {{2, 3}}), StatusIs(kInvalid, "subscript i is repeated for operand 0 but the sizes don't match, 3 != 2"));
+  EXPECT_THAT(einsum("ij,jk", {{2, 3}, {4, 5}}),
+              StatusIs(kInvalid, "subscript j has size 4 for operand 1 which does not broadcast with previously seen size 3"));
+  EXPECT_THAT(einsum("i.j", {{2, 2}}), StatusIs(kInvalid, "found '.' for operand 0 that is not part of any ellipsis"));
+  EXPECT_THAT(einsum("i,i", {{2}}), StatusIs(kInvalid, "fewer operands were provided than specified in the equation"));
+  EXPECT_THAT(einsum("i", {{2}, {2}}), StatusIs(kInvalid, "more operands were provided than specified in the equation"));
+  EXPECT_THAT(einsum("ij->ii", {{2, 2}}), StatusIs(kInvalid, "output subscript i appears more than once in the output"));
+  EXPECT_THAT(einsum("ij->k", {{2, 2}}), StatusIs(kInvalid, "output subscript k does not appear in the equation for any input operand"));
+  EXPECT_THAT(einsum("i1", {{2, 2}}), StatusIs(kInvalid, "invalid subscript given at index 1 in the equation string, subscripts must be in [a-zA-Z]"));
+  EXPECT_THAT(einsum("ij", {{2}}), StatusIs(kInvalid, "the number of subscripts in the equation (2) does not match the number of "
+                                                      "dimensions (1) for operand 0 and no ellipsis was given"));
+  EXPECT_THAT(einsum("...ijk", {{2, 2}}), StatusIs(kInvalid, "einsum(): the number of subscripts in the equation (3) is more than "
+                                                             "the number of dimensions (2) for operand 0"));
+}
+
+TEST(EinsumTest, DiagonalGradientLandsOnTheDiagonal) {
+  Tensor x = FromVector({1, 2, 3, 4, 5, 6, 7, 8, 9}, {3, 3}, DType::kFloat64);
+  ASSERT_THAT(SetRequiresGrad(x, true), IsOk());
+  Tensor d = Call1("einsum", {x}, {{"equation", std::string("ii->i")}});
+  EXPECT_THAT(Values(d), ElementsAre(1, 5, 9));
+  Tensor w = FromVector({1, 10, 100}, {3}, DType::kFloat64);
+  ASSERT_THAT(Backward({Call1("sum", {Call1("mul", {d, w})})}, {}, false, false), IsOk());
+  EXPECT_THAT(Values(x.grad()), ElementsAre(1, 0, 0, 0, 10, 0, 0, 0, 100));
+  EXPECT_THAT(Values(Call1("einsum", {x}, {{"equation", std::string("ii")}})), ElementsAre(15));
 }
 
 }  // namespace
