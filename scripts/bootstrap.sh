@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Prepares a Debian 12 machine to build, run and test tensord, then builds it.
 #
-#   scripts/bootstrap.sh [--no-python] [--no-build]
+#   scripts/bootstrap.sh [--no-python] [--no-build] [--with-oracle]
 #
 # 1. installs the missing apt packages (apt-get update runs only when something
-#    is missing; needs root, or sudo);
+#    is missing; needs root, or sudo); --with-oracle adds python3-torch, the
+#    PyTorch that tests/python/test_differential.py compares against (tests
+#    only: scripts/test.sh passes it, serve.sh does not);
 # 2. creates <repo>/.venv with /usr/bin/python3 and installs the Python client
 #    (editable, with its test extras) -- skipped with --no-python, and skipped
 #    when nothing it depends on changed since the last install;
@@ -36,6 +38,7 @@ for arg in "$@"; do
   case "$arg" in
     --no-python) with_python=0 ;;
     --no-build) with_build=0 ;;
+    --with-oracle) APT_PACKAGES+=(python3-torch) ;;
     -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) echo "bootstrap: unknown argument '$arg' (see --help)" >&2; exit 2 ;;
   esac

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Builds what is missing, then runs every test: ctest (C++: engine, server,
-# clients, CLI) and pytest (Python client against a real server).
+# clients, CLI) and pytest (Python client against a real server, and against
+# PyTorch: bootstrap --with-oracle installs python3-torch for
+# tests/python/test_differential.py, which must then run, not skip).
 #
 #   scripts/test.sh [extra pytest args...]
 #
@@ -13,7 +15,7 @@ VENV=$REPO/.venv
 export TENSORD_BUILD_DIR=$BUILD_DIR
 
 start=$(date +%s)
-"$REPO/scripts/bootstrap.sh" || { echo "test.sh: bootstrap failed" >&2; exit 2; }
+"$REPO/scripts/bootstrap.sh" --with-oracle || { echo "test.sh: bootstrap failed" >&2; exit 2; }
 built=$(date +%s)
 
 logs=$(mktemp -d)
@@ -26,7 +28,7 @@ ctest_rc=${PIPESTATUS[0]}
 tested_cpp=$(date +%s)
 
 echo "== pytest"
-TENSORD_BIN=$BUILD_DIR/server/tensord TENSORD_REQUIRE_SERVER=1 \
+TENSORD_BIN=$BUILD_DIR/server/tensord TENSORD_REQUIRE_SERVER=1 TENSORD_REQUIRE_ORACLE=1 \
   "$VENV/bin/python" -m pytest tests/python "$@" 2>&1 | tee "$logs/pytest.log"
 pytest_rc=${PIPESTATUS[0]}
 done_at=$(date +%s)
