@@ -79,7 +79,7 @@ absl::Status BinaryKernel(const OpCall& call, std::vector<Tensor>& outputs) {
         } else {
           BinaryLoop<T, T>(out, a, b, [=](T x, T y) -> T {
             M u = M(x), v = M(y);
-            if (!floor) return static_cast<T>(std::trunc(u / v));
+            if (!floor) return static_cast<T>(std::trunc(M(static_cast<T>(u / v))));
             if (v == M(0)) return static_cast<T>(u / v);
             M mod = std::fmod(u, v), div = (u - mod) / v;  // PyTorch's div_floor_floating
             if (mod != M(0) && ((v < M(0)) != (mod < M(0)))) div -= M(1);

@@ -1,4 +1,6 @@
 // Matrix products: OpenBLAS for float32/float64, a plain loop otherwise.
+// float16/bfloat16 products round like PyTorch's CPU gemm (Note [Reduced
+// precision gemm]).
 // Transposed views reach BLAS as a transpose flag plus leading dimension,
 // never as a copy (Note [BLAS layouts]).
 #include <cblas.h>
@@ -35,8 +37,10 @@ MatLayout Layout(const Tensor& m, int64_t rows, int64_t cols, int64_t rs, int64_
 }
 
 // C[m,n] = A[m,k] @ B[k,n]; A and B are 2-D views (any strides), C contiguous.
+// in_dtype: float16/bfloat16 accumulate in the dtype whatever the layouts
+// (PyTorch's small-bmm kernel), see Note [Reduced precision gemm].
 template <typename T>
-void Gemm(const Tensor& a, const Tensor& b, T* c) {
+void Gemm(const Tensor& a, const Tensor& b, T* c, bool in_dtype = false) {
   const int64_t m = a.size(0), k = a.size(1), n = b.size(1);
   if (m == 0 || n == 0) return;
   if (k == 0) { std::fill(c, c + m * n, T(0)); return; }
@@ -53,6 +57,40 @@ void Gemm(const Tensor& a, const Tensor& b, T* c) {
       cblas_dgemm(CblasRowMajor, la.trans, lb.trans, m, n, k, 1.0, static_cast<const double*>(la.data), la.ld,
                   static_cast<const double*>(lb.data), lb.ld, 0.0, c, n);
     }
+  } else if constexpr (std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>) {
+    // Note [Reduced precision gemm]
+    //   PyTorch's CPU gemm for float16/bfloat16 (cpublas gemm_notrans_, also
+    //   behind mv, bmm and matmul) accumulates in the dtype itself: for k in
+    //   order, c = T(c + T(a * b)), every product and partial sum rounded.
+    //   Doing the same gives PyTorch's values bit for bit. The exception is a
+    //   row-major A times a column-major B (e.g. x @ w.t()), which PyTorch
+    //   runs as dot products accumulated in float and rounded once. bmm with
+    //   k*m*n < 400 always accumulates in the dtype (baddbmm_cpu_kernel).
+    using M = OpMath<T>;
+    const T* pa = a.data<T>();
+    const T* pb = b.data<T>();
+    const int64_t as0 = a.strides()[0], as1 = a.strides()[1], bs0 = b.strides()[0], bs1 = b.strides()[1];
+    const bool dot_products = !in_dtype && as1 == 1 && bs0 == 1 && bs1 != 1 && n > 1;
+    ParallelFor(m, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(1, n * k)), [&](int64_t r0, int64_t r1) {
+      for (int64_t i = r0; i < r1; ++i) {
+        if (dot_products) {
+          for (int64_t j = 0; j < n; ++j) {
+            M acc = M(0);
+            for (int64_t p = 0; p < k; ++p) acc += static_cast<M>(pa[i * as0 + p]) * static_cast<M>(pb[p + j * bs1]);
+            c[i * n + j] = static_cast<T>(acc);
+          }
+          continue;
+        }
+        for (int64_t j = 0; j < n; ++j) c[i * n + j] = T(M(0));
+        for (int64_t p = 0; p < k; ++p) {
+          const M av = static_cast<M>(pa[i * as0 + p * as1]);
+          for (int64_t j = 0; j < n; ++j) {
+            const T prod = static_cast<T>(av * static_cast<M>(pb[p * bs0 + j * bs1]));
+            c[i * n + j] = static_cast<T>(static_cast<M>(c[i * n + j]) + static_cast<M>(prod));
+          }
+        }
+      }
+    });
   } else {
     using A = std::conditional_t<std::is_integral_v<T>, int64_t, double>;
     const T* pa = a.data<T>();
@@ -116,12 +154,13 @@ absl::Status BmmKernel(const OpCall& call, std::vector<Tensor>& out) {
   const Tensor& a = call.in(0);
   const Tensor& b = call.in(1);
   const int64_t batch = a.size(0), m = a.size(1), k = a.size(2), n = b.size(2);
+  const bool small = k * m * n < 400;  // PyTorch's threshold for its own bmm loop
   DispatchAll(out[0].dtype(), [&]<typename T>() {
     T* c = out[0].data<T>();
     for (int64_t i = 0; i < batch; ++i) {
       Tensor ai = Matrix(a, m, k, a.strides()[1], a.strides()[2], a.storage_offset() + i * a.strides()[0]);
       Tensor bi = Matrix(b, k, n, b.strides()[1], b.strides()[2], b.storage_offset() + i * b.strides()[0]);
-      Gemm<T>(ai, bi, c + i * m * n);
+      Gemm<T>(ai, bi, c + i * m * n, small);
     }
   });
   return absl::OkStatus();

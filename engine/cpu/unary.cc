@@ -55,7 +55,11 @@ absl::Status UnaryKernel(const OpCall& call, std::vector<Tensor>& outputs) {
       }
     }
     if constexpr (std::is_same_v<T, bool>) {
-      status = absl::InternalError("unary kernel on bool");  // prepare rejects these
+      if (id == OpId::kSign) {
+        UnaryLoop<T, T>(out, a, [](T x) -> T { return x; });
+      } else {
+        status = absl::InternalError("unary kernel on bool");  // prepare rejects the others
+      }
     } else if constexpr (std::is_integral_v<T>) {
       switch (id) {
         case OpId::kNeg: UnaryLoop<T, T>(out, a, [](T x) -> T { return static_cast<T>(-x); }); break;
@@ -76,14 +80,14 @@ absl::Status UnaryKernel(const OpCall& call, std::vector<Tensor>& outputs) {
         case OpId::kSin: UnaryLoop<T, T>(out, a, [](T x) -> T { return static_cast<T>(std::sin(M(x))); }); break;
         case OpId::kCos: UnaryLoop<T, T>(out, a, [](T x) -> T { return static_cast<T>(std::cos(M(x))); }); break;
         case OpId::kRelu:
-          UnaryLoop<T, T>(out, a, [](T x) -> T { M v = M(x); return static_cast<T>(v > M(0) || std::isnan(v) ? v : M(0)); });
+          UnaryLoop<T, T>(out, a, [](T x) -> T { M v = M(x); return static_cast<T>(v < M(0) ? M(0) : v); });
           break;
         case OpId::kSigmoid:
           UnaryLoop<T, T>(out, a, [](T x) -> T { return static_cast<T>(M(1) / (M(1) + std::exp(-M(x)))); });
           break;
         case OpId::kAbs: UnaryLoop<T, T>(out, a, [](T x) -> T { return static_cast<T>(std::abs(M(x))); }); break;
         case OpId::kSign:
-          UnaryLoop<T, T>(out, a, [](T x) -> T { M v = M(x); return static_cast<T>(std::isnan(v) ? v : M((M(0) < v) - (v < M(0)))); });
+          UnaryLoop<T, T>(out, a, [](T x) -> T { M v = M(x); return static_cast<T>(M((M(0) < v) - (v < M(0)))); });
           break;
         case OpId::kSqrt: UnaryLoop<T, T>(out, a, [](T x) -> T { return static_cast<T>(std::sqrt(M(x))); }); break;
         case OpId::kRsqrt: UnaryLoop<T, T>(out, a, [](T x) -> T { return static_cast<T>(M(1) / std::sqrt(M(x))); }); break;

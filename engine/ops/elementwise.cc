@@ -45,6 +45,10 @@ absl::StatusOr<std::vector<TensorMeta>> BinaryPrepare(OpCall& call) {
                        "invert a mask, use the `~` or `logical_not()` operator instead.");
     }
   }
+  if (id == OpId::kPow && !IsFloating(common) && b.is_wrapped_number() && b.dtype() == DType::kInt64 &&
+      *b.data<int64_t>() < 0) {
+    return Error(op, "Integers to negative integer powers are not allowed.");
+  }
   if (id == OpId::kRsub) std::swap(call.inputs[0], call.inputs[1]);  // other - alpha * self
   if ((id == OpId::kAdd || id == OpId::kSub || id == OpId::kRsub) && !IsFloating(common) &&
       call.GetScalar(0).is_floating()) {
@@ -129,7 +133,7 @@ absl::StatusOr<std::vector<TensorMeta>> UnaryPrepare(OpCall& call) {
     return Error("neg", "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert "
                         "a mask, use the `~` or `logical_not()` operator instead.");
   }
-  if (a.dtype() == DType::kBool && !kFloatMath) {
+  if (a.dtype() == DType::kBool && !kFloatMath && id != OpId::kSign) {
     return Error(call.def->name, "not implemented for 'bool'");
   }
   DType dtype = kFloatMath && !IsFloating(a.dtype()) ? kDefaultFloat : a.dtype();

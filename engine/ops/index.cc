@@ -12,6 +12,7 @@
 //   the same normal form.
 #include <numeric>
 
+#include "absl/strings/match.h"
 #include "engine/cpu/kernels.h"
 #include "engine/ops/common.h"
 
@@ -99,6 +100,11 @@ absl::StatusOr<std::vector<TensorMeta>> IndexPutPrepare(OpCall& call) {
   const Tensor& self = call.in(0);
   Shape target = IndexResultShape(self, dims, call.in(2).sizes());
   const Tensor& values = call.in(1);
+  if (values.dtype() != self.dtype() && values.dim() > 0) {
+    return Error("index_put", absl::StrCat("Index put requires the source and destination dtypes match, got ",
+                                           ScalarTypeName(self.dtype()), " for the destination and ",
+                                           ScalarTypeName(values.dtype()), " for the source."));
+  }
   auto shape = BroadcastShapes("index_put", target, values.sizes());
   if (!shape.ok() || !std::equal(shape->begin(), shape->end(), target.begin(), target.end())) {
     return Error("index_put", absl::StrCat("shape mismatch: value tensor of shape ", ShapeToString(values.sizes()),
@@ -239,10 +245,26 @@ const OpDef& IndexSelectOp() {
                          const Tensor& self = call.in(0);
                          TENSORD_ASSIGN_OR_RETURN(int64_t dim, WrapDim("index_select", call.GetInt(0), self.dim()));
                          if (call.in(1).dim() > 1) return Error("index_select", "Index is supposed to be a vector");
+                         {  // unlike indexing, index_select takes no negative indices
+                           const Tensor idx = fn::Contiguous(call.in(1));
+                           bool negative = false;
+                           if (idx.dtype() == DType::kInt64) {
+                             for (int64_t i = 0; i < idx.numel(); ++i) negative |= idx.data<int64_t>()[i] < 0;
+                           } else if (idx.dtype() == DType::kInt32) {
+                             for (int64_t i = 0; i < idx.numel(); ++i) negative |= idx.data<int32_t>()[i] < 0;
+                           }
+                           if (negative) return Error("index_select", "index out of range in self");
+                         }
                          std::vector<Tensor> in{self};
                          for (int64_t d = 0; d < dim; ++d) in.push_back(Tensor());
                          in.push_back(fn::Reshape(call.in(1), {-1}));
-                         return fn::Call(OpId::kIndex, std::move(in));
+                         try {  // errors of the index op it delegates to name index_select
+                           return fn::Call(OpId::kIndex, std::move(in));
+                         } catch (const EngineError& e) {
+                           const absl::Status& s = e.status();
+                           if (!absl::StartsWith(s.message(), "[index] ")) throw;
+                           return absl::Status(s.code(), absl::StrCat("[index_select] ", s.message().substr(8)));
+                         }
                        },
                        .differentiable_composite = true};
   return d;
