@@ -22,8 +22,8 @@ __all__ = [
     "detach", "eq", "ne", "lt", "le", "gt", "ge", "not_equal", "less", "less_equal",
     "greater", "greater_equal", "abs", "absolute", "sign", "sqrt", "rsqrt", "expm1", "log1p",
     "log2", "tan", "tanh", "erf", "floor", "ceil", "round", "trunc", "fix", "reciprocal",
-    "cat", "concat", "concatenate", "stack", "where", "clamp", "clip", "maximum", "minimum",
-    "masked_fill", "select", "narrow",
+    "cat", "concat", "concatenate", "stack", "hstack", "vstack", "row_stack", "where", "clamp",
+    "clip", "maximum", "minimum", "masked_fill", "select", "narrow",
     "prod", "amax", "amin", "max", "min", "all", "any", "argmax", "argmin", "softmax",
     "log_softmax", "cumsum", "cumprod", "var", "std", "var_mean", "std_mean", "logsumexp", "norm",
     "index_select", "gather", "scatter", "scatter_add", "index_put", "nonzero", "masked_select",
@@ -296,6 +296,60 @@ def _no_out(out):
         raise NotImplementedError("out= is not supported by tensord yet")
 
 
+_SCALAR_TYPE = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short",
+                "int32": "Int", "int64": "Long", "float16": "Half", "bfloat16": "BFloat16",
+                "float32": "Float", "float64": "Double"}
+_C_TYPE = {"bool": "bool", "uint8": "unsigned char", "int8": "signed char", "int16": "short",
+           "int32": "int", "int64": "long", "float16": "c10::Half", "bfloat16": "c10::BFloat16",
+           "float32": "float", "float64": "double"}
+
+
+def _can_cast(src, dst):
+    """PyTorch's canCast: no floating -> integral, no non-bool -> bool."""
+    if src.is_floating_point and not dst.is_floating_point:
+        return False
+    return src is dst or dst is not _dtype.bool_
+
+
+def _write_out(name, out, args, fn, exact_dtype=False):
+    """``fn()`` with PyTorch's ``out=`` semantics: the result is written into ``out``.
+
+    ``out`` is resized to the result's shape (with PyTorch's deprecation warning
+    when it had elements), the result is cast to ``out``'s dtype where PyTorch
+    allows the cast (``exact_dtype``: the matmul family wants the same dtype),
+    and ``out`` itself is returned. As in PyTorch, out= refuses to record autograd.
+    """
+    if out is None:
+        return fn()
+    if not isinstance(out, Tensor):
+        raise TypeError("%s(): argument 'out' must be Tensor, not %s"
+                        % (name, type(out).__name__))
+    from ._grad_mode import is_grad_enabled
+    if is_grad_enabled() and (out.requires_grad or builtins.any(
+            isinstance(a, Tensor) and a.requires_grad for a in args)):
+        raise RuntimeError("%s(): functions with out=... arguments don't support automatic "
+                           "differentiation, but one of the arguments requires grad." % name)
+    result = fn()
+    if exact_dtype and result.dtype is not out.dtype:
+        raise RuntimeError("Expected out tensor to have dtype %s, but got %s instead"
+                           % (_C_TYPE[result.dtype.name], _C_TYPE[out.dtype.name]))
+    if not _can_cast(result.dtype, out.dtype):
+        raise RuntimeError("result type %s can't be cast to the desired output type %s"
+                           % (_SCALAR_TYPE[result.dtype.name], _SCALAR_TYPE[out.dtype.name]))
+    if tuple(out.shape) != tuple(result.shape):
+        if out.numel() != 0:
+            warnings.warn(
+                "An output with one or more elements was resized since it had shape %s, which "
+                "does not match the required output shape %s. This behavior is deprecated, and "
+                "in a future PyTorch release outputs will not be resized unless they have zero "
+                "elements. You can explicitly reuse an out tensor t by resizing it, inplace, to "
+                "zero elements with t.resize_(0)." % (list(out.shape), list(result.shape)),
+                UserWarning, stacklevel=3)
+        out.resize_(result.shape)
+    out.copy_(result)
+    return out
+
+
 def _no_generator(generator):
     if generator is not None and not isinstance(generator, Generator):
         raise TypeError("generator must be a tensord.Generator")
@@ -367,21 +421,18 @@ def get_default_dtype():
 
 
 def add(input, other, *, alpha=1, out=None):
-    _no_out(out)
-    return run1("add", [input, other], None if alpha == 1 else {"alpha": alpha})
+    return _write_out('add', out, [input, other], lambda: run1("add", [input, other], None if alpha == 1 else {"alpha": alpha}))
 
 
 def sub(input, other, *, alpha=1, out=None):
-    _no_out(out)
-    return run1("sub", [input, other], None if alpha == 1 else {"alpha": alpha})
+    return _write_out('sub', out, [input, other], lambda: run1("sub", [input, other], None if alpha == 1 else {"alpha": alpha}))
 
 
 subtract = sub
 
 
 def mul(input, other, *, out=None):
-    _no_out(out)
-    return run1("mul", [input, other])
+    return _write_out('mul', out, [input, other], lambda: run1("mul", [input, other]))
 
 
 multiply = mul
@@ -400,8 +451,7 @@ divide = div
 
 
 def true_divide(input, other, *, out=None):
-    _no_out(out)
-    return run1("div", [input, other])
+    return _write_out('div', out, [input, other], lambda: run1("div", [input, other]))
 
 
 def floor_divide(input, other, *, out=None):
@@ -457,14 +507,12 @@ def einsum(equation, *operands):
 
 
 def pow(input, exponent, *, out=None):  # noqa: A001 - torch's name
-    _no_out(out)
-    return run1("pow", [input, exponent])
+    return _write_out('pow', out, [input, exponent], lambda: run1("pow", [input, exponent]))
 
 
 def _unary(name):
     def fn(input, *, out=None):
-        _no_out(out)
-        return run1(name, [input])
+        return _write_out(name, out, [input], lambda: run1(name, [input]))
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = "torch.%s(input): elementwise, on the server." % name
     return fn
@@ -532,8 +580,35 @@ def stack(tensors, dim=0, *, out=None):
     return run1("stack", tensors, {"dim": dim})
 
 
-def where(condition, input, other):
-    """Elementwise ``input if condition else other`` (numbers allowed)."""
+def hstack(tensors, *, out=None):
+    """Concatenates horizontally: along dim 1, or dim 0 for 1-D tensors."""
+    _no_out(out)
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("hstack expects a non-empty TensorList")
+    tensors = [t if t.dim() > 0 else t.reshape(1) for t in tensors]
+    return cat(tensors, 0 if tensors[0].dim() == 1 else 1)
+
+
+def vstack(tensors, *, out=None):
+    """Stacks vertically: 1-D tensors become rows, then cat along dim 0."""
+    _no_out(out)
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("vstack expects a non-empty TensorList")
+    return cat([t.reshape(1, -1) if t.dim() < 2 else t for t in tensors], 0)
+
+
+row_stack = vstack
+
+
+def where(condition, input=None, other=None):
+    """Elementwise ``input if condition else other`` (numbers allowed);
+    ``where(condition)`` is ``nonzero(condition, as_tuple=True)``."""
+    if input is None and other is None:
+        return nonzero(condition, as_tuple=True)
+    if input is None or other is None:
+        raise TypeError("where() expects both input and other, or neither")
     return run1("where", [condition, input, other])
 
 
@@ -578,28 +653,23 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
 
 
 def matmul(input, other, *, out=None):
-    _no_out(out)
-    return run1("matmul", [input, other])
+    return _write_out('matmul', out, [input, other], lambda: run1("matmul", [input, other]), exact_dtype=True)
 
 
 def mm(input, mat2, *, out=None):
-    _no_out(out)
-    return run1("mm", [input, mat2])
+    return _write_out('mm', out, [input, mat2], lambda: run1("mm", [input, mat2]), exact_dtype=True)
 
 
 def mv(input, vec, *, out=None):
-    _no_out(out)
-    return run1("mv", [input, vec])
+    return _write_out('mv', out, [input, vec], lambda: run1("mv", [input, vec]), exact_dtype=True)
 
 
 def dot(input, other, *, out=None):
-    _no_out(out)
-    return run1("dot", [input, other])
+    return _write_out('dot', out, [input, other], lambda: run1("dot", [input, other]), exact_dtype=True)
 
 
 def bmm(input, mat2, *, out=None):
-    _no_out(out)
-    return run1("bmm", [input, mat2])
+    return _write_out('bmm', out, [input, mat2], lambda: run1("bmm", [input, mat2]), exact_dtype=True)
 
 
 def transpose(input, dim0, dim1):

@@ -1272,6 +1272,9 @@ class Tensor:
         if sizes.count(-1) == 1:
             known = _prod(s for s in sizes if s != -1)
             sizes[sizes.index(-1)] = shape[d] // known if known else 0
+        if _prod(sizes) != shape[d]:
+            raise RuntimeError("unflatten: Provided sizes %s don't multiply up to the size of dim %d "
+                               "(%d) in the input tensor" % (sizes, dim, shape[d]))
         return self.reshape(*shape[:d], *sizes, *shape[d + 1:])
 
     def split(self, split_size, dim=0):
@@ -1363,6 +1366,8 @@ class Tensor:
         return self.clamp(max=max)
 
     def square(self):
+        if self.dtype is _dtype.bool_:  # PyTorch: pow(bool, 2) is int64
+            return self.long().square()
         return run1("mul", [self, self])
 
     def outer(self, vec2):
