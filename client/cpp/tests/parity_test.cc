@@ -9,6 +9,7 @@
 #include <cmath>
 #include <functional>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -202,6 +203,77 @@ TEST_F(ParityTest, InferredMetaEqualsTheServers) {
   Tensor bad = a.Mm(a);
   EXPECT_FALSE(bad.ShapeIfKnown().has_value());
   EXPECT_THROW(bad.Shape(), Error);  // the error surfaces at the query
+}
+
+// Printing: the expected strings are PyTorch 1.13's repr() of the same
+// tensors (torch.tensor([[1., 2.], [3., 40.]]), torch.arange(30.) / 7, ...),
+// with "dtype=torch." read as "dtype=tensord.".
+TEST_F(ParityTest, PrintsLikePyTorch) {
+  Client& c = client();
+  std::vector<std::pair<Tensor, std::string>> cases = {
+      {c.Tensor({1.f, 2.f, 3.f, 40.f}, {2, 2}),
+       R"(tensor([[ 1.,  2.],
+        [ 3., 40.]]))"},  // int_mode
+      {c.Tensor({0.5f, -1.25f, 3.14159f}, {3}),
+       R"(tensor([ 0.5000, -1.2500,  3.1416]))"},  // fixed
+      {c.Tensor({1e-5f, 1.0f, 3e4f}, {3}),
+       R"(tensor([1.0000e-05, 1.0000e+00, 3.0000e+04]))"},  // sci
+      {c.Arange(30, {.dtype = DType::kFloat32}) / 7,
+       R"(tensor([0.0000, 0.1429, 0.2857, 0.4286, 0.5714, 0.7143, 0.8571, 1.0000, 1.1429,
+        1.2857, 1.4286, 1.5714, 1.7143, 1.8571, 2.0000, 2.1429, 2.2857, 2.4286,
+        2.5714, 2.7143, 2.8571, 3.0000, 3.1429, 3.2857, 3.4286, 3.5714, 3.7143,
+        3.8571, 4.0000, 4.1429]))"},  // wrap
+      {c.Arange(12).Reshape({2, 3, 2}),
+       R"(tensor([[[ 0,  1],
+         [ 2,  3],
+         [ 4,  5]],
+
+        [[ 6,  7],
+         [ 8,  9],
+         [10, 11]]]))"},  // three_d
+      {c.Arange(2000, {.dtype = DType::kFloat32}).Reshape({40, 50}),
+       R"(tensor([[0.0000e+00, 1.0000e+00, 2.0000e+00,  ..., 4.7000e+01, 4.8000e+01,
+         4.9000e+01],
+        [5.0000e+01, 5.1000e+01, 5.2000e+01,  ..., 9.7000e+01, 9.8000e+01,
+         9.9000e+01],
+        [1.0000e+02, 1.0100e+02, 1.0200e+02,  ..., 1.4700e+02, 1.4800e+02,
+         1.4900e+02],
+        ...,
+        [1.8500e+03, 1.8510e+03, 1.8520e+03,  ..., 1.8970e+03, 1.8980e+03,
+         1.8990e+03],
+        [1.9000e+03, 1.9010e+03, 1.9020e+03,  ..., 1.9470e+03, 1.9480e+03,
+         1.9490e+03],
+        [1.9500e+03, 1.9510e+03, 1.9520e+03,  ..., 1.9970e+03, 1.9980e+03,
+         1.9990e+03]]))"},  // summary
+      {c.Tensor(std::vector<bool>{true, false}),
+       R"(tensor([ True, False]))"},  // bool
+      {c.Tensor(std::vector<double>{1.5, 2.0}, {2}, {.requires_grad = true}),
+       R"(tensor([1.5000, 2.0000], dtype=tensord.float64, requires_grad=True))"},  // f64_grad
+      {c.Tensor({1.f, 2.f}, {2}, {.requires_grad = true}) * 2,
+       R"(tensor([2., 4.], grad_fn=<MulBackward0>))"},  // grad_fn
+      {c.Zeros({0, 3}),
+       R"(tensor([], size=(0, 3)))"},  // empty
+      {c.Tensor({2.5f}, {}),
+       R"(tensor(2.5000))"},  // scalar
+      {c.Tensor({NAN, 1.5f, INFINITY}, {3}),
+       R"(tensor([   nan, 1.5000,    inf]))"},  // nan
+      {c.Tensor(std::vector<int64_t>{-5, 100, 7}),
+       R"(tensor([ -5, 100,   7]))"},  // int_neg
+  };
+  for (auto& [t, want] : cases) {
+    std::ostringstream os;
+    os << t;
+    EXPECT_EQ(os.str(), want);
+  }
+  PrintOptions saved = GetPrintOptions();
+  PrintOptions o = saved;
+  o.precision = 2;
+  o.sci_mode = false;
+  SetPrintOptions(o);
+  std::ostringstream os;
+  os << c.Tensor({1e-5f, 1.0f, 3e4f}, {3});
+  SetPrintOptions(saved);
+  EXPECT_EQ(os.str(), "tensor([    0.00,     1.00, 30000.00])");  // torch: same options
 }
 
 // ------------------------------------------------------------------ seeded randomness

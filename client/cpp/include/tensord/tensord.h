@@ -768,8 +768,22 @@ Tensor& operator-=(Tensor& a, client::SitedOperand b);
 Tensor& operator*=(Tensor& a, client::SitedOperand b);
 Tensor& operator/=(Tensor& a, client::SitedOperand b);
 
-// Prints like torch: tensor([[1., 2.], [3., 4.]], requires_grad=True) (a sync point).
+// Prints like torch's repr (a sync point): tensor([[1., 2.],
+//         [3., 4.]], requires_grad=True), with torch's number formats,
+// line wrapping and `...` summaries (only the edges are fetched); the dtype
+// suffix reads `dtype=tensord.float64`.
 std::ostream& operator<<(std::ostream& os, const Tensor& t);
+
+// torch.set_printoptions (process-wide; set it before printing from threads).
+struct PrintOptions {
+  int precision = 4;            // decimals in fixed and scientific notation
+  double threshold = 1000;      // more elements than this are summarized
+  int64_t edgeitems = 3;        // items kept at each end of a summarized dim
+  int64_t linewidth = 80;       // characters per line
+  std::optional<bool> sci_mode; // force (true) or forbid (false) scientific
+};
+void SetPrintOptions(const PrintOptions& options);
+const PrintOptions& GetPrintOptions();
 
 // ------------------------------------------------------------------ templates
 
