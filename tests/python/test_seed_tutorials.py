@@ -127,8 +127,8 @@ def _torch_available():
 def _run_tensord(name, address, tmp_path):
     path = tmp_path / (name + ".py")
     path.write_text(_as_tensord(_program(name)), encoding="utf-8")
-    env = dict(os.environ, TENSORD_ADDRESS=address, PYTHONHASHSEED="0")
-    env.pop("TENSORD_BLOCKING", None)
+    env = dict(os.environ, TENSORD_ADDRESS=address)
+    env.pop("TENSORD_BLOCKING", None)  # the default, pipelined mode (see seed 003's differences)
     r = subprocess.run([sys.executable, str(path)], capture_output=True, text=True,
                        env=env, cwd=str(tmp_path), timeout=300)
     assert r.returncode == 0, "tensord run of %s failed:\n%s" % (name, r.stderr[-4000:])
@@ -139,9 +139,8 @@ def _run_torch(name, tmp_path):
     path = os.path.join(TUTORIALS, name + ".py")
     prelude = ("import runpy, torch; torch.manual_seed(%d); runpy.run_path(%r, run_name='__main__')"
                % (PYTORCH_DEFAULT_SEED, path))
-    env = dict(os.environ, PYTHONHASHSEED="0")
     r = subprocess.run([TORCH_PYTHON, "-c", prelude], capture_output=True, text=True,
-                       env=env, cwd=str(tmp_path), timeout=300)
+                       cwd=str(tmp_path), timeout=300)
     assert r.returncode == 0, "PyTorch run of %s failed:\n%s" % (name, r.stderr[-4000:])
     return r.stdout
 
