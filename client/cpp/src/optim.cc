@@ -2,6 +2,7 @@
 // (ports of client/python/tensord/optim, which port torch.optim).
 #include "tensord/optim.h"
 
+#include <algorithm>
 #include <cmath>
 #include <numbers>
 #include <set>
@@ -263,6 +264,46 @@ std::vector<double> CosineAnnealingLR::GetLr() {
                     eta_min_);
     }
   }
+  return lrs;
+}
+
+ExponentialLR::ExponentialLR(Optimizer& optimizer, double gamma)
+    : LRScheduler(optimizer), gamma_(gamma) {
+  Init();
+}
+
+std::vector<double> ExponentialLR::GetLr() {
+  std::vector<double> lrs;
+  for (size_t g = 0; g < optimizer_.NumGroups(); ++g) {
+    lrs.push_back(last_epoch_ == 0 ? optimizer_.Lr(g) : optimizer_.Lr(g) * gamma_);
+  }
+  return lrs;
+}
+
+MultiStepLR::MultiStepLR(Optimizer& optimizer, std::vector<int64_t> milestones, double gamma)
+    : LRScheduler(optimizer), milestones_(std::move(milestones)), gamma_(gamma) {
+  Init();
+}
+
+std::vector<double> MultiStepLR::GetLr() {
+  int64_t hits = std::count(milestones_.begin(), milestones_.end(), last_epoch_);
+  std::vector<double> lrs;
+  for (size_t g = 0; g < optimizer_.NumGroups(); ++g) {
+    double lr = optimizer_.Lr(g);
+    lrs.push_back(hits == 0 ? lr : lr * std::pow(gamma_, static_cast<double>(hits)));
+  }
+  return lrs;
+}
+
+LambdaLR::LambdaLR(Optimizer& optimizer, std::function<double(int64_t)> lr_lambda)
+    : LRScheduler(optimizer), lr_lambda_(std::move(lr_lambda)) {
+  if (!lr_lambda_) Invalid("LambdaLR needs a function");
+  Init();
+}
+
+std::vector<double> LambdaLR::GetLr() {
+  std::vector<double> lrs;
+  for (double base : base_lrs_) lrs.push_back(base * lr_lambda_(last_epoch_));
   return lrs;
 }
 

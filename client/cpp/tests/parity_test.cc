@@ -513,6 +513,39 @@ TEST_F(ParityTest, LrSchedulersEqualPyTorch) {
   EXPECT_DOUBLE_EQ(opt2.Lr(0), want.back());
 }
 
+// PyTorch 1.13, as above: ExponentialLR(o, 0.9), MultiStepLR(o, [2, 5, 5], 0.5),
+// LambdaLR(o, lambda e: 1.0 / (e + 1)); 8 steps each.
+TEST_F(ParityTest, MoreLrSchedulersEqualPyTorch) {
+  Tensor p = client().Zeros({1}, {.requires_grad = true});
+  auto run = [](optim::LRScheduler& s) {
+    std::vector<double> got;
+    for (int i = 0; i < 8; ++i) {
+      s.Step();
+      got.push_back(s.GetLastLr()[0]);
+    }
+    return got;
+  };
+  auto expect = [](const std::vector<double>& got, const std::vector<double>& want) {
+    ASSERT_EQ(got.size(), want.size());
+    for (size_t i = 0; i < want.size(); ++i) EXPECT_DOUBLE_EQ(got[i], want[i]) << i;
+  };
+  optim::SGD o1({p}, {.lr = 0.1});
+  optim::ExponentialLR exp(o1, 0.9);
+  expect(run(exp), {0.090000000000000011, 0.081000000000000016, 0.07290000000000002,
+                    0.065610000000000016, 0.059049000000000018, 0.05314410000000002,
+                    0.047829690000000022, 0.043046721000000024});
+  optim::SGD o2({p}, {.lr = 0.1});
+  optim::MultiStepLR multi(o2, {2, 5, 5}, 0.5);
+  expect(run(multi), {0.10000000000000001, 0.050000000000000003, 0.050000000000000003,
+                      0.050000000000000003, 0.012500000000000001, 0.012500000000000001,
+                      0.012500000000000001, 0.012500000000000001});
+  optim::SGD o3({p}, {.lr = 0.1});
+  optim::LambdaLR lambda(o3, [](int64_t e) { return 1.0 / static_cast<double>(e + 1); });
+  expect(run(lambda), {0.050000000000000003, 0.033333333333333333, 0.025000000000000001,
+                       0.020000000000000004, 0.016666666666666666, 0.014285714285714285,
+                       0.012500000000000001, 0.011111111111111112});
+}
+
 // ------------------------------------------------------------------ nn
 
 // PyTorch 1.13: torch.manual_seed(0); torch.nn.Linear(3, 4);

@@ -191,4 +191,41 @@ class CosineAnnealingLR : public LRScheduler {
   double eta_min_;
 };
 
+// Multiplies each lr by gamma every epoch.
+class ExponentialLR : public LRScheduler {
+ public:
+  ExponentialLR(Optimizer& optimizer, double gamma);
+
+ protected:
+  std::vector<double> GetLr() override;
+
+ private:
+  double gamma_;
+};
+
+// Multiplies each lr by gamma at each milestone epoch (repeats count twice).
+class MultiStepLR : public LRScheduler {
+ public:
+  MultiStepLR(Optimizer& optimizer, std::vector<int64_t> milestones, double gamma = 0.1);
+
+ protected:
+  std::vector<double> GetLr() override;
+
+ private:
+  std::vector<int64_t> milestones_;
+  double gamma_;
+};
+
+// lr = initial lr * lr_lambda(epoch).
+class LambdaLR : public LRScheduler {
+ public:
+  LambdaLR(Optimizer& optimizer, std::function<double(int64_t)> lr_lambda);
+
+ protected:
+  std::vector<double> GetLr() override;
+
+ private:
+  std::function<double(int64_t)> lr_lambda_;
+};
+
 }  // namespace tensord::optim
