@@ -1,8 +1,10 @@
 #include "eval.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <optional>
@@ -10,6 +12,9 @@
 #include <stdexcept>
 #include <utility>
 #include <vector>
+
+#include <google/protobuf/struct.pb.h>
+#include <google/protobuf/util/json_util.h>
 
 #include "json.h"
 
@@ -476,10 +481,41 @@ class Evaluator {
     return Value::Of(client_.Tensor(i, shape, opts));
   }
 
+  // load("x.npy"), load("m.safetensors", "name"): a tensor from a file.
+  Value Load(const std::vector<Value>& args, std::vector<std::pair<std::string, Value>> kwargs) {
+    TensorOptions opts = Options(&kwargs);
+    CheckNoKwargs("load", kwargs);
+    if (args.empty() || args.size() > 2 || args[0].kind != Value::kString ||
+        (args.size() == 2 && args[1].kind != Value::kString)) {
+      throw SyntaxError("load(path) or load(path, name) takes strings");
+    }
+    std::vector<FileTensor> tensors;
+    try {
+      tensors = ReadTensorFile(args[0].str);
+    } catch (const std::runtime_error& e) {
+      throw SyntaxError(std::string("load: ") + e.what());
+    }
+    const FileTensor* pick = nullptr;
+    if (args.size() == 2) {
+      for (const FileTensor& t : tensors) {
+        if (t.name == args[1].str) pick = &t;
+      }
+      if (pick == nullptr) throw SyntaxError("load: " + args[0].str + " has no tensor '" + args[1].str + "'");
+    } else if (tensors.size() == 1) {
+      pick = &tensors[0];
+    } else {
+      std::string names;
+      for (const FileTensor& t : tensors) names += (names.empty() ? "" : ", ") + t.name;
+      throw SyntaxError("load: " + args[0].str + " holds several tensors; name one: " + names);
+    }
+    return Value::Of(client_.FromBytes(pick->dtype, pick->shape, pick->data.data(), pick->data.size(), opts));
+  }
+
   Value Call(const std::string& name, std::vector<Value> args,
              std::vector<std::pair<std::string, Value>> kwargs, bool method) {
     if (!method) {
       if (name == "tensor") return MakeTensor(args, std::move(kwargs));
+      if (name == "load") return Load(args, std::move(kwargs));
       if (name == "zeros" || name == "ones" || name == "empty" || name == "rand" ||
           name == "randn") {
         TensorOptions opts = Options(&kwargs);
@@ -775,6 +811,238 @@ EvalResult Evaluate(Client& client, const std::string& source) {
     }
   }
   return result;
+}
+
+// ---------------------------------------------------------------- files
+
+namespace {
+
+bool EndsWith(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+[[noreturn]] void FileError(const std::string& path, const std::string& what) {
+  throw std::runtime_error(path + ": " + what);
+}
+
+std::string ReadWholeFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) FileError(path, "cannot open it for reading");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+int64_t Numel(const std::vector<int64_t>& shape) {
+  int64_t n = 1;
+  for (int64_t s : shape) n *= s;
+  return n;
+}
+
+// NumPy's descr <-> dtype (little-endian or byte-order-free only).
+struct NpyType {
+  const char* descr;
+  DType dtype;
+};
+constexpr NpyType kNpyTypes[] = {
+    {"<f8", DType::kFloat64}, {"<f4", DType::kFloat32}, {"<f2", DType::kFloat16},
+    {"<i8", DType::kInt64},   {"<i4", DType::kInt32},   {"<i2", DType::kInt16},
+    {"|i1", DType::kInt8},    {"|u1", DType::kUInt8},   {"|b1", DType::kBool}};
+
+// safetensors dtype names.
+struct StType {
+  const char* name;
+  DType dtype;
+};
+constexpr StType kStTypes[] = {
+    {"F64", DType::kFloat64}, {"F32", DType::kFloat32}, {"F16", DType::kFloat16},
+    {"BF16", DType::kBFloat16}, {"I64", DType::kInt64}, {"I32", DType::kInt32},
+    {"I16", DType::kInt16},   {"I8", DType::kInt8},     {"U8", DType::kUInt8},
+    {"BOOL", DType::kBool}};
+
+// The value of `key` in a NumPy header dict ("{'descr': '<f4', ...}").
+std::string NpyField(const std::string& header, const std::string& key, const std::string& path) {
+  size_t at = header.find("'" + key + "'");
+  if (at == std::string::npos) FileError(path, "the .npy header has no '" + key + "'");
+  at = header.find(':', at);
+  if (at == std::string::npos) FileError(path, "malformed .npy header");
+  ++at;
+  while (at < header.size() && header[at] == ' ') ++at;
+  size_t end = at;
+  if (at < header.size() && header[at] == '(') {
+    end = header.find(')', at);
+    if (end == std::string::npos) FileError(path, "malformed .npy shape");
+    return header.substr(at, end - at + 1);
+  }
+  if (at < header.size() && header[at] == '\'') {
+    end = header.find('\'', at + 1);
+    if (end == std::string::npos) FileError(path, "malformed .npy header");
+    return header.substr(at + 1, end - at - 1);
+  }
+  while (end < header.size() && header[end] != ',' && header[end] != '}') ++end;
+  return header.substr(at, end - at);
+}
+
+FileTensor ReadNpy(const std::string& path, const std::string& bytes) {
+  static const std::string kMagic("\x93NUMPY", 6);
+  if (bytes.compare(0, 6, kMagic) != 0 || bytes.size() < 10) FileError(path, "not a .npy file");
+  const int major = static_cast<unsigned char>(bytes[6]);
+  size_t header_len, header_at;
+  if (major == 1) {
+    header_len = static_cast<unsigned char>(bytes[8]) | static_cast<unsigned char>(bytes[9]) << 8;
+    header_at = 10;
+  } else {
+    if (bytes.size() < 12) FileError(path, "truncated .npy header");
+    header_len = 0;
+    for (int i = 0; i < 4; ++i) header_len |= static_cast<size_t>(static_cast<unsigned char>(bytes[8 + i])) << (8 * i);
+    header_at = 12;
+  }
+  if (header_at + header_len > bytes.size()) FileError(path, "truncated .npy header");
+  std::string header = bytes.substr(header_at, header_len);
+  FileTensor t;
+  std::string descr = NpyField(header, "descr", path);
+  if (descr == "<b1") descr = "|b1";
+  if (descr == "<i1") descr = "|i1";
+  if (descr == "<u1") descr = "|u1";
+  for (const NpyType& n : kNpyTypes) {
+    if (descr == n.descr) t.dtype = n.dtype;
+  }
+  if (t.dtype == DType::kUndefined) {
+    FileError(path, "unsupported .npy dtype '" + descr +
+                        "' (supported: little-endian float64/32/16, int64/32/16/8, uint8, bool)");
+  }
+  if (NpyField(header, "fortran_order", path) != "False") {
+    FileError(path, "Fortran-order .npy arrays are not supported (save with np.ascontiguousarray)");
+  }
+  std::string shape = NpyField(header, "shape", path);
+  for (size_t i = 1; i < shape.size();) {
+    while (i < shape.size() && !std::isdigit(static_cast<unsigned char>(shape[i]))) ++i;
+    if (i >= shape.size()) break;
+    size_t j = i;
+    while (j < shape.size() && std::isdigit(static_cast<unsigned char>(shape[j]))) ++j;
+    t.shape.push_back(std::stoll(shape.substr(i, j - i)));
+    i = j;
+  }
+  const size_t nbytes = static_cast<size_t>(Numel(t.shape)) * ItemSize(t.dtype);
+  const size_t data_at = header_at + header_len;
+  if (bytes.size() - data_at != nbytes) {
+    FileError(path, "holds " + std::to_string(bytes.size() - data_at) + " data bytes; its header says " +
+                        std::to_string(nbytes));
+  }
+  t.data = bytes.substr(data_at);
+  return t;
+}
+
+std::vector<FileTensor> ReadSafetensors(const std::string& path, const std::string& bytes) {
+  if (bytes.size() < 8) FileError(path, "too short to be a .safetensors file");
+  uint64_t n = 0;
+  for (int i = 0; i < 8; ++i) n |= static_cast<uint64_t>(static_cast<unsigned char>(bytes[i])) << (8 * i);
+  if (n > bytes.size() - 8) FileError(path, "header length " + std::to_string(n) + " exceeds the file");
+  google::protobuf::Struct header;
+  if (!google::protobuf::util::JsonStringToMessage(bytes.substr(8, n), &header).ok()) {
+    FileError(path, "the header is not a JSON object");
+  }
+  const std::string data = bytes.substr(8 + n);
+  std::vector<std::pair<uint64_t, FileTensor>> found;
+  for (const auto& [key, value] : header.fields()) {
+    if (key == "__metadata__") continue;
+    const auto& f = value.struct_value().fields();
+    FileTensor t;
+    t.name = key;
+    auto dtype = f.find("dtype");
+    for (const StType& s : kStTypes) {
+      if (dtype != f.end() && dtype->second.string_value() == s.name) t.dtype = s.dtype;
+    }
+    if (t.dtype == DType::kUndefined) FileError(path, "tensor '" + key + "' has an unsupported dtype");
+    if (auto shape = f.find("shape"); shape != f.end()) {
+      for (const auto& d : shape->second.list_value().values()) t.shape.push_back(static_cast<int64_t>(d.number_value()));
+    }
+    auto offsets = f.find("data_offsets");
+    if (offsets == f.end() || offsets->second.list_value().values_size() != 2) {
+      FileError(path, "tensor '" + key + "' has no data_offsets");
+    }
+    const auto begin = static_cast<uint64_t>(offsets->second.list_value().values(0).number_value());
+    const auto end = static_cast<uint64_t>(offsets->second.list_value().values(1).number_value());
+    const uint64_t nbytes = static_cast<uint64_t>(Numel(t.shape)) * ItemSize(t.dtype);
+    if (end < begin || end > data.size() || end - begin != nbytes) {
+      FileError(path, "tensor '" + key + "': data_offsets do not hold its " + std::to_string(nbytes) + " bytes");
+    }
+    t.data = data.substr(begin, end - begin);
+    found.emplace_back(begin, std::move(t));
+  }
+  // The parsed map lost the header's order: use the data's.
+  std::stable_sort(found.begin(), found.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<FileTensor> out;
+  for (auto& [begin, t] : found) out.push_back(std::move(t));
+  return out;
+}
+
+void WriteWholeFile(const std::string& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (!out) FileError(path, "cannot open it for writing");
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  if (!out) FileError(path, "write failed");
+}
+
+std::string LittleEndian(uint64_t v, int bytes) {
+  std::string out;
+  for (int i = 0; i < bytes; ++i) out += static_cast<char>((v >> (8 * i)) & 0xff);
+  return out;
+}
+
+}  // namespace
+
+std::vector<FileTensor> ReadTensorFile(const std::string& path) {
+  std::string bytes = ReadWholeFile(path);
+  if (EndsWith(path, ".npy")) return {ReadNpy(path, bytes)};
+  if (EndsWith(path, ".safetensors")) return ReadSafetensors(path, bytes);
+  FileError(path, "unknown file type (expected .npy or .safetensors)");
+}
+
+void WriteTensorFile(const std::string& path, const std::vector<FileTensor>& tensors) {
+  if (EndsWith(path, ".npy")) {
+    if (tensors.size() != 1) FileError(path, "a .npy file holds exactly one tensor");
+    const FileTensor& t = tensors[0];
+    const char* descr = nullptr;
+    for (const NpyType& n : kNpyTypes) {
+      if (n.dtype == t.dtype) descr = n.descr;
+    }
+    if (descr == nullptr) {
+      FileError(path, std::string(DTypeName(t.dtype)) + " has no .npy type; use .safetensors or .to(float32)");
+    }
+    std::string shape = "(";
+    for (size_t i = 0; i < t.shape.size(); ++i) shape += std::to_string(t.shape[i]) + (t.shape.size() == 1 ? "," : i + 1 < t.shape.size() ? ", " : "");
+    shape += ")";
+    std::string header = std::string("{'descr': '") + descr + "', 'fortran_order': False, 'shape': " + shape + ", }";
+    // Pad with spaces so that the data starts at a multiple of 64, then '\n'.
+    const size_t total = 10 + header.size() + 1;
+    header.append((64 - total % 64) % 64, ' ');
+    header += '\n';
+    std::string out("\x93NUMPY\x01\x00", 8);
+    out += LittleEndian(header.size(), 2) + header + t.data;
+    WriteWholeFile(path, out);
+    return;
+  }
+  if (!EndsWith(path, ".safetensors")) FileError(path, "unknown file type (expected .npy or .safetensors)");
+  std::string header = "{\"__metadata__\":{\"format\":\"pt\"}";
+  uint64_t offset = 0;
+  for (const FileTensor& t : tensors) {
+    const char* st = nullptr;
+    for (const StType& s : kStTypes) {
+      if (s.dtype == t.dtype) st = s.name;
+    }
+    if (st == nullptr) FileError(path, "unsupported dtype");
+    header += "," + JsonQuote(t.name) + ":{\"dtype\":\"" + st + "\",\"shape\":[";
+    for (size_t i = 0; i < t.shape.size(); ++i) header += (i ? "," : "") + std::to_string(t.shape[i]);
+    header += "],\"data_offsets\":[" + std::to_string(offset) + "," + std::to_string(offset + t.data.size()) + "]}";
+    offset += t.data.size();
+  }
+  header += "}";
+  header.append((8 - header.size() % 8) % 8, ' ');
+  std::string out = LittleEndian(header.size(), 8) + header;
+  for (const FileTensor& t : tensors) out += t.data;
+  WriteWholeFile(path, out);
 }
 
 }  // namespace tensord::tensorctl

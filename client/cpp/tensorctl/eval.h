@@ -23,4 +23,18 @@ struct EvalResult {
 // Evaluates `source` (statements separated by ';') in `client`'s session.
 EvalResult Evaluate(Client& client, const std::string& source);
 
+// One tensor of a file: contiguous little-endian row-major bytes.
+struct FileTensor {
+  std::string name;  // safetensors key ("" for .npy)
+  DType dtype = DType::kUndefined;
+  std::vector<int64_t> shape;
+  std::string data;
+};
+
+// Reads a .npy file (one array) or a .safetensors file (by extension).
+// Throws std::runtime_error naming the file and the problem.
+std::vector<FileTensor> ReadTensorFile(const std::string& path);
+// Writes a .npy file (exactly one tensor) or a .safetensors file.
+void WriteTensorFile(const std::string& path, const std::vector<FileTensor>& tensors);
+
 }  // namespace tensord::tensorctl

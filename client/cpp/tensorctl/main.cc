@@ -116,6 +116,12 @@ method (a.sum(dim=0, keepdim=True)); operators: + - * / @ ** and unary -.
 Factories: tensor, zeros, ones, full, arange, rand, randn, randint, empty.
 Keywords: dtype=float64 (any dtype name), requires_grad=True, True/False/None.
 With --json the result is {"dtype", "shape", "data"} (data nested like the shape).
+
+Files (upload and download): load("x.npy") and load("m.safetensors", "name")
+upload a tensor from a file; --output FILE (-o FILE) downloads the result to
+a .npy or .safetensors file (key "result") instead of printing it:
+
+  tensorctl eval 'w = load("model.safetensors", "0.weight"); w.sum(dim=1)' -o rows.npy
 )";
 
 constexpr char kGraphHelp[] = R"(Usage: tensorctl graph [--expr] EXPR [--svg] [--saved] [OPTIONS]
@@ -570,7 +576,18 @@ class Cli {
 
   int Eval(const std::vector<std::string>& args) {
     std::string expr;
-    for (const std::string& a : args) {
+    std::string output;
+    for (size_t i = 0; i < args.size(); ++i) {
+      const std::string& a = args[i];
+      if (a == "--output" || a == "-o") {
+        if (i + 1 >= args.size()) return UsageError("eval: " + a + " needs a file name", kEvalHelp);
+        output = args[++i];
+        continue;
+      }
+      if (a.rfind("--output=", 0) == 0) {
+        output = a.substr(9);
+        continue;
+      }
       if (a.size() > 1 && a[0] == '-' && !std::isdigit(static_cast<unsigned char>(a[1])) &&
           a[1] != '.') {
         return UsageError("eval: unknown option '" + a + "'", kEvalHelp);
@@ -593,7 +610,54 @@ class Cli {
       }
       return ReportError("eval", result.code, result.error);
     }
+    if (!output.empty()) return Download(*client, result.tensor, output);
     std::cout << (options_.json ? result.json : result.text);
+    return kExitOk;
+  }
+
+  // Writes `t`'s values to `path` (.npy / .safetensors) via the Fetch RPC.
+  int Download(Client& client, const tensord::Tensor& t, const std::string& path) {
+    if (!t.defined()) return UsageError("eval: --output needs EXPR to end in a tensor", kEvalHelp);
+    v1::FetchRequest req;
+    req.set_session_id(client.session_id());
+    req.set_handle(t.handle());
+    auto stub = Stub();
+    grpc::ClientContext ctx;
+    client::SetTimeout(&ctx, options_.timeout);
+    client::AddCallMetadata(&ctx, client.session_id(), token_);
+    auto reader = stub->Fetch(&ctx, req);
+    FileTensor file;
+    file.name = "result";
+    v1::TensorChunk chunk;
+    bool first = true;
+    while (reader->Read(&chunk)) {
+      if (first) {
+        file.dtype = static_cast<DType>(chunk.dtype());
+        file.shape.assign(chunk.shape().begin(), chunk.shape().end());
+        first = false;
+      }
+      file.data += chunk.data();
+    }
+    grpc::Status status = reader->Finish();
+    if (!status.ok()) return RpcError("Fetch", status);
+    try {
+      WriteTensorFile(path, {file});
+    } catch (const std::runtime_error& e) {
+      std::cerr << "tensorctl: eval --output: " << e.what() << "\n";
+      return kExitUsage;
+    }
+    if (options_.json) {
+      JsonWriter w;
+      w.BeginObject();
+      w.Key("path").String(path);
+      w.Key("dtype").String(DTypeName(file.dtype));
+      w.Key("shape").BeginArray();
+      for (int64_t s : file.shape) w.Int(s);
+      w.EndArray();
+      w.Key("bytes").Int(static_cast<int64_t>(file.data.size()));
+      w.EndObject();
+      std::cout << w.str();
+    }
     return kExitOk;
   }
 

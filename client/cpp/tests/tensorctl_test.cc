@@ -1,5 +1,6 @@
 // Tests of the tensorctl binary against a real tensord process: exit codes,
 // --json validity, --help.
+#include <cstring>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -247,6 +248,48 @@ TEST_F(TensorctlTest, GraphSvgJsonAndErrors) {
                              {{"TENSORD_ADDRESS", server_->address()}, {"PATH", "/nonexistent"}});
   EXPECT_EQ(no_dot.exit_code, 2);
   EXPECT_THAT(no_dot.err, HasSubstr("apt-get install graphviz"));
+}
+
+TEST_F(TensorctlTest, EvalUploadsAndDownloadsNpyAndSafetensorsFiles) {
+  std::string dir = testing::MakeTempDir();
+  auto out = Ctl({"eval", "arange(6.).view(2, 3) * 1.5", "-o", dir + "/x.npy"});
+  ASSERT_EQ(out.exit_code, 0) << out.err;
+  EXPECT_EQ(out.out, "");
+  std::string npy = testing::ReadFile(dir + "/x.npy");
+  ASSERT_GT(npy.size(), 24u);
+  EXPECT_EQ(npy.substr(0, 8), std::string("\x93NUMPY\x01\x00", 8));
+  EXPECT_THAT(npy, HasSubstr("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }"));
+  EXPECT_EQ((npy.size() - 24) % 64, 0u);  // data 64-byte aligned, 24 data bytes
+  float last;
+  std::memcpy(&last, npy.data() + npy.size() - 4, 4);
+  EXPECT_EQ(last, 7.5f);
+
+  auto back = Ctl({"eval", "x = load('" + dir + "/x.npy'); x.sum(dim=1)"});
+  ASSERT_EQ(back.exit_code, 0) << back.err;
+  EXPECT_EQ(back.out, "tensor([ 4.5000, 18.0000])\n");
+
+  // safetensors keeps every dtype bit-exactly (bfloat16 has no .npy type).
+  auto st = Ctl({"eval", "--json", "tensor([1.5, -2.25, 3.0], dtype=bfloat16)", "--output",
+                 dir + "/b.safetensors"});
+  ASSERT_EQ(st.exit_code, 0) << st.err;
+  EXPECT_EQ(Field(ParseJson(st.out), "dtype").string_value(), "bfloat16");
+  EXPECT_THAT(testing::ReadFile(dir + "/b.safetensors"), HasSubstr("\"result\":{\"dtype\":\"BF16\",\"shape\":[3]"));
+  auto st_back = Ctl({"eval", "--json", "load('" + dir + "/b.safetensors', 'result') * 2"});
+  ASSERT_EQ(st_back.exit_code, 0) << st_back.err;
+  auto v = ParseJson(st_back.out);
+  EXPECT_EQ(Field(v, "dtype").string_value(), "bfloat16");
+  ASSERT_EQ(Field(v, "data").list_value().values_size(), 3);
+  EXPECT_EQ(Field(v, "data").list_value().values(1).number_value(), -4.5);
+  auto bf_npy = Ctl({"eval", "ones(2, dtype=bfloat16)", "-o", dir + "/b.npy"});
+  EXPECT_EQ(bf_npy.exit_code, 2);
+  EXPECT_THAT(bf_npy.err, HasSubstr("bfloat16 has no .npy type"));
+
+  auto missing = Ctl({"eval", "load('" + dir + "/nope.npy')"});
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_THAT(missing.err, HasSubstr("nope.npy: cannot open it"));
+  auto unnamed = Ctl({"eval", "load('" + dir + "/b.safetensors', 'other')"});
+  EXPECT_EQ(unnamed.exit_code, 2);
+  EXPECT_THAT(unnamed.err, HasSubstr("has no tensor 'other'"));
 }
 
 TEST_F(TensorctlTest, TlsAndTokenFlags) {
