@@ -333,3 +333,37 @@ def test_out_errors_like_pytorch(td):
         o = torch.zeros(2)
         torch.mul(a, a, out=o)
     assert o.tolist() == [1., 1.] and not o.requires_grad
+
+
+def test_out_dtype_rules_of_more_ops(td):
+    """Results cast into out's dtype where PyTorch 1.13 allows it (these are its outputs)."""
+    torch = td
+    f = torch.tensor([1., 2.])
+    i = torch.tensor([3, 4])
+    o = torch.zeros(2)
+    assert torch.eq(f, f, out=o) is o and o.dtype == torch.float32 and o.tolist() == [1., 1.]
+    o = torch.zeros(2, dtype=torch.int32)  # int64 -> int32 is allowed
+    torch.bitwise_and(i, torch.tensor([1, 6]), out=o)
+    assert o.dtype == torch.int32 and o.tolist() == [1, 4]
+    o = torch.zeros(2, dtype=torch.long)
+    torch.div(i, torch.tensor([2, 3]), rounding_mode="floor", out=o)
+    assert o.tolist() == [1, 1]
+    with pytest.raises(RuntimeError, match="result type Float can't be cast to the desired "
+                                           "output type Long"):
+        torch.div(i, i, out=o)
+    o = torch.zeros(2, dtype=torch.float64)
+    torch.maximum(f, torch.tensor([2., 1.]), out=o)
+    assert o.dtype == torch.float64 and o.tolist() == [2., 2.]
+    torch.remainder(torch.tensor([5., 7.]), 3, out=o)
+    assert o.tolist() == [2., 1.]
+    c = torch.zeros(4, dtype=torch.float64)
+    assert torch.cat([f, f], out=c) is c and c.tolist() == [1., 2., 1., 2.]
+    s = torch.empty(0)
+    torch.stack([f, f], out=s)
+    assert s.shape == (2, 2) and s.tolist() == [[1., 2.], [1., 2.]]
+    for fn in (torch.cat, torch.stack):
+        with pytest.raises(RuntimeError, match="torch.cat\\(\\): input types can't be cast to "
+                                               "the desired output type Long"):
+            fn([f, f], out=torch.zeros(4, dtype=torch.long))
+    with pytest.raises(RuntimeError, match=r"cat\(\): functions with out=\.\.\. arguments"):
+        torch.cat([torch.ones(2, requires_grad=True), f], out=torch.zeros(4))

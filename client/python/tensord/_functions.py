@@ -311,7 +311,7 @@ def _can_cast(src, dst):
     return src is dst or dst is not _dtype.bool_
 
 
-def _write_out(name, out, args, fn, exact_dtype=False):
+def _write_out(name, out, args, fn, exact_dtype=False, cast_error=None):
     """``fn()`` with PyTorch's ``out=`` semantics: the result is written into ``out``.
 
     ``out`` is resized to the result's shape (with PyTorch's deprecation warning
@@ -334,6 +334,8 @@ def _write_out(name, out, args, fn, exact_dtype=False):
         raise RuntimeError("Expected out tensor to have dtype %s, but got %s instead"
                            % (_C_TYPE[result.dtype.name], _C_TYPE[out.dtype.name]))
     if not _can_cast(result.dtype, out.dtype):
+        if cast_error is not None:
+            raise RuntimeError(cast_error % _SCALAR_TYPE[out.dtype.name])
         raise RuntimeError("result type %s can't be cast to the desired output type %s"
                            % (_SCALAR_TYPE[result.dtype.name], _SCALAR_TYPE[out.dtype.name]))
     if tuple(out.shape) != tuple(result.shape):
@@ -440,11 +442,12 @@ multiply = mul
 
 def div(input, other, *, rounding_mode=None, out=None):
     """input / other; rounding_mode 'trunc' or 'floor' rounds the quotient."""
-    _no_out(out)
-    if isinstance(input, Tensor):
-        return input.div(other, rounding_mode=rounding_mode)
-    return run1("div", [input, other], None if rounding_mode is None
-                else {"rounding_mode": rounding_mode})
+    def compute():
+        if isinstance(input, Tensor):
+            return input.div(other, rounding_mode=rounding_mode)
+        return run1("div", [input, other], None if rounding_mode is None
+                    else {"rounding_mode": rounding_mode})
+    return _write_out("div", out, [input, other], compute)
 
 
 divide = div
@@ -455,18 +458,15 @@ def true_divide(input, other, *, out=None):
 
 
 def floor_divide(input, other, *, out=None):
-    _no_out(out)
-    return run1("div", [input, other], {"rounding_mode": "floor"})
+    return _write_out('floor_divide', out, [input, other], lambda: run1("div", [input, other], {"rounding_mode": "floor"}))
 
 
 def remainder(input, other, *, out=None):
-    _no_out(out)
-    return run1("remainder", [input, other])
+    return _write_out('remainder', out, [input, other], lambda: run1("remainder", [input, other]))
 
 
 def fmod(input, other, *, out=None):
-    _no_out(out)
-    return run1("fmod", [input, other])
+    return _write_out('fmod', out, [input, other], lambda: run1("fmod", [input, other]))
 
 
 def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
@@ -475,23 +475,19 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
 
 
 def bitwise_not(input, *, out=None):
-    _no_out(out)
-    return run1("bitwise_not", [input])
+    return _write_out('bitwise_not', out, [input], lambda: run1("bitwise_not", [input]))
 
 
 def bitwise_and(input, other, *, out=None):
-    _no_out(out)
-    return run1("bitwise_and", [input, other])
+    return _write_out('bitwise_and', out, [input, other], lambda: run1("bitwise_and", [input, other]))
 
 
 def bitwise_or(input, other, *, out=None):
-    _no_out(out)
-    return run1("bitwise_or", [input, other])
+    return _write_out('bitwise_or', out, [input, other], lambda: run1("bitwise_or", [input, other]))
 
 
 def bitwise_xor(input, other, *, out=None):
-    _no_out(out)
-    return run1("bitwise_xor", [input, other])
+    return _write_out('bitwise_xor', out, [input, other], lambda: run1("bitwise_xor", [input, other]))
 
 
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
@@ -544,8 +540,7 @@ reciprocal = _unary("reciprocal")
 
 def _comparison(name):
     def fn(input, other, *, out=None):
-        _no_out(out)
-        return run1(name, [input, other])
+        return _write_out(name, out, [input, other], lambda: run1(name, [input, other]))
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = "torch.%s(input, other): elementwise comparison (bool result)." % name
     return fn
@@ -561,11 +556,12 @@ ge = greater_equal = _comparison("ge")
 
 def cat(tensors, dim=0, *, out=None):
     """Concatenates tensors along ``dim`` (dtypes promote)."""
-    _no_out(out)
     tensors = list(tensors)
     if not tensors:
         raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
-    return run1("cat", tensors, {"dim": dim})
+    return _write_out("cat", out, tensors, lambda: run1("cat", tensors, {"dim": dim}),
+                      cast_error="torch.cat(): input types can't be cast to the desired "
+                                 "output type %s")
 
 
 concat = concatenate = cat
@@ -573,11 +569,12 @@ concat = concatenate = cat
 
 def stack(tensors, dim=0, *, out=None):
     """Joins equal-shaped tensors along a new dimension ``dim``."""
-    _no_out(out)
     tensors = list(tensors)
     if not tensors:
         raise RuntimeError("stack expects a non-empty TensorList")
-    return run1("stack", tensors, {"dim": dim})
+    return _write_out("stack", out, tensors, lambda: run1("stack", tensors, {"dim": dim}),
+                      cast_error="torch.cat(): input types can't be cast to the desired "
+                                 "output type %s")
 
 
 def hstack(tensors, *, out=None):
@@ -621,13 +618,11 @@ clip = clamp
 
 
 def maximum(input, other, *, out=None):
-    _no_out(out)
-    return run1("maximum", [input, other])
+    return _write_out('maximum', out, [input, other], lambda: run1("maximum", [input, other]))
 
 
 def minimum(input, other, *, out=None):
-    _no_out(out)
-    return run1("minimum", [input, other])
+    return _write_out('minimum', out, [input, other], lambda: run1("minimum", [input, other]))
 
 
 def masked_fill(input, mask, value):
