@@ -42,7 +42,7 @@ x_rand = torch.rand_like(x_data, dtype=torch.float)  # overrides the datatype of
 print(f"Random Tensor: \n {x_rand} \n")
 
 # With random or constant values
-shape = (2, 3)
+shape = (2,3)
 rand_tensor = torch.rand(shape)
 ones_tensor = torch.ones(shape)
 zeros_tensor = torch.zeros(shape)
@@ -66,7 +66,7 @@ print(f"Second column: {tensor[:, 1]}")
 print(f"Last column: {tensor[..., -1]}")
 print(f"Last column: {tensor[:, -1]}")
 # There is also broadcasting support
-tensor[:, 1] = 0
+tensor[:,1] = 0
 print(tensor)
 
 # Joining tensors

@@ -59,13 +59,13 @@ y_2 = torch.randn(2, 5)
 z_2 = torch.cat([x_2, y_2], 1)
 print(z_2)
 
-# If your tensors are not compatible, torch will complain.  Uncomment to see the error
+# If your tensors are not compatible, torch will complain. Uncomment to see the error
 # torch.cat([x_1, x_2])
 
 x = torch.randn(2, 3, 4)
 print(x)
 print(x.view(2, 12))  # Reshape to 2 rows, 12 columns
-# Same as above.  If one of the dimensions is -1, its size can be inferred
+# Same as above. If one of the dimensions is -1, its size can be inferred
 print(x.view(2, -1))
 
 # Tensor factory methods have a ``requires_grad`` flag
