@@ -124,11 +124,13 @@ def _torch_available():
                           capture_output=True).returncode == 0
 
 
-def _run_tensord(name, address, tmp_path):
+def _run_tensord(name, address, tmp_path, blocking=False):
     path = tmp_path / (name + ".py")
     path.write_text(_as_tensord(_program(name)), encoding="utf-8")
     env = dict(os.environ, TENSORD_ADDRESS=address)
-    env.pop("TENSORD_BLOCKING", None)  # the default, pipelined mode (see seed 003's differences)
+    env.pop("TENSORD_BLOCKING", None)  # by default the pipelined mode (see seed 003)
+    if blocking:
+        env["TENSORD_BLOCKING"] = "1"
     r = subprocess.run([sys.executable, str(path)], capture_output=True, text=True,
                        env=env, cwd=str(tmp_path), timeout=300)
     assert r.returncode == 0, "tensord run of %s failed:\n%s" % (name, r.stderr[-4000:])
@@ -180,13 +182,14 @@ def _check_page(name, output, who):
         pos = found + len(block)
 
 
-def _compare_with_torch(name, ours, theirs):
+def _compare_with_torch(name, ours, theirs, known_differences=None):
     ours_lines = _normalize(name, ours).split("\n")
     theirs_lines = _normalize(name, theirs).split("\n")
     assert len(ours_lines) == len(theirs_lines), (
         "%s: tensord printed %d lines, PyTorch %d\n--- tensord\n%s\n--- PyTorch\n%s"
         % (name, len(ours_lines), len(theirs_lines), ours, theirs))
-    known = list(KNOWN_DIFFERENCES.get(name, []))
+    known = list(KNOWN_DIFFERENCES.get(name, []) if known_differences is None
+                 else known_differences)
     unexplained = []
     for i, (a, b) in enumerate(zip(ours_lines, theirs_lines)):
         if a == b:
@@ -213,6 +216,31 @@ def test_seed_tutorial(tensord_server, name, tmp_path):
     theirs = _run_torch(name, tmp_path)
     _check_page(name, theirs, "PyTorch")  # the page excerpts are what PyTorch 1.13 prints
     _compare_with_torch(name, r.stdout, theirs)
+
+
+# With TENSORD_BLOCKING=1 every command runs before the call returns, so the two
+# failing cells of seed 003 raise at the call, as in PyTorch; the message names the
+# op and the line that issued it.
+BLOCKING_DIFFERENCES_003 = [
+    ("RuntimeError: inconsistent tensor size, expected tensor [2] and src [3] to have "
+     "the same number of elements, but got 2 and 3 elements respectively",
+     re.escape("RuntimeError: [dot] inconsistent tensor size, expected tensor [2] and src "
+               "[3] to have the same number of elements, but got 2 and 3 elements "
+               "respectively ") + _SRC % "seed_003_graphs_linear_algebra",
+     "the error names the op and the line"),
+    ("RuntimeError: mat1 and mat2 shapes cannot be multiplied (3x2 and 3x2)",
+     re.escape("RuntimeError: [mm] mat1 and mat2 shapes cannot be multiplied (3x2 and 3x2) ")
+     + _SRC % "seed_003_graphs_linear_algebra", "the error names the op and the line"),
+]
+
+
+def test_seed_003_blocking_mode_raises_at_the_call(tensord_server, tmp_path):
+    name = "seed_003_graphs_linear_algebra"
+    r = _run_tensord(name, tensord_server.address, tmp_path, blocking=True)
+    _check_page(name, r.stdout, "tensord")
+    if not _torch_available():
+        pytest.skip("PyTorch is not installed at %s (the oracle)" % TORCH_PYTHON)
+    _compare_with_torch(name, r.stdout, _run_torch(name, tmp_path), BLOCKING_DIFFERENCES_003)
 
 
 def test_programs_are_the_tutorials_code_under_real_torch():
