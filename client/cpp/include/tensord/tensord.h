@@ -14,7 +14,10 @@
 //   Shape/DType/Info and the other metadata queries, Grad, Client::Synchronize
 //   and Client::Session. Errors of pipelined commands (bad shapes, ...) are
 //   thrown at the next sync point as a tensord::Error naming the op and the
-//   file:line that issued it; the session stays usable afterwards.
+//   file:line that issued it; the session stays usable afterwards. Shape,
+//   Dim and DType are answered locally when the client knows them (tensors it
+//   created, results of common ops: Note [Client-side meta] in
+//   src/shape_infer.h); then they are not sync points.
 //
 // Note [Handle lifetime]
 //   A Tensor is a reference to a server-side handle, shared by its copies.
@@ -24,6 +27,9 @@
 //
 // A Client (and its tensors) may be used from several threads, but commands
 // are serialized per client; use one Client per thread for parallelism.
+//
+// Also: <tensord/nn.h> (modules, losses, init) and <tensord/optim.h>
+// (optimizers as fused server steps, LR schedulers).
 #pragma once
 
 #include <algorithm>
@@ -251,7 +257,7 @@ class Tensor {
   bool defined() const { return state_ != nullptr; }
   uint64_t handle() const;  // 0 if undefined
 
-  // Metadata (sync points; shape and dtype are cached once known).
+  // Metadata (sync points unless known locally: see ShapeIfKnown).
   std::vector<int64_t> Shape(TENSORD_HERE) const;
   int64_t Size(int64_t dim, TENSORD_HERE) const;  // dim may be negative
   int64_t Dim(TENSORD_HERE) const;
@@ -328,8 +334,8 @@ class Tensor {
   Tensor Clone(TENSORD_HERE) const;
   Tensor To(tensord::DType dtype, TENSORD_HERE) const;
 
-  // More unary math (torch names; tensord.h's free functions of the same
-  // names exist for the common ones).
+  // More unary math (free functions of the same names exist for the
+  // common ones).
   Tensor Abs(TENSORD_HERE) const;
   Tensor Sign(TENSORD_HERE) const;
   Tensor Sqrt(TENSORD_HERE) const;
