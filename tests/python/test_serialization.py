@@ -6,6 +6,7 @@ import collections
 import io
 import json
 import math
+import os
 import struct
 
 import numpy as np
@@ -202,8 +203,12 @@ def test_errors_are_clear(td, tmp_path):
         td.save({td.ones(1): 1}, io.BytesIO())
     zip_path = tmp_path / "torch.pt"
     zip_path.write_bytes(b"PK\x03\x04" + b"\0" * 60)
-    with pytest.raises(RuntimeError, match="PyTorch zip/pickle archive"):
+    with pytest.raises(RuntimeError, match="looks like a zip archive but is not one"):
         td.load(zip_path)
+    legacy = tmp_path / "legacy.pt"
+    legacy.write_bytes(b"\x80\x02\x8a\x0al\xfc\x9cF\xf9 j\xa8P\x19.\x80\x02M\xe9\x03.")
+    with pytest.raises(RuntimeError, match="legacy"):
+        td.load(legacy)
     bad = tmp_path / "bad.safetensors"
     bad.write_bytes(struct.pack("<Q", 10 ** 6) + b"{}")
     with pytest.raises(RuntimeError, match="header length"):
@@ -213,3 +218,74 @@ def test_errors_are_clear(td, tmp_path):
     short.write_bytes(struct.pack("<Q", len(text)) + text + b"\0" * 8)
     with pytest.raises(RuntimeError, match="data_offsets"):
         td.load(short)
+
+
+TORCH_PYTHON = "/usr/bin/python3"
+TORCH_SAVE_SCRIPT = r"""
+import sys, collections, numpy as np, torch
+torch.manual_seed(0)
+model = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.ReLU(), torch.nn.Linear(2, 1))
+opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+model(torch.randn(4, 3)).sum().backward()
+opt.step()
+base = torch.arange(12.).view(3, 4)
+obj = {"model": model.state_dict(), "opt": opt.state_dict(), "param": model[0].weight,
+       "view": base.t()[1:, ::2], "half": torch.tensor([1.5, -2.0], dtype=torch.bfloat16),
+       "mask": torch.tensor([True, False]), "ids": torch.tensor([3, -7]), "epoch": 3,
+       "dtype": torch.float16, "size": torch.Size([2, 5]), "empty": torch.zeros(0, 2)}
+torch.save(obj, sys.argv[1])
+flat = {"model." + k: v.numpy() for k, v in model.state_dict().items()}
+flat["view"] = base.t()[1:, ::2].numpy()
+flat["momentum"] = opt.state_dict()["state"][0]["momentum_buffer"].numpy()
+np.savez(sys.argv[2], **flat)
+"""
+
+
+def _torch_available():
+    import subprocess
+    if not os.path.exists(TORCH_PYTHON):
+        return False
+    return subprocess.run([TORCH_PYTHON, "-c", "import torch"], capture_output=True).returncode == 0
+
+
+@pytest.mark.skipif(not _torch_available(), reason="PyTorch is not installed for /usr/bin/python3")
+def test_loads_archives_written_by_pytorch(td, tmp_path):
+    import subprocess
+    pt, ref = tmp_path / "ckpt.pt", tmp_path / "ref.npz"
+    proc = subprocess.run([TORCH_PYTHON, "-c", TORCH_SAVE_SCRIPT, str(pt), str(ref)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    expect = np.load(ref)
+    back = td.load(pt, map_location="cpu", weights_only=True)
+    assert isinstance(back["model"], collections.OrderedDict)
+    assert list(back["model"]) == ["0.weight", "0.bias", "2.weight", "2.bias"]
+    for k, v in back["model"].items():
+        np.testing.assert_array_equal(v.numpy(), expect["model." + k])
+    assert isinstance(back["param"], td.nn.Parameter) and back["param"].requires_grad
+    np.testing.assert_array_equal(back["param"].detach().numpy(), expect["model.0.weight"])
+    np.testing.assert_array_equal(back["view"].numpy(), expect["view"])  # strided view
+    assert back["view"].shape == (3, 2)
+    assert back["half"].dtype == td.bfloat16 and back["half"].float().tolist() == [1.5, -2.0]
+    assert back["mask"].tolist() == [True, False] and back["ids"].tolist() == [3, -7]
+    assert back["epoch"] == 3 and back["dtype"] is td.float16 and back["size"] == (2, 5)
+    assert back["empty"].shape == (0, 2)
+    state = back["opt"]["state"][0]
+    np.testing.assert_array_equal(state["momentum_buffer"].numpy(), expect["momentum"])
+    assert back["opt"]["param_groups"][0]["lr"] == 0.1
+    model = td.nn.Sequential(td.nn.Linear(3, 2), td.nn.ReLU(), td.nn.Linear(2, 1))
+    model.load_state_dict(back["model"])
+
+
+def test_pytorch_archives_may_not_name_other_classes(td, tmp_path):
+    import pickle
+    import zipfile
+
+    class Evil:
+        def __reduce__(self):
+            return (os.system, ("echo pwned",))
+
+    path = tmp_path / "evil.pt"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("archive/data.pkl", pickle.dumps({"x": Evil()}, protocol=2))
+    with pytest.raises(pickle.UnpicklingError, match="refers to posix.system"):
+        td.load(path)

@@ -46,13 +46,25 @@ Differences from torch.save: no pickle. Only the types above can be saved
 (save ``model.state_dict()``, not the model); loading runs no code, so
 ``weights_only`` is always safe and accepted either way. Tensors sharing
 storage without being the same object (views) are saved as separate copies.
+
+Note [PyTorch archives]
+  ``load`` also reads the zip archives that ``torch.save`` writes (PyTorch
+  >= 1.6), with a restricted unpickler, as ``torch.load(weights_only=True)``
+  does: only tensors, Parameters, OrderedDicts, torch dtypes/devices/Size and
+  plain Python values; any other class is an error, and no code runs.
+  Tensors that shared a storage in PyTorch become separate tensors.
 """
 
 import collections
+import io
 import json
 import math
 import os
+import pickle
 import struct
+import zipfile
+
+import numpy as np
 
 from . import _dtype
 from ._device import device as _device_cls
@@ -234,11 +246,6 @@ def _read_all(f):
 
 
 def _parse(buf, name):
-    if buf[:4] == b"PK\x03\x04":
-        raise RuntimeError(
-            "tensord.load: %s is a PyTorch zip/pickle archive (torch.save); tensord reads "
-            "safetensors files. Convert it with PyTorch: "
-            "safetensors.torch.save_file(torch.load(path), 'out.safetensors')" % name)
     if len(buf) < 8:
         raise RuntimeError("tensord.load: %s is too short to be a safetensors file (%d bytes)"
                            % (name, len(buf)))
@@ -354,10 +361,125 @@ class _Decoder:
                            "newer tensord?)" % (self.name, kind))
 
 
+# ---------------------------------------------------------------- PyTorch archives
+
+_TORCH_STORAGES = {"DoubleStorage": "float64", "FloatStorage": "float32", "HalfStorage": "float16",
+                   "BFloat16Storage": "bfloat16", "LongStorage": "int64", "IntStorage": "int32",
+                   "ShortStorage": "int16", "CharStorage": "int8", "ByteStorage": "uint8",
+                   "BoolStorage": "bool"}
+_RAW_NP = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
+
+
+class _StorageType:
+    def __init__(self, dtype_name):
+        self.dtype = _dtype.from_name(dtype_name)
+
+
+class _Storage:
+    def __init__(self, dtype, raw, location):
+        self.dtype, self.raw, self.location = dtype, raw, location
+
+
+class _TorchUnpickler(pickle.Unpickler):
+    """Note [PyTorch archives]: a pickle reader that knows only safe names."""
+
+    def __init__(self, data, zf, prefix, decoder):
+        super().__init__(io.BytesIO(data))
+        self.zf, self.prefix, self.decoder = zf, prefix, decoder
+
+    def find_class(self, module, name):
+        if module == "collections" and name == "OrderedDict":
+            return collections.OrderedDict
+        if module == "torch._utils" and name == "_rebuild_tensor_v2":
+            return self.decoder.rebuild_tensor
+        if module == "torch._utils" and name == "_rebuild_parameter":
+            return self.decoder.rebuild_parameter
+        if module == "torch" and name in _TORCH_STORAGES:
+            return _StorageType(_TORCH_STORAGES[name])
+        if module == "torch" and name == "Size":
+            return Size
+        if module == "torch" and name == "device":
+            return _device_cls
+        if module == "torch" and name in _dtype._BY_NAME:
+            return _dtype.from_name(name)
+        if module == "builtins" and name in ("set", "frozenset", "complex", "slice", "range"):
+            return getattr(__import__("builtins"), name)
+        raise pickle.UnpicklingError(
+            "tensord.load: the PyTorch archive refers to %s.%s; only tensors, Parameters, "
+            "state dicts and plain Python values can be loaded (as torch.load(weights_only=True))"
+            % (module, name))
+
+    def persistent_load(self, pid):
+        if not (isinstance(pid, tuple) and len(pid) == 5 and pid[0] == "storage"
+                and isinstance(pid[1], _StorageType)):
+            raise pickle.UnpicklingError("tensord.load: unsupported storage record %r" % (pid,))
+        _, stype, key, location, _numel = pid
+        raw = self.zf.read("%s/data/%s" % (self.prefix, key))
+        return _Storage(stype.dtype, raw, str(location))
+
+
+class _TorchDecoder:
+    def __init__(self, map_location):
+        self.map_location = map_location
+        self.session = default_session()
+
+    def rebuild_tensor(self, storage, offset, size, stride, requires_grad=False,
+                       backward_hooks=None, metadata=None):
+        d = storage.dtype
+        words = np.frombuffer(storage.raw, dtype=_RAW_NP[d.itemsize])
+        size, stride = tuple(int(s) for s in size), tuple(int(s) for s in stride)
+        numel = 1
+        for s in size:
+            numel *= s
+        if numel:
+            last = offset + sum((n - 1) * st for n, st in zip(size, stride))
+            if offset < 0 or last >= len(words):
+                raise RuntimeError("tensord.load: a tensor of the archive reads past its storage")
+            view = np.lib.stride_tricks.as_strided(
+                words[offset:], shape=size, strides=[st * d.itemsize for st in stride])
+            payload = np.ascontiguousarray(view).astype(words.dtype.newbyteorder("<")).tobytes()
+        else:
+            payload = b""
+        dev = _target_device(storage.location, self.map_location)
+        rg = bool(requires_grad) and d.is_floating_point
+        t = _create(self.session, payload, d, size, rg, dev)
+        if callable(self.map_location) and not isinstance(self.map_location,
+                                                           (dict, str, _device_cls)):
+            t = self.map_location(t, storage.location)
+        return t
+
+    def rebuild_parameter(self, data, requires_grad, backward_hooks=None):
+        from .nn.parameter import Parameter
+        return Parameter(data.detach() if data.requires_grad else data,
+                         requires_grad=bool(requires_grad))
+
+
+# torch.save before 1.6: a pickled magic number (0x1950a86a20f9469cfc6c) first.
+_LEGACY_TORCH_MAGIC = b"\x80\x02\x8a\x0al\xfc\x9cF\xf9 j\xa8P\x19"
+
+
+def _load_torch_archive(buf, map_location, name):
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(bytes(buf)))
+    except zipfile.BadZipFile as e:
+        raise RuntimeError("tensord.load: %s looks like a zip archive but is not one (%s)"
+                           % (name, e)) from None
+    pkl = [n for n in zf.namelist() if n.endswith("/data.pkl") or n == "data.pkl"]
+    if len(pkl) != 1:
+        raise RuntimeError("tensord.load: %s is a zip archive without one data.pkl: not a "
+                           "PyTorch archive" % name)
+    prefix = pkl[0][:-len("/data.pkl")] if "/" in pkl[0] else ""
+    order = "%s/byteorder" % prefix
+    if order in zf.namelist() and zf.read(order).strip() != b"little":
+        raise RuntimeError("tensord.load: %s stores big-endian tensors" % name)
+    return _TorchUnpickler(zf.read(pkl[0]), zf, prefix, _TorchDecoder(map_location)).load()
+
+
 def load(f, map_location=None, pickle_module=None, *, weights_only=False, mmap=None,
          **pickle_load_args):
-    """Loads what ``tensord.save`` wrote, or any safetensors file, from ``f`` (a
-    path or a binary file object).
+    """Loads what ``tensord.save`` wrote, any safetensors file, or a PyTorch
+    zip archive written by ``torch.save`` (tensors and state dicts only; Note
+    [PyTorch archives]) from ``f`` (a path or a binary file object).
 
     ``map_location``: a device (or its name) for every tensor, a dict from
     saved device names to devices, or a callable ``fn(tensor, saved_device)``
@@ -367,6 +489,11 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=False, mmap=N
     """
     name = str(f) if isinstance(f, (str, os.PathLike)) else getattr(f, "name", "<file>")
     buf = _read_all(f)
+    if buf[:4] == b"PK\x03\x04":
+        return _load_torch_archive(buf, map_location, name)
+    if bytes(buf[:len(_LEGACY_TORCH_MAGIC)]) == _LEGACY_TORCH_MAGIC:
+        raise RuntimeError("tensord.load: %s is a legacy (pre-1.6) PyTorch pickle file; re-save "
+                           "it with a recent torch.save, or as safetensors" % name)
     header, data = _parse(buf, name)
     meta = header.pop("__metadata__", None) or {}
     dec = _Decoder(header, data, map_location, name)
