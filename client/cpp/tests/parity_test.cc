@@ -607,6 +607,17 @@ TEST_F(ParityTest, LossesEqualPyTorch) {
   EXPECT_FLOAT_EQ(nn::MSELoss()(x, p).Item<float>(), 2.75500011f);
   Tensor y_ignored = client().Tensor(std::vector<int64_t>{2, -100});
   EXPECT_FLOAT_EQ(nn::CrossEntropyLoss()(x, y_ignored).Item<float>(), 1.96436882f);
+  // One sample without a batch dim: F.cross_entropy(x[0], tensor(2)), shape ().
+  Tensor none1d = nn::CrossEntropyLoss(nn::Reduction::kNone)(
+      x.Select(0, 0), client().Tensor(std::vector<int64_t>{2}, std::vector<int64_t>{}));
+  EXPECT_THAT(none1d.Shape(), ElementsAre());
+  EXPECT_FLOAT_EQ(none1d.Item<float>(), 1.96436882f);
+  // Its gradient: x.requires_grad_(); F.cross_entropy(x, y).backward(); x.grad
+  Tensor xg = client().Tensor({1.f, 2.f, 0.5f, -1.f, 0.f, 3.f}, {2, 3}, {.requires_grad = true});
+  nn::CrossEntropyLoss()(xg, y).Backward();
+  EXPECT_THAT(F(xg.Grad()), Pointwise(FloatNear(1e-7), std::vector<float>{
+                                0.115611941f, 0.314265847f, -0.429877818f, -0.49142608f,
+                                0.023306312f, 0.46811977f}));
 }
 
 // PyTorch 1.13: torch.manual_seed(5); F.dropout(torch.ones(10), 0.3)
