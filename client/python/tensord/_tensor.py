@@ -281,7 +281,7 @@ class Tensor:
     """
 
     __slots__ = ("_session", "_handle", "_shape", "_dtype", "_device", "_ag", "_ag_epoch",
-                 "_grad_fn_obj", "_contig", "__weakref__")
+                 "_grad_fn_obj", "_contig", "_retains_grad", "__weakref__")
     __array_priority__ = 1000  # numpy defers binary operators to us
 
     def __new__(cls, *args, **kwargs):
@@ -466,7 +466,7 @@ class Tensor:
         """The accumulated gradient (a Tensor aliasing the server's .grad), or None."""
         info = self._describe()
         if not info.has_grad:
-            if not info.is_leaf:
+            if not info.is_leaf and not getattr(self, "_retains_grad", False):
                 warnings.warn(
                     "The .grad attribute of a Tensor that is not a leaf Tensor is being "
                     "accessed. Its .grad attribute won't be populated during "
@@ -491,6 +491,33 @@ class Tensor:
     @grad.deleter
     def grad(self):
         run_op("set_grad_", [self, None])
+
+    def retain_grad(self):
+        """A non-leaf keeps its gradient in ``.grad`` at the next backward() (no-op for leaves)."""
+        if not self.requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        run_op("retain_grad", [self])
+        if not self.is_leaf:
+            self._retains_grad = True
+
+    @property
+    def retains_grad(self):
+        return getattr(self, "_retains_grad", False) and not self.is_leaf
+
+    def register_hook(self, hook):
+        """Not supported: a Python hook cannot run inside the server's backward pass.
+
+        Gradients are computed on the server in one pass; calling back into the
+        client for every hooked tensor would need a round trip in the middle of
+        it. Use ``torch.autograd.grad(out, [t])`` to get (and then change) the
+        gradient with respect to ``t``, or ``t.retain_grad()`` to read it from
+        ``t.grad`` after backward().
+        """
+        raise NotImplementedError(
+            "register_hook is not supported by tensord: backward runs on the server and cannot call "
+            "back into a Python hook. Use torch.autograd.grad(outputs, [tensor]) to obtain (and modify) "
+            "the gradient with respect to a tensor, or tensor.retain_grad() to read it from .grad "
+            "after backward().")
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Runs backward from this tensor (pipelined; errors raise at the next sync)."""
@@ -939,6 +966,8 @@ class Tensor:
         return self._inplace("copy_", [_as_operand_tensor(src, self)])
 
     def clamp_(self, min=None, max=None):  # noqa: A002 - torch's names
+        if isinstance(min, Tensor) or isinstance(max, Tensor):
+            return self.copy_(self.clamp(min, max))
         return self._inplace("clamp_", [], _clamp_attrs(min, max))
 
     clip_ = clamp_
@@ -972,6 +1001,10 @@ class Tensor:
     # ------------------------------------------------------------ selection
 
     def clamp(self, min=None, max=None):  # noqa: A002 - torch's names
+        if isinstance(min, Tensor) or isinstance(max, Tensor):  # tensor bounds: min(max(x, lo), hi)
+            _clamp_attrs(min, max)
+            out = self if min is None else run1("maximum", [self, min])
+            return out if max is None else run1("minimum", [out, max])
         return run1("clamp", [self], _clamp_attrs(min, max))
 
     clip = clamp
