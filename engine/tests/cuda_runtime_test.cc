@@ -1,0 +1,85 @@
+// The CUDA runtime: device discovery, the caching allocator over cudaMalloc,
+// copies and fills. Needs a GPU; skipped (and reported skipped) without one.
+#include "engine/cuda/runtime.h"
+
+#include <cstring>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace tensord::engine::cuda {
+namespace {
+
+TEST(CudaRuntimeTest, BuildAndDevicesAreReportedConsistently) {
+#ifdef TENSORD_HAVE_CUDA
+  EXPECT_TRUE(CompiledWithCuda());
+#else
+  EXPECT_FALSE(CompiledWithCuda());
+#endif
+  // Either there are devices, or a reason why not; never neither.
+  EXPECT_NE(Devices().empty(), UnavailableReason().empty());
+  for (const DeviceProperties& d : Devices()) {
+    EXPECT_FALSE(d.name.empty());
+    EXPECT_GT(d.total_memory, 0);
+    EXPECT_GE(d.major, 5);
+  }
+}
+
+class CudaDeviceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (Devices().empty()) GTEST_SKIP() << "no GPU: " << UnavailableReason();
+  }
+};
+
+TEST_F(CudaDeviceTest, FillCopyAndReadBackEveryItemSize) {
+  CachingAllocator& alloc = Allocator(0);
+  const int64_t n = 100003;  // not a multiple of the block size
+  for (int itemsize : {1, 2, 4, 8}) {
+    void* d = alloc.Allocate(n * itemsize, 0, 1).value();
+    const uint64_t pattern = 0x0123456789abcdefull & ((itemsize == 8 ? 0 : (uint64_t{1} << (8 * itemsize))) - 1);
+    ASSERT_TRUE(Fill(0, d, n, itemsize, pattern).ok());
+    std::vector<unsigned char> host(n * itemsize);
+    ASSERT_TRUE(CopyToHost(0, host.data(), d, host.size()).ok());
+    for (int64_t i = 0; i < n; i += 9973) {
+      uint64_t v = 0;
+      std::memcpy(&v, host.data() + i * itemsize, itemsize);
+      EXPECT_EQ(v, pattern) << "itemsize " << itemsize << " at " << i;
+    }
+    // Round trip through a second block.
+    void* d2 = alloc.Allocate(n * itemsize, 0, 1).value();
+    ASSERT_TRUE(CopyOnDevice(0, d2, d, host.size()).ok());
+    ASSERT_TRUE(Zero(0, d, host.size()).ok());
+    std::vector<unsigned char> back(host.size());
+    ASSERT_TRUE(CopyToHost(0, back.data(), d2, back.size()).ok());
+    EXPECT_EQ(back, host);
+    alloc.Free(d);
+    alloc.Free(d2);
+  }
+}
+
+TEST_F(CudaDeviceTest, OutOfMemoryIsResourceExhaustedAndTheDeviceStaysUsable) {
+  CachingAllocator& alloc = Allocator(0);
+  const int64_t total = Devices()[0].total_memory;
+  absl::StatusOr<void*> huge = alloc.Allocate(static_cast<size_t>(total) * 2, 0, 1);
+  EXPECT_EQ(huge.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(std::string(huge.status().message()), ::testing::HasSubstr("CUDA out of memory"));
+  void* p = alloc.Allocate(1 << 20, 0, 1).value();
+  EXPECT_TRUE(Zero(0, p, 1 << 20).ok());
+  alloc.Free(p);
+}
+
+TEST_F(CudaDeviceTest, EmptyCacheReturnsMemoryToTheDriver) {
+  CachingAllocator& alloc = Allocator(0);
+  alloc.EmptyCache();
+  const int64_t before = alloc.Stats().reserved_bytes;
+  void* p = alloc.Allocate(256 << 20, 0, 1).value();
+  alloc.Free(p);
+  EXPECT_EQ(alloc.Stats().reserved_bytes, before + (256 << 20));
+  alloc.EmptyCache();
+  EXPECT_EQ(alloc.Stats().reserved_bytes, before);
+}
+
+}  // namespace
+}  // namespace tensord::engine::cuda
