@@ -123,3 +123,19 @@ def test_run_sh_stops_its_server_on_ctrl_c(tensord_server, tmp_path):
     with pytest.raises(ProcessLookupError):
         os.kill(int(m.group(1)), 0)
     assert not os.path.exists(os.path.dirname(m.group(2)))
+
+
+def test_run_sh_runs_the_cpp_twin(tensord_server, tmp_path):
+    # The C++ examples live in the build that holds the server binary.
+    build_dir = os.path.dirname(os.path.dirname(os.path.abspath(_server_binary())))
+    binary = os.path.join(build_dir, "client", "cpp", "tensord_example_train_mlp")
+    if not os.access(binary, os.X_OK):
+        pytest.skip("no C++ example at %s (build the tensord_example_train_mlp target)" % binary)
+    r = _run([os.path.join(EXAMPLES, "run.sh"), "train_mlp", "--epochs", "2"],
+             {"TENSORD_ADDRESS": "unix:" + str(tmp_path / "nobody.sock"),
+              "TENSORD_BIN": _server_binary(), "TENSORD_BUILD_DIR": build_dir})
+    assert r.returncode == 0, r.stderr
+    assert "started tensord" in r.stderr
+    py = _run([sys.executable, os.path.join(EXAMPLES, "train_mlp.py"), "--epochs", "2"],
+              {"TENSORD_ADDRESS": tensord_server.address})
+    assert _parse(r.stdout)[0] == _parse(py.stdout)[0]  # the twins print the same losses
