@@ -1225,6 +1225,88 @@ RANDOM2 = [
 for op, fn in RANDOM2:
     add("random2-%s" % op, (lambda f: lambda T: (T.manual_seed(42), f(T))[1])(fn))
 
+# ---------------------------------------------------------------- printing
+# "The same programs print the same values": str() of tensors must be PyTorch's.
+REPRS = [
+    ("f32", lambda T, x: str(x)),
+    ("f32_scaled_up", lambda T, x: str(x * 1000)),
+    ("f32_scaled_down", lambda T, x: str(x * 1e-5)),
+    ("f32_sci", lambda T, x: str(x * 1e9)),
+    ("f32_int_valued", lambda T, x: str(x.round())),
+    ("f32_t", lambda T, x: repr(x.t())),
+    ("row", lambda T, x: str(x[0])),
+    ("scalar", lambda T, x: str(x[0, 0])),
+    ("f64", lambda T, x: str(x.double())),
+    ("f16", lambda T, x: str(x.half())),
+    ("bf16", lambda T, x: str(x.bfloat16())),
+    ("int", lambda T, x: str((x * 10).long())),
+    ("int32", lambda T, x: str((x * 100).int())),
+    ("uint8", lambda T, x: str(x.abs().to(T.uint8))),
+    ("bool", lambda T, x: str(x > 0)),
+    ("requires_grad", lambda T, x: str(x.clone().requires_grad_())),
+    ("grad_fn", lambda T, x: str(x.clone().requires_grad_() * 2)),
+    ("grad_fn_sum", lambda T, x: str((x.clone().requires_grad_() ** 2).sum())),
+    ("grad_fn_mean", lambda T, x: str(x.clone().requires_grad_().mean(0))),
+    ("special", lambda T, x: str(T.tensor([float("nan"), float("inf"), -float("inf"), -0.0, 1.5]))),
+    ("empty", lambda T, x: str(x[:0])),
+    ("empty_2d", lambda T, x: str(T.zeros(0, 3))),
+    ("big", lambda T, x: str(T.arange(2000.0).view(40, 50))),
+    ("big_int", lambda T, x: str(T.arange(1500))),
+    ("3d", lambda T, x: str(x.view(2, 2, 3))),
+    ("mixed_mag", lambda T, x: str(T.tensor([1e-3, 1.0, 1234.5678]))),
+    ("tiny", lambda T, x: str(T.tensor([1e-10, 2e-12]))),
+    ("f64_dtype_suffix", lambda T, x: str(T.tensor([1.0, 2.0], dtype=T.float64))),
+    ("int8_suffix", lambda T, x: str(T.tensor([1, -2], dtype=T.int8))),
+    ("f16_scalar", lambda T, x: str(T.tensor(2.5, dtype=T.float16))),
+    ("long_scalar", lambda T, x: str(T.tensor(7))),
+    ("size", lambda T, x: str(x.shape)),
+    ("size_repr", lambda T, x: repr(x.size())),
+    ("dtype", lambda T, x: (str(x.dtype), repr(T.float16), str(T.bfloat16))),
+    ("item_repr", lambda T, x: repr(x[0, 0].item())),
+    ("tolist_repr", lambda T, x: repr(x[0].tolist())),
+    ("format", lambda T, x: "{:.3f}".format(x[0, 1].item())),
+    ("f_string_tensor", lambda T, x: f"{x[0]}"),
+    ("max_named", lambda T, x: str(x.max(1))),
+]
+for op, fn in REPRS:
+    add("repr-%s" % op, fn, [In("float32", (4, 3))])
+
+# ---------------------------------------------------------------- nn.functional
+NNF = [
+    ("linear", lambda T, x, w, b: F(T).linear(x, w, b), [(4, 3), (5, 3), (5,)]),
+    ("linear_nobias", lambda T, x, w, b: F(T).linear(x, w), [(2, 4, 3), (5, 3), (5,)]),
+    ("mse", lambda T, x, w, b: F(T).mse_loss(x, w), [(4, 3), (4, 3), (1,)]),
+    ("mse_sum", lambda T, x, w, b: F(T).mse_loss(x, w, reduction="sum"), [(4, 3), (4, 3), (1,)]),
+    ("l1", lambda T, x, w, b: F(T).l1_loss(x, w), [(4, 3), (4, 3), (1,)]),
+    ("smooth_l1", lambda T, x, w, b: F(T).smooth_l1_loss(x, w), [(4, 3), (4, 3), (1,)]),
+    ("huber", lambda T, x, w, b: F(T).huber_loss(x, w, delta=0.5), [(4, 3), (4, 3), (1,)]),
+    ("bce_logits", lambda T, x, w, b: F(T).binary_cross_entropy_with_logits(x, w.sigmoid()),
+     [(4, 3), (4, 3), (1,)]),
+    ("bce", lambda T, x, w, b: F(T).binary_cross_entropy(x.sigmoid(), w.sigmoid()),
+     [(4, 3), (4, 3), (1,)]),
+    ("normalize", lambda T, x, w, b: F(T).normalize(x, dim=1), [(4, 3), (1,), (1,)]),
+    ("softmin", lambda T, x, w, b: F(T).softmin(x, dim=1), [(4, 3), (1,), (1,)]),
+    ("hardtanh", lambda T, x, w, b: F(T).hardtanh(x, -0.5, 0.5), [(4, 3), (1,), (1,)]),
+    ("dropout_eval", lambda T, x, w, b: F(T).dropout(x, 0.5, training=False), [(4, 3), (1,), (1,)]),
+    ("tanh", lambda T, x, w, b: F(T).tanh(x), [(4, 3), (1,), (1,)]),
+]
+for op, fn, shapes in NNF:
+    for dt in GRAD_FLOATS:
+        add("nnf-%s-%s" % (op, dt), fn, [In(dt, s, grad=True) for s in shapes])
+CLASSIFY = [
+    ("cross_entropy", lambda T, x, t: F(T).cross_entropy(x, t)),
+    ("cross_entropy_sum", lambda T, x, t: F(T).cross_entropy(x, t, reduction="sum")),
+    ("cross_entropy_none", lambda T, x, t: F(T).cross_entropy(x, t, reduction="none")),
+    ("cross_entropy_smooth", lambda T, x, t: F(T).cross_entropy(x, t, label_smoothing=0.1)),
+    ("cross_entropy_ignore", lambda T, x, t: F(T).cross_entropy(x, t, ignore_index=1)),
+    ("nll", lambda T, x, t: F(T).nll_loss(F(T).log_softmax(x, 1), t)),
+    ("one_hot", lambda T, x, t: F(T).one_hot(t, 4)),
+    ("argmax_eq", lambda T, x, t: (x.argmax(1) == t).float().mean()),
+]
+for op, fn in CLASSIFY:
+    for dt in GRAD_FLOATS:
+        add("nnf-%s-%s" % (op, dt), fn, [In(dt, (6, 4), grad=True), In("int64", (6,), "idx:4")])
+
 # ---------------------------------------------------------------- known differences
 # Engine areas outside the elementwise/factory/index ops and kernels; each is a
 # strict xfail until fixed (remove the entry then).
