@@ -2,6 +2,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "engine/cuda/runtime.h"
 
 namespace tensord::engine {
 
@@ -16,9 +17,15 @@ absl::StatusOr<Device> Device::Parse(absl::string_view s) {
     if (s.size() > 4 && (s[4] != ':' || !absl::SimpleAtoi(s.substr(5), &index) || index < 0)) {
       return absl::InvalidArgumentError(absl::StrCat("invalid device string: '", s, "'"));
     }
-    // Note [Device availability]: this build has no CUDA backend yet.
+    // Note [Device availability]: the CUDA runtime and allocator exist
+    // (engine/cuda/), but storage and kernels do not place tensors there yet,
+    // so no CUDA device is offered even where a GPU is visible.
+    const std::string& reason = cuda::UnavailableReason();
     return absl::InvalidArgumentError(absl::StrCat(
-        "device '", s, "' is not available: this server has no CUDA devices"));
+        "device '", s, "' is not available: ",
+        reason.empty() ? absl::StrCat(cuda::Devices().size(), " GPU(s) visible, but this tensord's CUDA backend "
+                                      "does not run ops yet")
+                       : reason));
   }
   return absl::InvalidArgumentError(absl::StrCat(
       "Expected one of cpu, cuda device type at start of device string: ", s));

@@ -33,6 +33,7 @@ from . import return_types  # noqa: E402
 from . import nn  # noqa: E402
 from . import optim  # noqa: E402
 from . import viz  # noqa: E402
+from . import cuda  # noqa: E402
 from .serialization import load, save  # noqa: E402
 
 __version__ = "0.1.0"
@@ -61,7 +62,7 @@ __all__ = [
     "Tensor", "Size", "device", "dtype", "TensordError", "Session", "connect",
     "default_session", "synchronize", "no_grad", "enable_grad", "set_grad_enabled",
     "is_grad_enabled", "set_printoptions", "autograd", "random", "nn", "optim", "return_types",
-    "viz", "save", "load",
+    "viz", "cuda", "save", "load",
     "float32", "float64", "float16", "bfloat16", "uint8", "int8", "int16", "int32", "int64",
     "half", "double", "long", "short", "float", "int", "bool",
 ] + list(_functions.__all__)
