@@ -51,7 +51,8 @@ std::vector<GraphTensorInfo> SavedOf(const OpNode& node) {
 
 }  // namespace
 
-absl::StatusOr<GraphInfo> AutogradGraphOf(absl::Span<const Tensor> roots, bool with_saved, int64_t max_nodes) {
+absl::StatusOr<GraphInfo> AutogradGraphOf(absl::Span<const Tensor> roots, bool with_saved,
+                                          int64_t max_nodes) {
   GraphInfo graph;
   absl::flat_hash_map<const Node*, int64_t> index;
   // Explicit stack of (node, next edge to visit): preorder DFS without recursion.

@@ -894,7 +894,9 @@ FileTensor ReadNpy(const std::string& path, const std::string& bytes) {
   } else {
     if (bytes.size() < 12) FileError(path, "truncated .npy header");
     header_len = 0;
-    for (int i = 0; i < 4; ++i) header_len |= static_cast<size_t>(static_cast<unsigned char>(bytes[8 + i])) << (8 * i);
+    for (int i = 0; i < 4; ++i) {
+      header_len |= static_cast<size_t>(static_cast<unsigned char>(bytes[8 + i])) << (8 * i);
+    }
     header_at = 12;
   }
   if (header_at + header_len > bytes.size()) FileError(path, "truncated .npy header");
@@ -955,7 +957,9 @@ std::vector<FileTensor> ReadSafetensors(const std::string& path, const std::stri
     }
     if (t.dtype == DType::kUndefined) FileError(path, "tensor '" + key + "' has an unsupported dtype");
     if (auto shape = f.find("shape"); shape != f.end()) {
-      for (const auto& d : shape->second.list_value().values()) t.shape.push_back(static_cast<int64_t>(d.number_value()));
+      for (const auto& d : shape->second.list_value().values()) {
+        t.shape.push_back(static_cast<int64_t>(d.number_value()));
+      }
     }
     auto offsets = f.find("data_offsets");
     if (offsets == f.end() || offsets->second.list_value().values_size() != 2) {
@@ -965,7 +969,8 @@ std::vector<FileTensor> ReadSafetensors(const std::string& path, const std::stri
     const auto end = static_cast<uint64_t>(offsets->second.list_value().values(1).number_value());
     const uint64_t nbytes = static_cast<uint64_t>(Numel(t.shape)) * ItemSize(t.dtype);
     if (end < begin || end > data.size() || end - begin != nbytes) {
-      FileError(path, "tensor '" + key + "': data_offsets do not hold its " + std::to_string(nbytes) + " bytes");
+      FileError(path, "tensor '" + key + "': data_offsets do not hold its " + std::to_string(nbytes) +
+                          " bytes");
     }
     t.data = data.substr(begin, end - begin);
     found.emplace_back(begin, std::move(t));
@@ -1009,12 +1014,17 @@ void WriteTensorFile(const std::string& path, const std::vector<FileTensor>& ten
       if (n.dtype == t.dtype) descr = n.descr;
     }
     if (descr == nullptr) {
-      FileError(path, std::string(DTypeName(t.dtype)) + " has no .npy type; use .safetensors or .to(float32)");
+      FileError(path, std::string(DTypeName(t.dtype)) + " has no .npy type; write .safetensors instead");
     }
     std::string shape = "(";
-    for (size_t i = 0; i < t.shape.size(); ++i) shape += std::to_string(t.shape[i]) + (t.shape.size() == 1 ? "," : i + 1 < t.shape.size() ? ", " : "");
+    for (size_t i = 0; i < t.shape.size(); ++i) {
+      shape += std::to_string(t.shape[i]);
+      if (t.shape.size() == 1) shape += ",";  // Python's one-tuple
+      if (i + 1 < t.shape.size()) shape += ", ";
+    }
     shape += ")";
-    std::string header = std::string("{'descr': '") + descr + "', 'fortran_order': False, 'shape': " + shape + ", }";
+    std::string header =
+        std::string("{'descr': '") + descr + "', 'fortran_order': False, 'shape': " + shape + ", }";
     // Pad with spaces so that the data starts at a multiple of 64, then '\n'.
     const size_t total = 10 + header.size() + 1;
     header.append((64 - total % 64) % 64, ' ');
@@ -1035,7 +1045,8 @@ void WriteTensorFile(const std::string& path, const std::vector<FileTensor>& ten
     if (st == nullptr) FileError(path, "unsupported dtype");
     header += "," + JsonQuote(t.name) + ":{\"dtype\":\"" + st + "\",\"shape\":[";
     for (size_t i = 0; i < t.shape.size(); ++i) header += (i ? "," : "") + std::to_string(t.shape[i]);
-    header += "],\"data_offsets\":[" + std::to_string(offset) + "," + std::to_string(offset + t.data.size()) + "]}";
+    header += "],\"data_offsets\":[" + std::to_string(offset) + "," +
+              std::to_string(offset + t.data.size()) + "]}";
     offset += t.data.size();
   }
   header += "}";

@@ -672,7 +672,9 @@ class Cli {
       } else if (a == "--saved") {
         saved = true;
       } else if (a == "--expr" || a.rfind("--expr=", 0) == 0) {
-        if (a == "--expr" && i + 1 >= args.size()) return UsageError("graph: --expr needs a value", kGraphHelp);
+        if (a == "--expr" && i + 1 >= args.size()) {
+          return UsageError("graph: --expr needs a value", kGraphHelp);
+        }
         if (!expr.empty()) expr += ' ';
         expr += a == "--expr" ? args[++i] : a.substr(7);
       } else if (a.size() > 1 && a[0] == '-' && !std::isdigit(static_cast<unsigned char>(a[1])) &&

@@ -273,7 +273,8 @@ TEST_F(TensorctlTest, EvalUploadsAndDownloadsNpyAndSafetensorsFiles) {
                  dir + "/b.safetensors"});
   ASSERT_EQ(st.exit_code, 0) << st.err;
   EXPECT_EQ(Field(ParseJson(st.out), "dtype").string_value(), "bfloat16");
-  EXPECT_THAT(testing::ReadFile(dir + "/b.safetensors"), HasSubstr("\"result\":{\"dtype\":\"BF16\",\"shape\":[3]"));
+  EXPECT_THAT(testing::ReadFile(dir + "/b.safetensors"),
+              HasSubstr("\"result\":{\"dtype\":\"BF16\",\"shape\":[3]"));
   auto st_back = Ctl({"eval", "--json", "load('" + dir + "/b.safetensors', 'result') * 2"});
   ASSERT_EQ(st_back.exit_code, 0) << st_back.err;
   auto v = ParseJson(st_back.out);
