@@ -663,6 +663,14 @@ class ClientImpl : public std::enable_shared_from_this<ClientImpl> {
     std::string device;
   };
 
+  void SetMeta(HandleState& state, DType dtype, std::vector<int64_t> shape, std::string device) {
+    std::lock_guard lock(mu_);
+    state.meta_known = true;
+    state.dtype = dtype;
+    state.shape = std::move(shape);
+    state.device = std::move(device);
+  }
+
   std::optional<std::vector<int64_t>> KnownShape(HandleState& state) {
     std::lock_guard lock(mu_);
     if (closed_ || !state.meta_known) return std::nullopt;
@@ -1488,8 +1496,11 @@ void Tensor::SetGrad(const Tensor& grad, std::source_location loc) {
 }
 
 Tensor Tensor::Grad(std::source_location loc) const {
-  if (!Info(loc).has_grad) return Tensor();
-  return impl().RunOp("grad", {*this}, {}, loc)[0];
+  TensorInfo info = Info(loc);
+  if (!info.has_grad) return Tensor();
+  Tensor grad = impl().RunOp("grad", {*this}, {}, loc)[0];
+  impl().SetMeta(*grad.state_, info.dtype, info.shape, info.device);  // .grad matches its tensor
+  return grad;
 }
 
 void Tensor::Backward(std::source_location loc) const {

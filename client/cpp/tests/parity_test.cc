@@ -186,6 +186,11 @@ TEST_F(ParityTest, InferredMetaEqualsTheServers) {
       {"cat", Cat({a, a}, 1)},
       {"stack", Stack({v, v}, -1)},
       {"clone", a.Clone()},
+      {"grad", [&] {
+         Tensor w = c.Randn({2, 2}, {.dtype = DType::kFloat64, .requires_grad = true});
+         (w * w).Sum().Backward();
+         return w.Grad();
+       }()},
   };
   for (auto& [name, t] : cases) {
     std::optional<std::vector<int64_t>> known = t.ShapeIfKnown();
