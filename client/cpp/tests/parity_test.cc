@@ -297,6 +297,30 @@ TEST_F(ParityTest, SeededFactoriesDrawPyTorchsNumbers) {
   EXPECT_THAT(client().Randperm(7).ToVector<int64_t>(), ElementsAre(3, 6, 5, 4, 0, 1, 2));
 }
 
+// PyTorch 1.13: torch.manual_seed(3); torch.empty(5).normal_(1, 2);
+// torch.empty(6).bernoulli_(0.3); torch.tensor([0.2, 0.8, 0.5, 0.9]).bernoulli();
+// torch.empty(4).uniform_(-1, 1); torch.randint(3, 9, (4,), dtype=torch.int32);
+// torch.randn(3, dtype=torch.float64) -- in this order, one generator.
+TEST_F(ParityTest, SeededFillsDrawPyTorchsNumbers) {
+  Client& c = client();
+  c.ManualSeed(3);
+  EXPECT_THAT(F(c.Empty({5}).Normal_(1, 2)),
+              ElementsAre(FloatEq(2.60655212f), FloatEq(1.34966683f), FloatEq(1.17795622f),
+                          FloatEq(-0.227436021f), FloatEq(1.09236491f)));
+  EXPECT_THAT(F(c.Empty({6}).Bernoulli_(0.3)), ElementsAre(1, 0, 0, 0, 1, 0));
+  EXPECT_THAT(F(c.Tensor({0.2f, 0.8f, 0.5f, 0.9f}, {4}).Bernoulli()), ElementsAre(1, 1, 1, 1));
+  EXPECT_THAT(F(c.Empty({4}).Uniform_(-1, 1)),
+              ElementsAre(FloatEq(-0.757489443f), FloatEq(-0.770408392f),
+                          FloatEq(-0.478240728f), FloatEq(0.610343814f)));
+  Tensor ri = c.Randint(3, 9, {4}, {.dtype = DType::kInt32});
+  EXPECT_EQ(ri.DType(), DType::kInt32);
+  EXPECT_THAT(ri.ToVector<int32_t>(), ElementsAre(7, 4, 6, 5));
+  EXPECT_THAT(c.Randn({3}, {.dtype = DType::kFloat64}).ToVector<double>(),
+              ElementsAre(::testing::DoubleNear(-1.36825918, 1e-8),
+                          ::testing::DoubleNear(0.495189008, 1e-8),
+                          ::testing::DoubleNear(-0.164316978, 1e-8)));
+}
+
 TEST_F(ParityTest, LikeFactoriesFollowTheirTemplate) {
   Tensor t = client().Tensor(std::vector<double>{1, 2, 3, 4, 5, 6}, {2, 3});
   Tensor z = ZerosLike(t);
