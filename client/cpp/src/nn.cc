@@ -43,10 +43,10 @@ void Module::Train(bool on) {
   for (auto& [name, child] : children_) child->Train(on);
 }
 
-Tensor& Module::RegisterParameter(std::string name, Tensor tensor) {
+Tensor Module::RegisterParameter(std::string name, Tensor tensor) {
   if (tensor.defined()) tensor.RequiresGrad_(true);
-  params_.emplace_back(std::move(name), std::move(tensor));
-  return params_.back().second;
+  params_.emplace_back(std::move(name), tensor);
+  return tensor;
 }
 
 std::string Module::Repr() const {

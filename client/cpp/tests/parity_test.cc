@@ -649,6 +649,39 @@ TEST_F(ParityTest, LossesEqualPyTorch) {
                                 0.023306312f, 0.46811977f}));
 }
 
+// A model of one's own, as a PyTorch user writes it:
+//   class Net(nn.Module): fc1 = Linear(2, 3); fc2 = Linear(3, 1);
+//       forward(x) = fc2(relu(fc1(x)))
+//   torch.manual_seed(11); Net()([[1, -2], [0.5, 0.25]])  (PyTorch 1.13)
+class Net : public nn::Module {
+ public:
+  explicit Net(Client& c)
+      : fc1_(RegisterModule("fc1", std::make_shared<nn::Linear>(c, 2, 3))),
+        fc2_(RegisterModule("fc2", std::make_shared<nn::Linear>(c, 3, 1))) {}
+  Tensor Forward(const Tensor& x) override { return fc2_->Forward(fc1_->Forward(x).Relu()); }
+
+ protected:
+  std::string Name() const override { return "Net"; }
+
+ private:
+  std::shared_ptr<nn::Linear> fc1_, fc2_;
+};
+
+TEST_F(ParityTest, CustomModuleEqualsPyTorch) {
+  client().ManualSeed(11);
+  Net net(client());
+  std::vector<std::string> names;
+  for (auto& [name, t] : net.NamedParameters()) names.push_back(name);
+  EXPECT_THAT(names, ElementsAre("fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"));
+  Tensor out = net(client().Tensor({1.f, -2.f, 0.5f, 0.25f}, {2, 2}));
+  EXPECT_THAT(F(out), ElementsAre(FloatEq(-0.556185603f), FloatEq(-0.188451067f)));
+  EXPECT_EQ(net.Repr(),
+            "Net(\n"
+            "  (fc1): Linear(in_features=2, out_features=3, bias=True)\n"
+            "  (fc2): Linear(in_features=3, out_features=1, bias=True)\n"
+            ")");
+}
+
 // PyTorch 1.13: torch.manual_seed(5); F.dropout(torch.ones(10), 0.3)
 TEST_F(ParityTest, SeededDropoutEqualsPyTorchAndEvalIsIdentity) {
   client().ManualSeed(5);

@@ -31,7 +31,21 @@
 namespace tensord::nn {
 
 // Base class of layers (torch.nn.Module): parameters and child modules in
-// registration order, train/eval mode.
+// registration order, train/eval mode. A model of one's own:
+//
+//   class Net : public tensord::nn::Module {
+//    public:
+//     explicit Net(tensord::Client& c)
+//         : fc1_(RegisterModule("fc1", std::make_shared<nn::Linear>(c, 2, 16))),
+//           fc2_(RegisterModule("fc2", std::make_shared<nn::Linear>(c, 16, 1))) {}
+//     tensord::Tensor Forward(const tensord::Tensor& x) override {
+//       return fc2_->Forward(fc1_->Forward(x).Relu());
+//     }
+//    protected:
+//     std::string Name() const override { return "Net"; }
+//    private:
+//     std::shared_ptr<nn::Linear> fc1_, fc2_;
+//   };
 class Module {
  public:
   virtual ~Module() = default;
@@ -62,15 +76,17 @@ class Module {
                      bool strict = true);
 
  protected:
-  // Registers a leaf tensor as a parameter (sets requires_grad).
-  Tensor& RegisterParameter(std::string name, Tensor tensor);
+  // Registers a leaf tensor as a parameter (sets requires_grad); returns it
+  // (a handle shared with the module).
+  Tensor RegisterParameter(std::string name, Tensor tensor);
   // Registers a child module; returns it.
   template <typename M>
   std::shared_ptr<M> RegisterModule(std::string name, std::shared_ptr<M> module) {
     children_.emplace_back(std::move(name), module);
     return module;
   }
-  virtual std::string Name() const = 0;
+  // The class name Repr prints (torch prints the Python class name).
+  virtual std::string Name() const { return "Module"; }
   virtual std::string ExtraRepr() const { return ""; }
 
  private:
