@@ -1,5 +1,6 @@
 #include "engine/autograd.h"
 
+#include <algorithm>
 #include <atomic>
 #include <queue>
 
@@ -295,8 +296,18 @@ absl::Status RebaseHistory(absl::string_view op, const Tensor& self, const Tenso
   if (sm == nullptr || !sm->view_base.defined()) {
     if (result.requires_grad()) {
       AutogradMeta& m = self.impl()->mutable_autograd();
+      bool retained = false;
+      if (m.grad_fn != nullptr) {  // retain_grad() follows the tensor onto its new history
+        auto& list = m.grad_fn->retained_grads;
+        auto it = std::find_if(list.begin(), list.end(), [&](const auto& r) { return r.first.lock().get() == self.impl(); });
+        if (it != list.end()) {
+          retained = true;
+          list.erase(it);
+        }
+      }
       m.grad_fn = result.grad_fn();
       m.output_nr = result.output_nr();
+      if (retained) m.grad_fn->retained_grads.emplace_back(self.shared_impl(), m.output_nr);
     }
     return absl::OkStatus();
   }
@@ -355,6 +366,19 @@ void RecordGraph(const OpCall& call, absl::string_view name, const std::vector<T
 Tensor Detach(const Tensor& t) {
   return MakeView(t, Shape(t.sizes().begin(), t.sizes().end()), Shape(t.strides().begin(), t.strides().end()),
                   t.storage_offset());
+}
+
+absl::Status RetainGrad(const Tensor& t) {
+  if (!t.requires_grad()) {
+    return absl::FailedPreconditionError("[retain_grad] can't retain_grad on Tensor that has requires_grad=False");
+  }
+  const std::shared_ptr<Node>& fn = t.grad_fn();
+  if (fn == nullptr) return absl::OkStatus();  // a leaf's .grad is kept anyway
+  for (const auto& [impl, nr] : fn->retained_grads) {
+    if (impl.lock().get() == t.impl()) return absl::OkStatus();
+  }
+  fn->retained_grads.emplace_back(t.shared_impl(), t.output_nr());
+  return absl::OkStatus();
 }
 
 absl::Status SetRequiresGrad(const Tensor& t, bool requires_grad) {
@@ -474,6 +498,14 @@ absl::StatusOr<std::vector<Tensor>> RunBackward(const std::vector<Tensor>& roots
         if (input_edges[i].fn == node && input_edges[i].input_nr < in.size()) captured[i] = in[input_edges[i].input_nr];
       }
       if (inputs != nullptr && dynamic_cast<AccumulateGrad*>(node.get()) != nullptr) continue;  // no .grad writes
+      if (inputs == nullptr) {
+        for (const auto& [weak, nr] : node->retained_grads) {
+          std::shared_ptr<TensorImpl> impl = weak.lock();
+          if (impl == nullptr || nr >= in.size() || !in[nr].defined()) continue;
+          AutogradMeta& meta = impl->mutable_autograd();
+          meta.grad = meta.grad.defined() ? fn::Add(meta.grad, in[nr]) : fn::Clone(in[nr]);
+        }
+      }
       std::vector<Tensor> out = node->Apply(std::move(in));
       if (!retain_graph) node->ReleaseSaved();
       for (size_t i = 0; i < node->next_edges.size(); ++i) {

@@ -66,6 +66,10 @@ absl::StatusOr<std::vector<Tensor>> Grad(const std::vector<Tensor>& roots, const
 // may require grad; a non-leaf may only be switched on.
 absl::Status SetRequiresGrad(const Tensor& t, bool requires_grad);
 
+// tensor.retain_grad(): a non-leaf gets its gradient in .grad at the next
+// backward() (a no-op for leaves). FAILED_PRECONDITION if t needs no grad.
+absl::Status RetainGrad(const Tensor& t);
+
 // A new tensor sharing storage and version counter, outside the graph.
 Tensor Detach(const Tensor& t);
 

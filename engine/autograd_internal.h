@@ -35,6 +35,9 @@ class Node {
 
   uint64_t sequence_nr() const { return sequence_nr_; }
   std::vector<Edge> next_edges;
+  // Outputs of this node that retain_grad(): backward() accumulates the
+  // gradient arriving at output `second` into that tensor's .grad.
+  std::vector<std::pair<std::weak_ptr<TensorImpl>, uint32_t>> retained_grads;
 
  private:
   uint64_t sequence_nr_;
@@ -67,6 +70,7 @@ class OpNode : public Node {
   std::vector<Tensor> Apply(std::vector<Tensor> grads) override;
   void ReleaseSaved() override;
   const OpDef& def() const { return def_; }
+  const Attrs& attrs() const { return attrs_; }  // in def().attrs order
 
   std::vector<SavedTensor> saved_inputs;
   std::vector<SavedTensor> saved_outputs;

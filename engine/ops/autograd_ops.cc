@@ -16,6 +16,17 @@ const OpDef& RequiresGradOp() {
   return d;
 }
 
+const OpDef& RetainGradOp() {
+  static const OpDef d{.id = OpId::kRetainGrad, .name = "retain_grad", .inputs = {{"self"}},
+                       .doc = "A non-leaf keeps its gradient in .grad at the next backward() (in place).",
+                       .num_outputs = 0, .inplace = true,
+                       .forward = [](OpCall& call) -> absl::StatusOr<std::vector<Tensor>> {
+                         TENSORD_RETURN_IF_ERROR(RetainGrad(call.in(0)));
+                         return std::vector<Tensor>{};
+                       }};
+  return d;
+}
+
 const OpDef& GradOp() {
   static const OpDef d{.id = OpId::kGrad, .name = "grad", .inputs = {{"self"}},
                        .doc = "The tensor's .grad (an alias: later accumulation shows through).",

@@ -56,6 +56,7 @@
   X(fill, Fill)                                                                  \
   /* autograd accessors (ops/autograd_ops.cc) */                                 \
   X(requires_grad_, RequiresGrad) X(grad, Grad) X(set_grad_, SetGrad_)            \
+  X(retain_grad, RetainGrad)                                                     \
   /* in-place (ops/inplace.cc) */                                                \
   X(zero_, Zero_) X(copy_, Copy_) X(t_, T_) X(resize_, Resize_)                                       \
   TENSORD_FORALL_INPLACE_OPS(X)

@@ -509,6 +509,34 @@ TEST(AutogradTest, CumprodGradientWithZerosIsExact) {
   EXPECT_THAT(Values(x.grad()), ElementsAre(4, 6, 2));
 }
 
+TEST(AutogradTest, RetainGradKeepsANonLeafsGradient) {
+  Tensor x = Leaf({1, 2, 3}, {3});
+  Tensor y = Mul(x, S(2));
+  Tensor z = Mul(y, y);
+  ASSERT_THAT(RetainGrad(y), IsOk());
+  ASSERT_THAT(RetainGrad(y), IsOk());  // twice is once
+  ASSERT_THAT(RetainGrad(x), IsOk());  // a leaf: nothing to do
+  ASSERT_THAT(Backward({Sum(z)}, {}, /*retain_graph=*/true, false), IsOk());
+  EXPECT_THAT(Values(y.grad()), ElementsAre(4, 8, 12));  // 2y
+  EXPECT_THAT(Values(x.grad()), ElementsAre(8, 16, 24));
+  EXPECT_FALSE(z.grad().defined());
+  ASSERT_THAT(Backward({Sum(z)}, {}, false, false), IsOk());
+  EXPECT_THAT(Values(y.grad()), ElementsAre(8, 16, 24));  // accumulates like a leaf
+  // grad() does not touch it
+  Tensor w = Mul(x, S(3));
+  ASSERT_THAT(RetainGrad(w), IsOk());
+  ASSERT_THAT(Grad({Sum(w)}, {}, {x}, false, false, false), IsOk());
+  EXPECT_FALSE(w.grad().defined());
+  // follows the tensor through an in-place op: the gradient of its new value
+  Tensor u = Mul(x, S(1));
+  ASSERT_THAT(RetainGrad(u), IsOk());
+  ASSERT_THAT(CallOp("mul_", {u, S(5)}, {}, {}), IsOk());
+  ASSERT_THAT(Backward({Sum(Mul(u, S(2)))}, {}, false, false), IsOk());
+  EXPECT_THAT(Values(u.grad()), ElementsAre(2, 2, 2));
+  EXPECT_THAT(RetainGrad(FromVector({1}, {1})),
+              StatusIs(absl::StatusCode::kFailedPrecondition, "can't retain_grad on Tensor that has requires_grad=False"));
+}
+
 TEST(AutogradTest, SigmoidNetworkOfTheTutorials) {
   // h = sigmoid(x @ W1 + b1); out = sigmoid(h @ W2 + b2); gradients vs closed form.
   Tensor x = FromVector({0.5, -1.0, 2.0}, {1, 3}, DType::kFloat64);

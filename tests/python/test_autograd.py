@@ -488,3 +488,33 @@ def test_einsum_errors_are_pytorchs(td):
         td.einsum("ii", td.ones(2, 3)).tolist()
     with pytest.raises(RuntimeError, match="output subscript k does not appear in the equation"):
         td.einsum("ij->k", td.ones(2, 2)).tolist()
+
+
+# ---------------------------------------------------------------- retain_grad; register_hook
+
+def test_retain_grad_keeps_a_non_leafs_gradient(td):
+    x = td.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = x * 2
+    y.retain_grad()
+    assert y.retains_grad and not x.retains_grad
+    z = (y * y).sum()
+    z.backward(retain_graph=True)
+    assert y.grad.tolist() == [4.0, 8.0, 12.0]
+    assert x.grad.tolist() == [8.0, 16.0, 24.0]
+    z.backward()
+    assert y.grad.tolist() == [8.0, 16.0, 24.0]
+    with pytest.raises(RuntimeError, match="can't retain_grad on Tensor that has requires_grad=False"):
+        td.ones(2).retain_grad()
+
+
+def test_grad_of_a_non_leaf_without_retain_grad_warns(td):
+    y = td.tensor([1.0], requires_grad=True) * 2
+    y.sum().backward()
+    with pytest.warns(UserWarning, match="not a leaf Tensor"):
+        assert y.grad is None
+
+
+def test_register_hook_says_why_and_what_to_use_instead(td):
+    x = td.tensor([1.0], requires_grad=True)
+    with pytest.raises(NotImplementedError, match="retain_grad"):
+        x.register_hook(lambda g: g * 2)
