@@ -638,7 +638,7 @@ TEST_F(ParityTest, LossesEqualPyTorch) {
   EXPECT_FLOAT_EQ(nn::CrossEntropyLoss()(x, y_ignored).Item<float>(), 1.96436882f);
   // One sample without a batch dim: F.cross_entropy(x[0], tensor(2)), shape ().
   Tensor none1d = nn::CrossEntropyLoss(nn::Reduction::kNone)(
-      x.Select(0, 0), client().Tensor(std::vector<int64_t>{2}, std::vector<int64_t>{}));
+      x.Select(0, 0), client().Tensor(std::vector<int64_t>{2}, {}));
   EXPECT_THAT(none1d.Shape(), ElementsAre());
   EXPECT_FLOAT_EQ(none1d.Item<float>(), 1.96436882f);
   // Its gradient: x.requires_grad_(); F.cross_entropy(x, y).backward(); x.grad

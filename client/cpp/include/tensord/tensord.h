@@ -562,6 +562,10 @@ class Client {
                          TensorOptions opts = {}, TENSORD_HERE);
   template <Element T>
   tensord::Tensor Tensor(const std::vector<T>& data, TENSORD_HERE);
+  // The same with a braced shape; `{}` makes a 0-d tensor from one value.
+  template <Element T>
+  tensord::Tensor Tensor(const std::vector<T>& data, std::initializer_list<int64_t> shape,
+                         TensorOptions opts = {}, TENSORD_HERE);
   template <Element T>
   tensord::Tensor Tensor(std::initializer_list<T> data, std::vector<int64_t> shape,
                          TensorOptions opts = {}, TENSORD_HERE);
@@ -849,6 +853,12 @@ Tensor Client::Tensor(const std::vector<T>& data, std::vector<int64_t> shape,
 template <Element T>
 Tensor Client::Tensor(const std::vector<T>& data, std::source_location loc) {
   return Tensor(data, {static_cast<int64_t>(data.size())}, {}, loc);
+}
+
+template <Element T>
+Tensor Client::Tensor(const std::vector<T>& data, std::initializer_list<int64_t> shape,
+                      TensorOptions opts, std::source_location loc) {
+  return Tensor(data, std::vector<int64_t>(shape), std::move(opts), loc);
 }
 
 template <Element T>
