@@ -1,11 +1,15 @@
 #include "engine/graph.h"
 
+#include <charconv>
+#include <cmath>
 #include <memory>
+#include <variant>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "engine/autograd_internal.h"
 #include "engine/functional.h"
 #include "engine/status.h"
@@ -49,10 +53,49 @@ std::vector<GraphTensorInfo> SavedOf(const OpNode& node) {
   return out;
 }
 
+// Python's spelling of an attribute value, as PyTorch prints saved values.
+std::string AttrText(const AttrValue& v) {
+  struct Visitor {
+    std::string operator()(std::monostate) const { return "None"; }
+    std::string operator()(bool b) const { return b ? "True" : "False"; }
+    std::string operator()(int64_t i) const { return absl::StrCat(i); }
+    std::string operator()(double d) const {
+      if (std::isnan(d)) return "nan";
+      if (std::isinf(d)) return d > 0 ? "inf" : "-inf";
+      char buf[32];
+      auto [end, ec] = std::to_chars(buf, buf + sizeof buf, d);
+      std::string out(buf, end);
+      if (out.find_first_of(".e") == std::string::npos) out += ".0";
+      return out;
+    }
+    std::string operator()(const std::string& s) const { return s; }
+    std::string operator()(const std::vector<int64_t>& v) const {
+      return absl::StrCat("(", absl::StrJoin(v, ", "), v.size() == 1 ? ",)" : ")");
+    }
+    std::string operator()(DType t) const { return absl::StrCat("torch.", DTypeName(t)); }
+    std::string operator()(const Scalar& s) const {
+      if (s.is_bool()) return (*this)(s.to_int() != 0);
+      if (s.is_integral()) return (*this)(s.to_int());
+      return (*this)(s.to_double());
+    }
+  };
+  return std::visit(Visitor{}, v);
+}
+
+std::vector<std::pair<std::string, std::string>> AttrsOf(const OpNode& node) {
+  std::vector<std::pair<std::string, std::string>> out;
+  const OpDef& def = node.def();
+  const Attrs& attrs = node.attrs();
+  for (size_t i = 0; i < attrs.size() && i < def.attrs.size(); ++i) {
+    out.emplace_back(std::string(def.attrs[i].name), AttrText(attrs[i]));
+  }
+  return out;
+}
+
 }  // namespace
 
-absl::StatusOr<GraphInfo> AutogradGraphOf(absl::Span<const Tensor> roots, bool with_saved,
-                                          int64_t max_nodes) {
+absl::StatusOr<GraphInfo> AutogradGraphOf(absl::Span<const Tensor> roots, const GraphOptions& options) {
+  const int64_t max_nodes = options.max_nodes;
   GraphInfo graph;
   absl::flat_hash_map<const Node*, int64_t> index;
   // Explicit stack of (node, next edge to visit): preorder DFS without recursion.
@@ -72,8 +115,9 @@ absl::StatusOr<GraphInfo> AutogradGraphOf(absl::Span<const Tensor> roots, bool w
     GraphNodeInfo info;
     info.name = std::string(node->name());
     if (const auto* acc = dynamic_cast<const AccumulateGrad*>(node)) info.variable = acc->variable();
-    if (with_saved) {
-      if (const auto* op = dynamic_cast<const OpNode*>(node)) info.saved = SavedOf(*op);
+    if (const auto* op = dynamic_cast<const OpNode*>(node)) {
+      if (options.saved_tensors) info.saved = SavedOf(*op);
+      if (options.attributes) info.attrs = AttrsOf(*op);
     }
     info.next.resize(node->next_edges.size());
     graph.nodes.push_back(std::move(info));

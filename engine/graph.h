@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -33,6 +34,8 @@ struct GraphNodeInfo {
   std::vector<Next> next;
   Tensor variable;                     // AccumulateGrad: the leaf; else undefined
   std::vector<GraphTensorInfo> saved;  // only when asked for
+  // The op's attributes as Python writes them ("dim" -> "(0,)"); when asked for.
+  std::vector<std::pair<std::string, std::string>> attrs;
 };
 
 struct GraphInfo {
@@ -44,8 +47,14 @@ struct GraphInfo {
   std::vector<GraphNodeInfo> nodes;
 };
 
+struct GraphOptions {
+  bool saved_tensors = false;  // fill GraphNodeInfo::saved
+  bool attributes = false;     // fill GraphNodeInfo::attrs
+  int64_t max_nodes = 1000000;
+};
+
 // The autograd graph behind `roots`. Never modifies the graph; iterative, so
-// deep chains are fine. RESOURCE_EXHAUSTED above `max_nodes` nodes.
-absl::StatusOr<GraphInfo> AutogradGraphOf(absl::Span<const Tensor> roots, bool with_saved, int64_t max_nodes);
+// deep chains are fine. RESOURCE_EXHAUSTED above `options.max_nodes` nodes.
+absl::StatusOr<GraphInfo> AutogradGraphOf(absl::Span<const Tensor> roots, const GraphOptions& options);
 
 }  // namespace tensord::engine

@@ -181,6 +181,11 @@ v1::AutogradGraph ToProtoGraph(const engine::GraphInfo& graph, absl::Span<const 
       s->set_freed(saved.freed);
       s->set_modified(saved.modified);
     }
+    for (const auto& [name, value] : node.attrs) {
+      v1::GraphAttr* a = n->add_attrs();
+      a->set_name(name);
+      a->set_value(value);
+    }
   }
   return out;
 }

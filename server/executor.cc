@@ -416,8 +416,11 @@ absl::StatusOr<v1::AutogradGraph> Executor::GraphLocked(const Session& s, const 
     leaves.try_emplace(leaf.impl(), h);
   }
   return Guarded("graph", [&]() -> absl::StatusOr<v1::AutogradGraph> {
-    TENSORD_ASSIGN_OR_RETURN(engine::GraphInfo graph,
-                             engine::AutogradGraphOf(roots, cmd.saved_tensors(), kMaxGraphNodes));
+    engine::GraphOptions options;
+    options.saved_tensors = cmd.saved_tensors();
+    options.attributes = cmd.attributes();
+    options.max_nodes = kMaxGraphNodes;
+    TENSORD_ASSIGN_OR_RETURN(engine::GraphInfo graph, engine::AutogradGraphOf(roots, options));
     return ToProtoGraph(graph, cmd.handles(), roots, leaves);
   });
 }

@@ -485,6 +485,7 @@ TEST_F(ExecutorTest, GraphReportsNodesEdgesLeavesAndSavedTensors) {
   cmd.add_handles(4);
   cmd.add_leaves(1);
   cmd.set_saved_tensors(true);
+  cmd.set_attributes(true);
   absl::StatusOr<v1::AutogradGraph> g = executor_.Graph(session_, cmd);
   ASSERT_THAT(g, IsOk());
   ASSERT_EQ(g->roots_size(), 1);
@@ -505,6 +506,9 @@ TEST_F(ExecutorTest, GraphReportsNodesEdgesLeavesAndSavedTensors) {
   EXPECT_EQ(g->nodes(1).saved(0).name(), "self");
   EXPECT_EQ(g->nodes(1).saved(1).name(), "other");
   EXPECT_THAT(g->nodes(1).saved(1).shape(), ElementsAre(3));
+  ASSERT_EQ(g->nodes(0).attrs_size(), 3);  // sum(self, dim, keepdim, dtype)
+  EXPECT_EQ(g->nodes(0).attrs(1).name(), "keepdim");
+  EXPECT_EQ(g->nodes(0).attrs(1).value(), "False");
   EXPECT_EQ(g->nodes(2).name(), "AccumulateGrad");
   EXPECT_EQ(g->nodes(2).variable().handle(), 1u);
   EXPECT_THAT(g->nodes(2).variable().shape(), ElementsAre(3));

@@ -184,6 +184,21 @@ def test_show_saved_draws_saved_tensors(td):
     assert "orange" not in td.viz.make_dot(y).source
 
 
+def test_show_attrs_lists_attributes_and_saved_tensors(td):
+    x = td.ones(2, 3, requires_grad=True)
+    y = (x * 2).sum(dim=1, keepdim=True)
+    nodes, _ = _parse_dot(td.viz.make_dot(y, show_attrs=True).source)
+    labels = {v["label"].split("\n")[0]: v["label"] for v in nodes.values()}
+    # torchviz's table: name, a rule, then "key: value" rows sorted by key.
+    assert labels["SumBackward1"] == ("SumBackward1\n-------------\ndim    : (1,)\n"
+                                      "dtype  : None\nkeepdim: True")
+    assert labels["MulBackward0"].splitlines()[2:] == ["other: [saved tensor]",
+                                                       "self : [saved tensor]"]
+    short = td.viz.make_dot(y, show_attrs=True, max_attr_chars=6).source
+    assert "[sa..." in short
+    assert "orange" not in td.viz.make_dot(y, show_attrs=True).source
+
+
 def test_tensor_without_graph_is_a_single_box(td):
     nodes, edges = _parse_dot(td.viz.make_dot(td.ones(2, 2)).source)
     assert [v["label"] for v in nodes.values()] == ["\n (2, 2)"] and edges == []
@@ -209,8 +224,6 @@ def test_errors(td, monkeypatch):
         td.viz.make_dot(y, params={"w": [1]})
     with pytest.raises(TypeError, match="expected a Tensor"):
         td.viz.make_dot([1, 2])
-    with pytest.warns(UserWarning, match="show_attrs is not supported"):
-        td.viz.make_dot(y, show_attrs=True)
     dot = td.viz.make_dot(y)
     monkeypatch.setenv("PATH", "/nonexistent")
     with pytest.raises(td.viz.GraphvizNotFoundError, match="apt-get install graphviz"):

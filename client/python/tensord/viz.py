@@ -13,8 +13,10 @@ The graph lives on the server; ``make_dot`` fetches it with one GraphCommand
 as PyTorch names it (``AddmmBackward0``, ``AccumulateGrad``), a light blue box
 per leaf tensor (its name from ``params``, and its shape), the output tensor in
 green, and edges from inputs toward the output. ``show_saved=True`` adds the
-tensors each node saved for backward (orange). Unlike torchviz,
-``show_attrs`` is not supported (the wire does not carry node attributes).
+tensors each node saved for backward (orange); ``show_attrs=True`` lists each
+node's op attributes and saved tensors under its name, as torchviz does (the
+attributes are those of tensord's op, e.g. ``dim``/``keepdim`` of a sum, where
+PyTorch lists its backward's saved values such as ``self_sym_sizes``).
 
 Rendering to SVG/PDF/PNG runs Graphviz's ``dot`` program (Debian/Ubuntu:
 ``apt-get install graphviz``); building the DOT text needs nothing.
@@ -128,7 +130,7 @@ def _run_dot(source, fmt):
     return proc.stdout
 
 
-def fetch_graph(tensors, leaves=(), saved_tensors=False):
+def fetch_graph(tensors, leaves=(), saved_tensors=False, attributes=False):
     """The AutogradGraph message (tensord.proto) behind ``tensors`` (one round trip).
 
     ``leaves``: tensors whose handles the leaf nodes should report.
@@ -141,7 +143,8 @@ def fetch_graph(tensors, leaves=(), saved_tensors=False):
             raise RuntimeError("tensord.viz: all tensors must belong to one session")
     cmd = pb.Command(graph=pb.GraphCommand(handles=[t._handle for t in tensors],
                                            leaves=[t._handle for t in leaves],
-                                           saved_tensors=saved_tensors))
+                                           saved_tensors=saved_tensors,
+                                           attributes=attributes))
     (r,) = session.sync([(cmd, "graph")])
     return r.graph
 
@@ -160,23 +163,45 @@ def make_dot(var, params=None, show_attrs=False, show_saved=False, max_attr_char
         for k, v in params.items():
             if not isinstance(v, Tensor):
                 raise TypeError("make_dot: params[%r] is a %s, not a Tensor" % (k, type(v).__name__))
-    if show_attrs:
-        warnings.warn("tensord.viz.make_dot: show_attrs is not supported (node attributes are "
-                      "not sent by the server); drawing without them", UserWarning, stacklevel=2)
     roots = list(var) if isinstance(var, (tuple, list)) else [var]
     for t in roots:
         if not isinstance(t, Tensor):
             raise TypeError("make_dot: expected a Tensor or a tuple of Tensors, got %s"
                             % type(t).__name__)
     named = list(params.items()) if params else []
-    graph = fetch_graph(roots, [v for _, v in named], saved_tensors=show_saved)
+    graph = fetch_graph(roots, [v for _, v in named], saved_tensors=show_saved or show_attrs,
+                        attributes=show_attrs)
     names = {}
     for k, v in named:
         names.setdefault(v._handle, k)
-    return dot_from_graph(graph, names, show_saved=show_saved)
+    return dot_from_graph(graph, names, show_saved=show_saved, show_attrs=show_attrs,
+                          max_attr_chars=max_attr_chars)
 
 
-def dot_from_graph(graph, names=None, show_saved=False):
+def _fn_label(node, show_attrs, max_attr_chars):
+    """torchviz's get_fn_name: the name, then a table of attributes."""
+    if not show_attrs:
+        return node.name
+    attrs = {a.name: a.value for a in node.attrs}
+    for s in node.saved:
+        attrs[s.name] = "[saved tensor]"
+    if not attrs:
+        return node.name
+    attrs = dict(sorted(attrs.items()))
+    max_attr_chars = max(max_attr_chars, 3)
+    col1 = max(len(k) for k in attrs)
+    col2 = min(max(len(v) for v in attrs.values()), max_attr_chars)
+    sep = "-" * max(col1 + col2 + 2, len(node.name))
+    fmt = "%-" + str(col1) + "s: %" + str(col2) + "s"
+
+    def truncate(s):
+        return s[:col2 - 3] + "..." if len(s) > col2 else s
+
+    return node.name + "\n" + sep + "\n" + "\n".join(fmt % (k, truncate(v))
+                                                     for k, v in attrs.items())
+
+
+def dot_from_graph(graph, names=None, show_saved=False, show_attrs=False, max_attr_chars=50):
     """Draws an AutogradGraph message; ``names`` maps leaf handles to labels."""
     names = names or {}
     node_attr = dict(style="filled", shape="box", align="left", fontsize="10", ranksep="0.1",
@@ -222,7 +247,7 @@ def dot_from_graph(graph, names=None, show_saved=False):
             dot.node(vid, label(names.get(node.variable.handle, ""), node.variable.shape),
                      fillcolor="lightblue")
             dot.edge(vid, fn_id(i))
-        dot.node(fn_id(i), node.name)
+        dot.node(fn_id(i), _fn_label(node, show_attrs, max_attr_chars))
         for e in node.next:
             if not e.none:
                 dot.edge(fn_id(e.node), fn_id(i))
