@@ -78,13 +78,15 @@ absl::Status BinaryKernel(const OpCall& call, std::vector<Tensor>& outputs) {
           });
         } else {
           BinaryLoop<T, T>(out, a, b, [=](T x, T y) -> T {
+            // float16/bfloat16: PyTorch rounds every intermediate to the dtype
+            auto r = [](M w) -> M { return static_cast<M>(static_cast<T>(w)); };
             M u = M(x), v = M(y);
-            if (!floor) return static_cast<T>(std::trunc(M(static_cast<T>(u / v))));
+            if (!floor) return static_cast<T>(std::trunc(r(u / v)));
             if (v == M(0)) return static_cast<T>(u / v);
-            M mod = std::fmod(u, v), div = (u - mod) / v;  // PyTorch's div_floor_floating
-            if (mod != M(0) && ((v < M(0)) != (mod < M(0)))) div -= M(1);
+            M mod = r(std::fmod(u, v)), div = r(r(u - mod) / v);  // PyTorch's div_floor_floating
+            if (mod != M(0) && ((v < M(0)) != (mod < M(0)))) div = r(div - M(1));
             M fl = div != M(0) ? std::floor(div) : std::copysign(M(0), u / v);
-            if (div != M(0) && div - fl > M(0.5)) fl += M(1);
+            if (div != M(0) && r(div - fl) > M(0.5)) fl = r(fl + M(1));
             return static_cast<T>(fl);
           });
         }

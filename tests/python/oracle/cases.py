@@ -1454,6 +1454,18 @@ def _fuzz_more():
 for _name, _fn, _inputs in _fuzz_more():
     add(_name, _fn, _inputs)
 
+# Rounding-mode division and remainders in the half types, on many values.
+for op, fn in [("div_floor", lambda T, a, b: T.div(a, b, rounding_mode="floor")),
+               ("div_trunc", lambda T, a, b: T.div(a, b, rounding_mode="trunc")),
+               ("floordiv", lambda T, a, b: a // b), ("remainder", lambda T, a, b: a % b),
+               ("fmod", lambda T, a, b: T.fmod(a, b)), ("div", lambda T, a, b: a / b),
+               ("pow", lambda T, a, b: a.abs() ** (b * 0.25)),
+               ("scalar_floordiv", lambda T, a, b: a // 0.7),
+               ("scalar_remainder", lambda T, a, b: a % 1.3)]:
+    for dt in ("bfloat16", "float16", "float32"):
+        add("halfdiv-%s-%s" % (op, dt), fn, [In(dt, (40, 50), "big"), In(dt, (40, 50), "nz")],
+            exact=op != "pow")
+
 # ---------------------------------------------------------------- known differences
 # Engine areas outside the elementwise/factory/index ops and kernels; each is a
 # strict xfail until fixed (remove the entry then).
