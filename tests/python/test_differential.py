@@ -219,6 +219,11 @@ def test_trunc_division_rounds_the_bfloat16_quotient_first(td):
     assert td.div(a, b, rounding_mode="trunc").float().tolist() == [3.0]
 
 
+def test_bfloat16_floor_division_rounds_each_step(td):
+    a, b = td.tensor([179.0]).bfloat16(), td.tensor([1.59375]).bfloat16()
+    assert (a // b).float().tolist() == [111.0]  # 112 when computed in float
+
+
 def test_bfloat16_matmul_rounds_like_pytorch(td):
     a = td.tensor([[0.1, 0.7, -1.3], [2.5, 0.3, 0.9]]).bfloat16()
     b = td.tensor([[0.3, 1.1], [-0.7, 0.2], [1.9, 0.6]]).bfloat16()
