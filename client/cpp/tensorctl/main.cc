@@ -124,7 +124,7 @@ a .npy or .safetensors file (key "result") instead of printing it:
   tensorctl eval 'w = load("model.safetensors", "0.weight"); w.sum(dim=1)' -o rows.npy
 )";
 
-constexpr char kGraphHelp[] = R"(Usage: tensorctl graph [--expr] EXPR [--svg] [--saved] [OPTIONS]
+constexpr char kGraphHelp[] = R"(Usage: tensorctl graph [--expr] EXPR [--svg] [--saved] [--attrs] [OPTIONS]
 
 Evaluates EXPR like 'tensorctl eval' and prints the autograd graph of its
 value as Graphviz DOT, drawn like torchviz's make_dot: a box per grad_fn named
@@ -139,6 +139,7 @@ Options:
   --expr EXPR   the expression (or give it as the argument)
   --svg         print SVG instead of DOT (runs Graphviz's `dot`; apt-get install graphviz)
   --saved       also draw the tensors each node saved for backward (orange)
+  --attrs       list each node's op attributes and saved tensors under its name
   --json        the graph as JSON (the AutogradGraph message of tensord.proto)
   plus the global options (--address, --timeout, --token, --tls...)
 )";
@@ -164,9 +165,32 @@ std::string SizeText(const google::protobuf::RepeatedField<int64_t>& shape) {
   return out + ")";
 }
 
+// torchviz's node label with show_attrs: the name, a rule, "key: value" rows.
+std::string FnLabel(const v1::GraphNode& n, bool show_attrs) {
+  constexpr size_t kMaxAttrChars = 50;
+  if (!show_attrs) return n.name();
+  std::map<std::string, std::string> attrs;
+  for (const v1::GraphAttr& a : n.attrs()) attrs[a.name()] = a.value();
+  for (const v1::GraphTensor& s : n.saved()) attrs[s.name()] = "[saved tensor]";
+  if (attrs.empty()) return n.name();
+  size_t col1 = 0, col2 = 0;
+  for (const auto& [k, v] : attrs) {
+    col1 = std::max(col1, k.size());
+    col2 = std::max(col2, v.size());
+  }
+  col2 = std::min(col2, kMaxAttrChars);
+  std::string out = n.name() + "\n" + std::string(std::max(col1 + col2 + 2, n.name().size()), '-');
+  for (const auto& [k, v] : attrs) {
+    std::string value = v.size() > col2 ? v.substr(0, col2 - 3) + "..." : v;
+    out += "\n" + k + std::string(col1 - k.size(), ' ') + ": ";
+    out += std::string(col2 - value.size(), ' ') + value;
+  }
+  return out;
+}
+
 // The graph as DOT, laid out like torchviz's make_dot (and tensord.viz).
 std::string GraphToDot(const v1::AutogradGraph& g, const std::map<uint64_t, std::string>& names,
-                       bool show_saved) {
+                       bool show_saved, bool show_attrs) {
   std::vector<std::string> body;
   auto node = [&](const std::string& id, const std::string& label, const std::string& fill) {
     std::string line = "\t" + DotQuote(id) + " [label=" + DotQuote(label);
@@ -218,7 +242,7 @@ std::string GraphToDot(const v1::AutogradGraph& g, const std::map<uint64_t, std:
            "lightblue");
       edge(id, fn_id(i));
     }
-    node(fn_id(i), n.name(), "");
+    node(fn_id(i), FnLabel(n, show_attrs), "");
     for (const v1::GraphEdge& e : n.next()) {
       if (!e.none()) edge(fn_id(e.node()), fn_id(i));
     }
@@ -665,12 +689,15 @@ class Cli {
     std::string expr;
     bool svg = false;
     bool saved = false;
+    bool attrs = false;
     for (size_t i = 0; i < args.size(); ++i) {
       const std::string& a = args[i];
       if (a == "--svg") {
         svg = true;
       } else if (a == "--saved") {
         saved = true;
+      } else if (a == "--attrs") {
+        attrs = true;
       } else if (a == "--expr" || a.rfind("--expr=", 0) == 0) {
         if (a == "--expr" && i + 1 >= args.size()) {
           return UsageError("graph: --expr needs a value", kGraphHelp);
@@ -711,7 +738,8 @@ class Cli {
     v1::GraphRequest req;
     req.set_session_id(client->session_id());
     req.mutable_graph()->add_handles(result.tensor.handle());
-    req.mutable_graph()->set_saved_tensors(saved);
+    req.mutable_graph()->set_saved_tensors(saved || attrs);
+    req.mutable_graph()->set_attributes(attrs);
     std::map<uint64_t, std::string> names;
     for (const auto& [name, t] : result.names) {
       if (names.emplace(t.handle(), name).second) req.mutable_graph()->add_leaves(t.handle());
@@ -731,7 +759,7 @@ class Cli {
       std::cout << json << "\n";
       return kExitOk;
     }
-    std::string source = GraphToDot(graph, names, saved);
+    std::string source = GraphToDot(graph, names, saved, attrs);
     if (!svg) {
       std::cout << source;
       return kExitOk;

@@ -20,6 +20,7 @@ namespace tensord {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::StartsWith;
 
 // Parses `text` as any JSON value; fails the test if it is not valid JSON.
@@ -221,6 +222,12 @@ TEST_F(TensorctlTest, GraphPrintsTheAutogradGraphAsDot) {
   ASSERT_EQ(saved.exit_code, 0) << saved.err;
   EXPECT_THAT(saved.out, HasSubstr("fillcolor=\"orange\""));
   EXPECT_THAT(saved.out, HasSubstr("[dir=\"none\"]"));
+
+  auto attrs = Ctl({"graph", "--attrs", "x = ones(2, 3, requires_grad=True); x.sum(dim=1, keepdim=True)"});
+  ASSERT_EQ(attrs.exit_code, 0) << attrs.err;
+  EXPECT_THAT(attrs.out, HasSubstr("[label=\"SumBackward1\\n-------------\\ndim    : (1,)\\n"
+                                   "dtype  : None\\nkeepdim: True\"]"));
+  EXPECT_THAT(attrs.out, Not(HasSubstr("orange")));
 }
 
 TEST_F(TensorctlTest, GraphSvgJsonAndErrors) {
