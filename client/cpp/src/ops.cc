@@ -344,6 +344,10 @@ Tensor& Tensor::Bernoulli_(double p, std::source_location loc) {
   return *this;
 }
 
+void Tensor::RetainGrad(std::source_location loc) const {
+  tensord::Call("retain_grad", {*this}, {}, loc);
+}
+
 // ------------------------------------------------------------------ free functions
 
 Tensor Tanh(const Tensor& x, std::source_location loc) { return x.Tanh(loc); }

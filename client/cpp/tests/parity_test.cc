@@ -400,6 +400,24 @@ TEST_F(ParityTest, GradModeGuardsNest) {
   EXPECT_TRUE(IsGradEnabled());
 }
 
+// PyTorch 1.13: x = tensor([1., 2.], requires_grad=True); y = x * 3;
+// y.retain_grad(); (y * y).sum().backward() -> y.grad [6, 12], x.grad [18, 36]
+TEST_F(ParityTest, RetainGradKeepsANonLeafsGradient) {
+  Tensor x = client().Tensor({1.f, 2.f}, {2}, {.requires_grad = true});
+  Tensor y = x * 3;
+  y.RetainGrad();
+  (y * y).Sum().Backward();
+  EXPECT_THAT(y.Grad().ToVector<float>(), ElementsAre(6, 12));
+  EXPECT_THAT(x.Grad().ToVector<float>(), ElementsAre(18, 36));
+  client().Ones({1}).RetainGrad();
+  try {
+    client().Synchronize();
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_THAT(e.message(), HasSubstr("retain_grad"));
+  }
+}
+
 TEST_F(ParityTest, SetGradReplacesAndDrops) {
   Tensor x = client().Ones({2}, {.requires_grad = true});
   x.SetGrad(client().Tensor({5.f, 6.f}, {2}));

@@ -468,6 +468,9 @@ class Tensor {
   // Replaces .grad (torch's `t.grad = g`); an undefined `grad` drops it
   // (`t.grad = None`).
   void SetGrad(const Tensor& grad, TENSORD_HERE);
+  // A non-leaf keeps its gradient in .grad at the next backward (torch's
+  // retain_grad; a no-op on leaves, an error without requires_grad).
+  void RetainGrad(TENSORD_HERE) const;
 
   // Any registered op with this tensor as its first input (see ListOps).
   std::vector<Tensor> Call(std::string_view op, std::vector<Operand> more_inputs,
