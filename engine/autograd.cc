@@ -68,10 +68,17 @@ Node::~Node() {
 SavedTensor::SavedTensor(const Tensor& t, bool is_output) : is_output_(is_output) {
   if (!t.defined()) return;
   version_ = t.version();
-  if (is_output) {
+  const std::shared_ptr<Node>& fn = t.grad_fn();
+  if (is_output || fn != nullptr) {
+    // Kept without its history, re-attached on unpack: an output's grad_fn is
+    // the saving node, and an input's history can lead back to the saving
+    // node too (x.add_(f(x[0])): through the view's base), so a strong
+    // reference would be a cycle that outlives the session's handles. The
+    // saving node's edges keep an input's grad_fn alive.
     data_ = Detach(t);
-    grad_fn_ = t.grad_fn();
+    grad_fn_ = fn;
     output_nr_ = t.output_nr();
+    detached_ = true;
   } else {
     data_ = t;
   }
@@ -88,7 +95,7 @@ Tensor SavedTensor::Unpack(absl::string_view node_name) const {
         " instead. Hint: the backtrace further above shows the operation that failed to compute "
         "its gradient. The variable in question was changed in there or anywhere later. Good luck!")));
   }
-  if (is_output_) {
+  if (detached_) {
     if (std::shared_ptr<Node> fn = grad_fn_.lock()) {
       Tensor t = Detach(data_);
       AutogradMeta& m = t.impl()->mutable_autograd();

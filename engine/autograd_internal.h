@@ -54,11 +54,12 @@ class SavedTensor {
   bool defined() const { return data_.defined(); }
 
  private:
-  Tensor data_;  // outputs are saved detached (no cycle through grad_fn) ...
+  Tensor data_;  // outputs and non-leaves are saved detached (no cycle through grad_fn) ...
   std::weak_ptr<Node> grad_fn_;  // ... and re-attached on unpack
   uint32_t output_nr_ = 0;
   uint64_t version_ = 0;
   bool is_output_ = false;
+  bool detached_ = false;
 };
 
 // The grad_fn of one recorded op.

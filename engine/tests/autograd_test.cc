@@ -442,6 +442,27 @@ TEST(InplaceOnViewTest, WritingIntoAnExpandedTensorIsRefused) {
                                                            "a single memory location"));
 }
 
+TEST(InplaceOnViewTest, SavedViewsOfTheBaseLeaveNoCycle) {
+  // x.add_(sum(x[0] * x[0])): mul saves the view x[0], whose base x ends in
+  // that mul's graph. Dropping every handle must free x (no reference cycle).
+  Tensor a = Leaf({1, 2, 3, 4}, {2, 2});
+  std::weak_ptr<TensorImpl> watch;
+  {
+    Tensor x = Mul(a, S(2));
+    Tensor row = Select(x, 0, 0);
+    ASSERT_THAT(CallOp("add_", {x, Sum(Mul(row, row))}, {}, {}), IsOk());
+    watch = x.shared_impl();
+  }
+  EXPECT_TRUE(watch.expired());
+  // ... and backward still sees that the saved view changed (as PyTorch does).
+  Tensor x = Mul(a, S(2));
+  Tensor row = Select(x, 0, 0);
+  ASSERT_THAT(CallOp("add_", {x, Sum(Mul(row, row))}, {}, {}), IsOk());
+  EXPECT_THAT(Backward({Sum(x)}, {}, false, false),
+              StatusIs(absl::StatusCode::kInvalidArgument, "[torch.FloatTensor [2]], which is an input of MulBackward0, "
+                                                           "is at version 1; expected version 0"));
+}
+
 TEST(InplaceOnViewTest, GradientsMatchCentralDifferences) {
   // x = a * a; x.t()[1] *= w (a column of x); y = x[0]; y.mul_(y.clone()); sum(sin(x))
   ExpectGradientsMatchCentralDifferences(
