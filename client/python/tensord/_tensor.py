@@ -956,6 +956,10 @@ class Tensor:
     round_ = _unary_inplace("round_")
     trunc_ = _unary_inplace("trunc_")
     reciprocal_ = _unary_inplace("reciprocal_")
+
+    def square_(self):
+        return self.pow_(2)
+
     zero_ = _unary_inplace("zero_")
     del _unary_inplace
 
