@@ -175,6 +175,7 @@ def _params():
     return params
 
 
+@pytest.mark.filterwarnings("ignore")  # the programs' own warnings (PyTorch warns too)
 @pytest.mark.parametrize("case", _params())
 def test_same_as_pytorch(case, oracle, tdm):
     want = oracle[case.name]

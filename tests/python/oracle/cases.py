@@ -1466,6 +1466,46 @@ for op, fn in [("div_floor", lambda T, a, b: T.div(a, b, rounding_mode="floor"))
         add("halfdiv-%s-%s" % (op, dt), fn, [In(dt, (40, 50), "big"), In(dt, (40, 50), "nz")],
             exact=op != "pow")
 
+# ---------------------------------------------------------------- storage, out=, method variants
+def _out(fn):
+    def prog(T, a, b):
+        c = T.empty(0, dtype=a.dtype)
+        r = fn(T, a, b, c)
+        return r, c, r is c
+    return prog
+
+
+API = [
+    ("data_ptr_view", lambda T, a, b: (a[1:].data_ptr() - a.data_ptr(),
+                                       a.view(-1).data_ptr() == a.data_ptr(),
+                                       a.t().data_ptr() == a.data_ptr(),
+                                       a.clone().data_ptr() == a.data_ptr(),
+                                       a[:, 2].data_ptr() - a.data_ptr())),
+    ("reshape_shares", lambda T, a, b: (a.reshape(-1).data_ptr() == a.data_ptr(),
+                                        a.t().reshape(-1).data_ptr() == a.data_ptr())),
+    ("contiguous_shares", lambda T, a, b: (a.contiguous().data_ptr() == a.data_ptr(),
+                                           a.t().contiguous().is_contiguous())),
+    ("view_write_through", lambda T, a, b: (a.view(-1).__setitem__(0, 9.0), a)[1]),
+    ("t_", lambda T, a, b: (a.t_(), a.shape, a.stride())[1:]),
+    ("resize_", lambda T, a, b: a.resize_(2, 6)),
+    ("resize_shrink", lambda T, a, b: a.resize_(5)),
+    ("out_add", _out(lambda T, a, b, c: T.add(a, b, out=c))),
+    ("out_mul", _out(lambda T, a, b, c: T.mul(a, b, out=c))),
+    ("out_matmul", _out(lambda T, a, b, c: T.matmul(a, b.t(), out=c))),
+    ("out_sum", _out(lambda T, a, b, c: T.sum(a, 1, out=c))),
+    ("out_cat", _out(lambda T, a, b, c: T.cat([a, b], out=c))),
+    ("out_exp", _out(lambda T, a, b, c: T.exp(a, out=c))),
+    ("out_clamp", _out(lambda T, a, b, c: T.clamp(a, -1, 1, out=c))),
+    ("unary_inplace_all", lambda T, a, b: [getattr(a.clone(), m + "_")() for m in (
+        "abs", "neg", "exp", "sin", "cos", "tanh", "sigmoid", "floor", "ceil", "round", "trunc",
+        "sqrt", "rsqrt", "log", "log1p", "reciprocal", "sign", "square", "expm1", "log2",
+        "tan", "relu", "erf")]),
+    ("binary_inplace_all", lambda T, a, b: [getattr(a.clone(), m + "_")(b) for m in (
+        "add", "sub", "mul", "div", "remainder", "fmod", "pow", "floor_divide")]),
+]
+for op, fn in API:
+    add("api-%s" % op, fn, [In("float32", (3, 4), "pos"), In("float32", (3, 4), "pos")])
+
 # ---------------------------------------------------------------- known differences
 # Engine areas outside the elementwise/factory/index ops and kernels; each is a
 # strict xfail until fixed (remove the entry then).
@@ -1530,6 +1570,8 @@ KNOWN.update({
                         "gives 0.0 (PyTorch's half accumulation; tensord's value is the true "
                         "mean rounded)",
     "autograd-hook": "Tensor.register_hook is not implemented",
+    "api-out_sum": "python client: torch.sum(..., out=) is not supported yet",
+    "api-out_clamp": "python client: torch.clamp(..., out=) is not supported yet",
     "linalg-addmm_bcast-int64": "engine: addmm of int64 with float beta/alpha returns float32 "
                                 "data under an int64 dtype (PyTorch truncates beta/alpha)",
     "matmul-bfloat16-3x4-2x4x5": "engine: matmul of 2-D @ 3-D in bfloat16 does not fold like "
