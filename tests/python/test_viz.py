@@ -20,6 +20,11 @@ MATMUL_MLP_TORCH = [
         ["MmBackward0", [
             ["ReluBackward0", [["MmBackward0", [["AccumulateGrad", "w1", [4, 3], []]]]]],
             ["AccumulateGrad", "w2", [3, 2], []]]]]]
+# The graph of shared/seeds/003's OurNet, sin(log(x**2 + 1)), which the
+# tutorial shows in TensorBoard.
+SEED003_TORCH = [
+    "SinBackward0", [["LogBackward0", [["AddBackward0", [["PowBackward0", [
+        ["AccumulateGrad", "x", [1], []]]]]]]]]]
 # nn.Sequential(Linear(4, 3), ReLU(), Linear(3, 2)), `model(x).sum()`.
 MLP_TORCH = [
     "SumBackward0", [
@@ -42,12 +47,16 @@ w2 = torch.randn(3, 2, requires_grad=True)
 z = ((x @ w1).relu() @ w2).sum()
 names = {id(p): n for n, p in model.named_parameters()}
 names.update({id(w1): "w1", id(w2): "w2"})
+x3 = torch.randn(1, requires_grad=True)
+names[id(x3)] = "x"
+k = torch.sin(torch.log(x3 ** 2 + 1))
 def canon(fn):
     name = type(fn).__name__
     if name == "AccumulateGrad":
         return [name, names.get(id(fn.variable), ""), list(fn.variable.shape), []]
     return [name, [canon(u) for u, _ in fn.next_functions if u is not None]]
-print(json.dumps({"linear": canon(y.grad_fn), "matmul": canon(z.grad_fn)}))
+print(json.dumps({"linear": canon(y.grad_fn), "matmul": canon(z.grad_fn),
+                  "seed003": canon(k.grad_fn)}))
 """
 
 
@@ -127,6 +136,20 @@ def test_matmul_mlp_graph_matches_pytorch(td):
     assert len(edges) == 8
 
 
+def test_seed003_ournet_graph_matches_pytorch(td):
+    class OurNet(td.nn.Module):
+        def forward(self, x):
+            g1 = x**2
+            g = g1 + 1
+            h = td.log(g)
+            k = td.sin(h)
+            return k
+
+    x = td.randn(1, requires_grad=True)
+    dot = td.viz.make_dot(OurNet()(x), params={"x": x})
+    assert _canonical(dot.source) == SEED003_TORCH
+
+
 def test_linear_mlp_leaves_are_named_from_params(td):
     model, y = _mlp(td)
     nodes, _ = _parse_dot(td.viz.make_dot(y, params=dict(model.named_parameters())).source)
@@ -148,7 +171,8 @@ def test_recorded_graph_is_what_pytorch_builds():
     if proc.returncode != 0 and "No module named 'torch'" in proc.stderr:
         pytest.skip("PyTorch is not installed for /usr/bin/python3")
     assert proc.returncode == 0, proc.stderr
-    assert json.loads(proc.stdout) == {"linear": MLP_TORCH, "matmul": MATMUL_MLP_TORCH}
+    assert json.loads(proc.stdout) == {"linear": MLP_TORCH, "matmul": MATMUL_MLP_TORCH,
+                                       "seed003": SEED003_TORCH}
 
 
 def test_unnamed_leaves_shared_nodes_and_several_outputs(td):
