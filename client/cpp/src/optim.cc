@@ -89,6 +89,22 @@ OptimizerWithGroups<Options>::OptimizerWithGroups(std::vector<ParamGroup<Options
   if (total == 0) Invalid("optimizer got an empty parameter list");
 }
 
+template <typename Options>
+void OptimizerWithGroups<Options>::AddParamGroup(ParamGroup<Options> group) {
+  CheckOptions(group.options);
+  std::set<uint64_t> seen;
+  for (const ParamGroup<Options>& g : groups_) {
+    for (const Tensor& p : g.params) seen.insert(p.handle());
+  }
+  for (const Tensor& p : group.params) {
+    if (!p.defined()) Invalid("optimizer got an undefined Tensor as a parameter");
+    if (!seen.insert(p.handle()).second) {
+      Invalid("some parameters appear in more than one parameter group");
+    }
+  }
+  groups_.push_back(std::move(group));
+}
+
 template class OptimizerWithGroups<SGDOptions>;
 template class OptimizerWithGroups<AdamOptions>;
 
@@ -100,6 +116,8 @@ SGD::SGD(std::vector<Tensor> params, SGDOptions options)
 SGD::SGD(std::vector<ParamGroup<SGDOptions>> groups) : OptimizerWithGroups(std::move(groups)) {
   for (const auto& g : groups_) CheckSgd(g.options);
 }
+
+void SGD::CheckOptions(const SGDOptions& options) const { CheckSgd(options); }
 
 void SGD::Step() {
   NoGradGuard no_grad;
@@ -154,6 +172,8 @@ Adam::Adam(std::vector<ParamGroup<AdamOptions>> groups, bool decoupled_weight_de
     : OptimizerWithGroups(std::move(groups)), decoupled_weight_decay_(decoupled_weight_decay) {
   for (const auto& g : groups_) CheckAdam(g.options);
 }
+
+void Adam::CheckOptions(const AdamOptions& options) const { CheckAdam(options); }
 
 void Adam::Step() {
   NoGradGuard no_grad;

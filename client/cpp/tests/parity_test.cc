@@ -527,6 +527,15 @@ TEST_F(ParityTest, ParamGroupsKeepTheirOwnOptions) {
   opt.Step();
   EXPECT_THAT(a.ToVector<float>(), ElementsAre(FloatEq(0.8f)));
   EXPECT_THAT(b.ToVector<float>(), ElementsAre(FloatEq(0.0f)));
+  Tensor c = client().Ones({1}, {.requires_grad = true});
+  opt.AddParamGroup({{c}, {.lr = 1.0}});
+  EXPECT_EQ(opt.NumGroups(), 3u);
+  EXPECT_THROW(opt.AddParamGroup({{a}, {.lr = 1.0}}), Error);  // already in group 0
+  EXPECT_THROW(opt.AddParamGroup({{client().Ones({1})}, {.lr = -1.0}}), Error);
+  opt.ZeroGrad();
+  (c * 3).Sum().Backward();
+  opt.Step();
+  EXPECT_THAT(c.ToVector<float>(), ElementsAre(FloatEq(-2.0f)));
 }
 
 // PyTorch 1.13: o = SGD([p], lr=0.1); s = StepLR(o, 3, 0.5) /

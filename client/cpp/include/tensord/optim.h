@@ -79,11 +79,16 @@ class OptimizerWithGroups : public Optimizer {
   void SetLr(size_t group, double lr) override { groups_.at(group).options.lr = lr; }
   std::vector<ParamGroup<Options>>& param_groups() { return groups_; }
   const std::vector<ParamGroup<Options>>& param_groups() const { return groups_; }
+  // Adds a group (torch's add_param_group, e.g. to fine-tune more layers);
+  // its parameters must not be in another group.
+  void AddParamGroup(ParamGroup<Options> group);
 
  protected:
   // Validates (non-empty, defined leaves) and stores the groups; throws
   // tensord::Error (INVALID_ARGUMENT) like torch's ValueError.
   explicit OptimizerWithGroups(std::vector<ParamGroup<Options>> groups);
+  // Checks a group's options (the concrete optimizer's rules).
+  virtual void CheckOptions(const Options& options) const = 0;
   std::vector<ParamGroup<Options>> groups_;
 };
 
@@ -96,6 +101,9 @@ class SGD : public OptimizerWithGroups<SGDOptions> {
   // The momentum buffer of a parameter (undefined before its first step
   // with momentum).
   Tensor MomentumBuffer(const Tensor& param) const;
+
+ protected:
+  void CheckOptions(const SGDOptions& options) const override;
 
  private:
   std::map<uint64_t, Tensor> momentum_buffers_;  // by parameter handle
@@ -112,6 +120,7 @@ class Adam : public OptimizerWithGroups<AdamOptions> {
 
  protected:
   Adam(std::vector<ParamGroup<AdamOptions>> groups, bool decoupled_weight_decay);
+  void CheckOptions(const AdamOptions& options) const override;
 
  private:
   struct State {
