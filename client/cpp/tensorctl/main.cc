@@ -47,6 +47,8 @@ Commands:
   sessions   live sessions (administration)
   eval       evaluate a tensor expression on a fresh session
   graph      the autograd graph of an expression, as Graphviz DOT or SVG
+  upload     bind a tensor from a .npy / .safetensors file in a session
+  download   write a session's tensor to a .npy / .safetensors file
   help       show help for a command
 
 Options (accepted before or after the command):
@@ -143,6 +145,49 @@ Options:
   --json        the graph as JSON (the AutogradGraph message of tensord.proto)
   plus the global options (--address, --timeout, --token, --tls...)
 )";
+
+constexpr char kUploadHelp[] = R"(Usage: tensorctl upload FILE [--name NAME] [--session ID --handle N]
+                        [--requires-grad] [--ttl SECS] [OPTIONS]
+
+Uploads one tensor of a .npy or .safetensors file (--name picks one of a
+safetensors file's tensors) with the chunked Upload RPC and prints the session
+id and handle it is bound to. Without --session a new session is created and
+left open: it lives until its idle TTL (--ttl, default the server's) runs out,
+so that 'tensorctl download' or another client can use the tensor. With
+--session ID the tensor goes into that session under handle N; choose a handle
+its client does not use. A progress bar is drawn on a terminal.
+)";
+
+constexpr char kDownloadHelp[] = R"(Usage: tensorctl download --session ID --handle N FILE [--name NAME]
+                          [OPTIONS]
+
+Fetches the tensor bound to handle N of session ID (streamed Fetch) and writes
+it to FILE: .npy, or .safetensors under the key NAME (default "tensor").
+A Python client shows its ids as tensord.default_session().id and
+tensor._handle. A progress bar is drawn on a terminal.
+)";
+
+// Draws "name [#####.....] 45% 12.3/27.0 MiB" on a terminal's stderr.
+class Progress {
+ public:
+  Progress(std::string what, size_t total)
+      : what_(std::move(what)), total_(total), on_(isatty(2) && total >= (size_t{1} << 20)) {}
+  void Update(size_t done) {
+    if (!on_) return;
+    const int width = 30;
+    const double f = total_ ? static_cast<double>(done) / static_cast<double>(total_) : 1.0;
+    const int fill = static_cast<int>(f * width);
+    std::fprintf(stderr, "\r%s [%s%s] %3d%% %.1f/%.1f MiB", what_.c_str(),
+                 std::string(fill, '#').c_str(), std::string(width - fill, '.').c_str(),
+                 static_cast<int>(f * 100), done / 1048576.0, total_ / 1048576.0);
+    if (done >= total_) std::fprintf(stderr, "\n");
+  }
+
+ private:
+  std::string what_;
+  size_t total_;
+  bool on_;
+};
 
 // ---------------------------------------------------------------- graph
 
@@ -642,32 +687,42 @@ class Cli {
   // Writes `t`'s values to `path` (.npy / .safetensors) via the Fetch RPC.
   int Download(Client& client, const tensord::Tensor& t, const std::string& path) {
     if (!t.defined()) return UsageError("eval: --output needs EXPR to end in a tensor", kEvalHelp);
+    return FetchToFile(client.session_id(), t.handle(), path, "result");
+  }
+
+  int FetchToFile(const std::string& session, uint64_t handle, const std::string& path,
+                  const std::string& name) {
     v1::FetchRequest req;
-    req.set_session_id(client.session_id());
-    req.set_handle(t.handle());
+    req.set_session_id(session);
+    req.set_handle(handle);
     auto stub = Stub();
     grpc::ClientContext ctx;
     client::SetTimeout(&ctx, options_.timeout);
-    client::AddCallMetadata(&ctx, client.session_id(), token_);
+    client::AddCallMetadata(&ctx, session, token_);
     auto reader = stub->Fetch(&ctx, req);
     FileTensor file;
-    file.name = "result";
+    file.name = name;
     v1::TensorChunk chunk;
     bool first = true;
+    std::unique_ptr<Progress> progress;
     while (reader->Read(&chunk)) {
       if (first) {
         file.dtype = static_cast<DType>(chunk.dtype());
         file.shape.assign(chunk.shape().begin(), chunk.shape().end());
+        int64_t numel = 1;
+        for (int64_t s : file.shape) numel *= s;
+        progress = std::make_unique<Progress>("download", static_cast<size_t>(numel) * ItemSize(file.dtype));
         first = false;
       }
       file.data += chunk.data();
+      progress->Update(file.data.size());
     }
     grpc::Status status = reader->Finish();
     if (!status.ok()) return RpcError("Fetch", status);
     try {
       WriteTensorFile(path, {file});
     } catch (const std::runtime_error& e) {
-      std::cerr << "tensorctl: eval --output: " << e.what() << "\n";
+      std::cerr << "tensorctl: " << e.what() << "\n";
       return kExitUsage;
     }
     if (options_.json) {
@@ -683,6 +738,149 @@ class Cli {
       std::cout << w.str();
     }
     return kExitOk;
+  }
+
+  int Upload(const std::vector<std::string>& args) {
+    std::string path, name, session, handle_text, ttl_text;
+    bool requires_grad = false;
+    for (size_t i = 0; i < args.size(); ++i) {
+      const std::string& a = args[i];
+      std::string* value = a == "--name" ? &name : a == "--session" ? &session
+                         : a == "--handle" ? &handle_text : a == "--ttl" ? &ttl_text : nullptr;
+      if (value != nullptr) {
+        if (i + 1 >= args.size()) return UsageError("upload: " + a + " needs a value", kUploadHelp);
+        *value = args[++i];
+      } else if (a == "--requires-grad") {
+        requires_grad = true;
+      } else if (a.size() > 1 && a[0] == '-') {
+        return UsageError("upload: unknown option '" + a + "'", kUploadHelp);
+      } else if (path.empty()) {
+        path = a;
+      } else {
+        return UsageError("upload: unexpected argument '" + a + "'", kUploadHelp);
+      }
+    }
+    if (path.empty()) return UsageError("upload: missing FILE", kUploadHelp);
+    if (session.empty() != handle_text.empty()) {
+      return UsageError("upload: --session and --handle go together", kUploadHelp);
+    }
+    uint64_t handle = 1;
+    uint32_t ttl = 0;
+    if (!handle_text.empty() && !ParseUint(handle_text, &handle)) {
+      return UsageError("upload: --handle needs a positive integer", kUploadHelp);
+    }
+    uint64_t ttl64 = 0;
+    if (!ttl_text.empty() && (!ParseUint(ttl_text, &ttl64) || ttl64 > UINT32_MAX)) {
+      return UsageError("upload: --ttl needs a number of seconds", kUploadHelp);
+    }
+    ttl = static_cast<uint32_t>(ttl64);
+    std::vector<FileTensor> tensors;
+    try {
+      tensors = ReadTensorFile(path);
+    } catch (const std::runtime_error& e) {
+      std::cerr << "tensorctl: upload: " << e.what() << "\n";
+      return kExitUsage;
+    }
+    const FileTensor* pick = nullptr;
+    for (const FileTensor& t : tensors) {
+      if (name.empty() ? tensors.size() == 1 : t.name == name) pick = &t;
+    }
+    if (pick == nullptr) {
+      std::string names;
+      for (const FileTensor& t : tensors) names += (names.empty() ? "" : ", ") + t.name;
+      std::cerr << "tensorctl: upload: " << path
+                << (name.empty() ? " holds several tensors; pick one with --name: "
+                                 : " has no tensor '" + name + "'; it holds: ")
+                << names << "\n";
+      return kExitUsage;
+    }
+    auto stub = Stub();
+    if (session.empty()) {
+      grpc::ClientContext ctx;
+      Prepare(&ctx);
+      v1::CreateSessionRequest req;
+      req.set_idle_ttl_seconds(ttl);
+      v1::SessionInfo info;
+      grpc::Status status = stub->CreateSession(&ctx, req, &info);
+      if (!status.ok()) return RpcError("CreateSession", status);
+      session = info.session_id();
+    }
+    grpc::ClientContext ctx;
+    client::SetTimeout(&ctx, std::max(options_.timeout, 1e-6 * static_cast<double>(pick->data.size())));
+    client::AddCallMetadata(&ctx, session, token_);
+    v1::Empty empty;
+    auto writer = stub->Upload(&ctx, &empty);
+    constexpr size_t kChunk = 1 << 20;
+    Progress progress("upload", pick->data.size());
+    size_t sent = 0;
+    bool first = true;
+    while (first || sent < pick->data.size()) {
+      v1::UploadChunk chunk;
+      if (first) {
+        chunk.set_session_id(session);
+        chunk.set_handle(handle);
+        chunk.set_dtype(static_cast<v1::DType>(pick->dtype));
+        for (int64_t s : pick->shape) chunk.add_shape(s);
+        chunk.set_requires_grad(requires_grad);
+        first = false;
+      }
+      const size_t n = std::min(kChunk, pick->data.size() - sent);
+      chunk.set_data(pick->data.substr(sent, n));
+      if (!writer->Write(chunk)) break;
+      sent += n;
+      progress.Update(sent);
+    }
+    writer->WritesDone();
+    grpc::Status status = writer->Finish();
+    if (!status.ok()) return RpcError("Upload", status);
+    if (options_.json) {
+      JsonWriter w;
+      w.BeginObject();
+      w.Key("session_id").String(session);
+      w.Key("handle").Uint(handle);
+      w.Key("dtype").String(DTypeName(pick->dtype));
+      w.Key("shape").BeginArray();
+      for (int64_t s : pick->shape) w.Int(s);
+      w.EndArray();
+      w.Key("bytes").Int(static_cast<int64_t>(pick->data.size()));
+      w.EndObject();
+      std::cout << w.str();
+    } else {
+      std::cout << "session " << session << " handle " << handle << "\n";
+    }
+    return kExitOk;
+  }
+
+  int DownloadCommand(const std::vector<std::string>& args) {
+    std::string path, name = "tensor", session, handle_text;
+    for (size_t i = 0; i < args.size(); ++i) {
+      const std::string& a = args[i];
+      std::string* value = a == "--name" ? &name : a == "--session" ? &session
+                         : a == "--handle" ? &handle_text : nullptr;
+      if (value != nullptr) {
+        if (i + 1 >= args.size()) return UsageError("download: " + a + " needs a value", kDownloadHelp);
+        *value = args[++i];
+      } else if (a.size() > 1 && a[0] == '-') {
+        return UsageError("download: unknown option '" + a + "'", kDownloadHelp);
+      } else if (path.empty()) {
+        path = a;
+      } else {
+        return UsageError("download: unexpected argument '" + a + "'", kDownloadHelp);
+      }
+    }
+    uint64_t handle = 0;
+    if (path.empty() || session.empty() || !ParseUint(handle_text, &handle)) {
+      return UsageError("download: needs --session ID, --handle N and FILE", kDownloadHelp);
+    }
+    return FetchToFile(session, handle, path, name);
+  }
+
+  static bool ParseUint(const std::string& text, uint64_t* out) {
+    if (text.empty() || !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      return false;
+    }
+    *out = std::strtoull(text.c_str(), nullptr, 10);
+    return *out > 0;
   }
 
   int Graph(const std::vector<std::string>& args) {
@@ -876,7 +1074,8 @@ class Cli {
 const std::map<std::string, const char*>& CommandHelp() {
   static const auto* help = new std::map<std::string, const char*>{
       {"health", kHealthHelp}, {"info", kInfoHelp},   {"ops", kOpsHelp},
-      {"sessions", kSessionsHelp}, {"eval", kEvalHelp},   {"graph", kGraphHelp}};
+      {"sessions", kSessionsHelp}, {"eval", kEvalHelp},   {"graph", kGraphHelp},
+      {"upload", kUploadHelp}, {"download", kDownloadHelp}};
   return *help;
 }
 
@@ -982,6 +1181,8 @@ int Main(int argc, char** argv) {
   if (command == "ops") return cli.Ops(args);
   if (command == "sessions") return cli.Sessions(args);
   if (command == "graph") return cli.Graph(args);
+  if (command == "upload") return cli.Upload(args);
+  if (command == "download") return cli.DownloadCommand(args);
   return cli.Eval(args);
 }
 

@@ -300,6 +300,45 @@ TEST_F(TensorctlTest, EvalUploadsAndDownloadsNpyAndSafetensorsFiles) {
   EXPECT_THAT(unnamed.err, HasSubstr("has no tensor 'other'"));
 }
 
+TEST_F(TensorctlTest, UploadThenDownloadThroughALiveSession) {
+  std::string dir = testing::MakeTempDir();
+  ASSERT_EQ(Ctl({"eval", "arange(3 * 1024 * 100, dtype=int32).view(3, -1)", "-o", dir + "/a.npy"})
+                .exit_code,
+            0);
+  ASSERT_EQ(Ctl({"eval", "tensor([[1.5, 2.]], dtype=float16)", "-o", dir + "/h.safetensors"}).exit_code, 0);
+  auto up = Ctl({"upload", dir + "/a.npy", "--json", "--ttl", "60"});
+  ASSERT_EQ(up.exit_code, 0) << up.err;
+  auto v = ParseJson(up.out);
+  std::string session = Field(v, "session_id").string_value();
+  EXPECT_EQ(session.size(), 32u);
+  EXPECT_EQ(Field(v, "handle").number_value(), 1);
+  EXPECT_EQ(Field(v, "bytes").number_value(), 3 * 1024 * 100 * 4);  // 1.2 MB: two chunks
+  // A second tensor into the same session, then both back out.
+  auto up2 = Ctl({"upload", dir + "/h.safetensors", "--name", "result", "--session", session,
+                  "--handle", "7"});
+  ASSERT_EQ(up2.exit_code, 0) << up2.err;
+  EXPECT_EQ(up2.out, "session " + session + " handle 7\n");
+  auto down = Ctl({"download", "--session", session, "--handle", "1", dir + "/b.npy"});
+  ASSERT_EQ(down.exit_code, 0) << down.err;
+  EXPECT_EQ(testing::ReadFile(dir + "/b.npy"), testing::ReadFile(dir + "/a.npy"));
+  auto down2 = Ctl({"download", "--session", session, "--handle", "7", "--name", "h",
+                    dir + "/h2.safetensors"});
+  ASSERT_EQ(down2.exit_code, 0) << down2.err;
+  EXPECT_THAT(testing::ReadFile(dir + "/h2.safetensors"),
+              HasSubstr("\"h\":{\"dtype\":\"F16\",\"shape\":[1,2]"));
+  // Errors: an unknown handle (the server says no), a taken handle, usage.
+  auto missing = Ctl({"download", "--session", session, "--handle", "99", dir + "/x.npy"});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_THAT(missing.err, HasSubstr("NOT_FOUND"));
+  auto taken = Ctl({"upload", dir + "/a.npy", "--session", session, "--handle", "7"});
+  EXPECT_EQ(taken.exit_code, 1);
+  EXPECT_EQ(Ctl({"upload", dir + "/a.npy", "--session", session}).exit_code, 2);
+  EXPECT_EQ(Ctl({"download", dir + "/x.npy"}).exit_code, 2);
+  auto several = Ctl({"upload", dir + "/h2.safetensors", "--name", "nope"});
+  EXPECT_EQ(several.exit_code, 2);
+  EXPECT_THAT(several.err, HasSubstr("has no tensor 'nope'"));
+}
+
 TEST_F(TensorctlTest, TlsAndTokenFlags) {
   std::string dir = testing::MakeTempDir();
   if (!testing::MakeSelfSignedCert(dir)) GTEST_SKIP() << "no openssl CLI to make a certificate";
@@ -350,7 +389,9 @@ TEST_F(TensorctlTest, HelpExitsZeroEverywhere) {
                                              {"ops", "-h"},
                                              {"sessions", "--help"},
                                              {"eval", "--help"},
-                                             {"graph", "--help"}}) {
+                                             {"graph", "--help"},
+                                             {"upload", "--help"},
+                                             {"download", "--help"}}) {
     auto r = Ctl(args);
     EXPECT_EQ(r.exit_code, 0) << args[0];
     EXPECT_THAT(r.out, HasSubstr("Usage: tensorctl"));
