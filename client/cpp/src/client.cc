@@ -563,7 +563,8 @@ class ClientImpl : public std::enable_shared_from_this<ClientImpl> {
       td->set_data(data, nbytes);
       Enqueue(std::move(cmd), "create", site);
     }
-    t.state_->meta_known = true;
+    // A device the server names differently ("cuda" is "cuda:0") is asked for.
+    t.state_->meta_known = IsCanonicalDevice(opts.device);
     t.state_->dtype = dtype;
     t.state_->shape = shape;
     t.state_->device = opts.device.empty() ? "cpu" : opts.device;

@@ -177,6 +177,7 @@ std::optional<Shape> Reshape(const Shape& in, const Shape& size) {
 std::optional<OutputMeta> Factory(std::string_view op, const Attrs& attrs) {
   OutputMeta out;
   out.device = DeviceAttr(attrs, "cpu");
+  if (!IsCanonicalDevice(out.device)) return std::nullopt;
   std::optional<DType> dtype = DTypeAttr(attrs, "dtype");
   if (op == "randperm") {
     auto n = IntAttr(attrs, "n");
@@ -208,6 +209,10 @@ std::optional<OutputMeta> Factory(std::string_view op, const Attrs& attrs) {
 }
 
 }  // namespace
+
+bool IsCanonicalDevice(std::string_view device) {
+  return device.empty() || device == "cpu" || device.find(':') != std::string_view::npos;
+}
 
 bool InplaceChangesShape(std::string_view op) { return op == "resize_" || op == "t_"; }
 
@@ -294,6 +299,7 @@ std::optional<OutputMeta> InferMeta(std::string_view op, const std::vector<Input
   if (op == "to" || op == "_to_copy") {
     out.dtype = DTypeAttr(attrs, "dtype").value_or(self.dtype);
     out.device = DeviceAttr(attrs, self.device);
+    if (!IsCanonicalDevice(out.device)) return std::nullopt;
     out.shape = s;
     return out;
   }

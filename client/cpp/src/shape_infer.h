@@ -44,6 +44,10 @@ struct OutputMeta {
 std::optional<OutputMeta> InferMeta(std::string_view op, const std::vector<InputMeta>& inputs,
                                     const Attrs& attrs);
 
+// True for "" (the server's default, cpu), "cpu" and "kind:index": device
+// names the server reports unchanged ("cuda" alone becomes "cuda:0").
+bool IsCanonicalDevice(std::string_view device);
+
 // True for in-place ops that may change their input's shape (resize_, t_).
 bool InplaceChangesShape(std::string_view op);
 

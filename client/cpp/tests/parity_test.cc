@@ -208,6 +208,13 @@ TEST_F(ParityTest, InferredMetaEqualsTheServers) {
   Tensor bad = a.Mm(a);
   EXPECT_FALSE(bad.ShapeIfKnown().has_value());
   EXPECT_THROW(bad.Shape(), Error);  // the error surfaces at the query
+  // "cuda" is reported as "cuda:0": the client does not guess device names.
+  EXPECT_FALSE(c.Zeros({2}, {.device = "cuda"}).ShapeIfKnown().has_value());
+  EXPECT_FALSE(c.Tensor({1.f}, {1}, {.device = "cuda"}).ShapeIfKnown().has_value());
+  try {
+    c.Synchronize();  // a server without CUDA refused them
+  } catch (const Error&) {
+  }
 }
 
 // Printing: the expected strings are PyTorch 1.13's repr() of the same
