@@ -496,7 +496,7 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
 
 
 def einsum(equation, *operands):
-    """Einstein summation, e.g. einsum('ij,jk->ik', a, b) (one or two operands)."""
+    """Einstein summation, e.g. einsum('ij,jk->ik', a, b); diagonals ('ii->i'), '...', 3+ operands."""
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     return run1("einsum", list(operands), {"equation": equation})
