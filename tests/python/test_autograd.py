@@ -518,3 +518,17 @@ def test_register_hook_says_why_and_what_to_use_instead(td):
     x = td.tensor([1.0], requires_grad=True)
     with pytest.raises(NotImplementedError, match="retain_grad"):
         x.register_hook(lambda g: g * 2)
+
+
+def test_a_view_made_under_no_grad_shares_its_bases_requires_grad(td):
+    x = td.tensor([1.0, 2.0], requires_grad=True)
+    with td.no_grad():
+        v = x[0:1]
+        w = x * 2
+        p = td.zeros(2)[0:1]
+    assert v.requires_grad and v.is_leaf and v.grad_fn is None  # as PyTorch
+    assert not w.requires_grad and not p.requires_grad
+    assert (v * 2).requires_grad
+    with pytest.raises(RuntimeError, match="A view was created in no_grad mode and is being modified inplace"):
+        v.mul_(2)
+        v.tolist()

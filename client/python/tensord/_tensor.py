@@ -127,6 +127,10 @@ def _attr(value, typ):
 
 
 _ACCESSOR_OPS = frozenset(["grad"])
+# A view made under no_grad of a tensor that requires grad requires grad too
+# (PyTorch; Note [In-place on views] in engine/autograd.h).
+_VIEW_OPS = frozenset(["view", "reshape", "expand", "transpose", "t", "permute", "unsqueeze",
+                       "squeeze", "select", "slice", "narrow"])
 
 
 def run_op(name, inputs, attrs=None, session=None):
@@ -159,7 +163,7 @@ def run_op(name, inputs, attrs=None, session=None):
         _infer_meta(name, inputs, attrs or {}, results[0])
     # Note [Cached metadata]: the unconditional no-grad cases. Accessors
     # (`grad`) return existing tensors, whose autograd state is their own.
-    if name not in _ACCESSOR_OPS and (not grad_on or all(
+    if name not in _ACCESSOR_OPS and ((not grad_on and name not in _VIEW_OPS) or all(
             x._known_ag() is not None and not x._known_ag()[0]
             for x in inputs if isinstance(x, Tensor))):
         for t in results:
