@@ -1506,6 +1506,30 @@ API = [
 for op, fn in API:
     add("api-%s" % op, fn, [In("float32", (3, 4), "pos"), In("float32", (3, 4), "pos")])
 
+def _fuzz_print():
+    """str() of random tensors: every dtype, shapes up to 3-D, magnitudes, specials."""
+    import random
+    rng = random.Random(99)
+    out = []
+    for i in range(150):
+        dt = rng.choice(ALL)
+        nd = rng.randint(0, 3)
+        sh = tuple(rng.choice((1, 2, 3, 5)) for _ in range(nd))
+        dom = rng.choice(("any", "big", "small", "special", "half", "pos")) if dt in FLOATS \
+            else rng.choice(("any", "big"))
+        scale = rng.choice((1, 1, 1e-4, 1e3, 1e6, 1e-9)) if dt in FLOATS else 1
+        req = dt in GRAD_FLOATS and rng.random() < 0.3
+        out.append(("print%d-%s-%s-%s" % (i, dt, _shape_name(sh), dom),
+                    (lambda sc, rq: lambda T, x: str((x * sc if sc != 1 else x)
+                                                     .requires_grad_(rq) if rq else
+                                                     (x * sc if sc != 1 else x)))(scale, req),
+                    [In(dt, sh, dom)]))
+    return out
+
+
+for _name, _fn, _inputs in _fuzz_print():
+    add(_name, _fn, _inputs)
+
 # ---------------------------------------------------------------- known differences
 # Engine areas outside the elementwise/factory/index ops and kernels; each is a
 # strict xfail until fixed (remove the entry then).
