@@ -202,24 +202,31 @@ void ForEachOffset(IntSpan sizes, IntSpan strides, int64_t offset, F f) {
 }
 
 // For each element of `view`, the row-major index of the element of `base`
-// it aliases (an int64 tensor of the view's shape).
+// it aliases (an int64 tensor of the view's shape). A base is a fresh,
+// non-overlapping tensor (possibly transposed in place by t_), so an offset
+// splits into base indices by taking its dims in decreasing stride order.
 absl::StatusOr<Tensor> ViewPositions(absl::string_view op, const Tensor& base, const Tensor& view) {
-  const int64_t n = base.numel();
-  int64_t extent = n == 0 ? 0 : 1;
-  for (int64_t d = 0; d < base.dim() && n > 0; ++d) extent += (base.size(d) - 1) * base.strides()[d];
-  // storage offset (relative to the base's) -> base element; -1 where none
-  std::vector<int64_t> element_at;
-  if (!base.is_contiguous()) {
-    element_at.assign(extent, -1);
-    ForEachOffset(base.sizes(), base.strides(), 0, [&](int64_t i, int64_t off) { element_at[off] = i; });
+  std::vector<int64_t> order;  // size-1 dims take index 0 whatever their stride
+  for (int64_t d = 0; d < base.dim(); ++d) {
+    if (base.size(d) > 1) order.push_back(d);
   }
+  std::stable_sort(order.begin(), order.end(),
+                   [&](int64_t x, int64_t y) { return base.strides()[x] > base.strides()[y]; });
+  const Shape row_major = ContiguousStrides(base.sizes());
   Tensor pos = Tensor::Empty(view.sizes(), DType::kInt64);
   int64_t* out = pos.data<int64_t>();
   bool inside = true;
   ForEachOffset(view.sizes(), view.strides(), view.storage_offset() - base.storage_offset(),
                 [&](int64_t i, int64_t off) {
-                  int64_t e = off < 0 || off >= extent ? -1 : element_at.empty() ? off : element_at[off];
-                  inside = inside && e >= 0;
+                  int64_t e = 0;
+                  for (int64_t d : order) {
+                    const int64_t stride = base.strides()[d], size = base.size(d);
+                    const int64_t k = stride == 0 ? 0 : off / stride;
+                    if (k < 0 || k >= size) { inside = false; break; }
+                    off -= k * stride;
+                    e += k * row_major[d];
+                  }
+                  inside = inside && off == 0;
                   out[i] = e;
                 });
   if (!inside) {

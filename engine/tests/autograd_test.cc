@@ -463,6 +463,18 @@ TEST(InplaceOnViewTest, SavedViewsOfTheBaseLeaveNoCycle) {
                                                            "is at version 1; expected version 0"));
 }
 
+TEST(InplaceOnViewTest, ABaseTransposedInPlaceStillLocatesItsViews) {
+  // x = a * 1; x.t_(); x[1] *= [2, 3]; sum(x * x): torch 1.13 a.grad [[2, 16, 6], [8, 90, 12]]
+  Tensor a = Leaf({1, 2, 3, 4, 5, 6}, {2, 3});
+  Tensor x = Mul(a, S(1));
+  ASSERT_THAT(CallOp("t_", {x}, {}, {}), IsOk());
+  ASSERT_THAT(CallOp("mul_", {Select(x, 0, 1), FromVector({2, 3}, {2})}, {}, {}), IsOk());
+  EXPECT_EQ(x.grad_fn_name(), "CopySlices");
+  EXPECT_THAT(Values(x), ElementsAre(1, 4, 4, 15, 3, 6));
+  ASSERT_THAT(Backward({Sum(Mul(x, x))}, {}, false, false), IsOk());
+  EXPECT_THAT(Values(a.grad()), ElementsAre(2, 16, 6, 8, 90, 12));
+}
+
 TEST(InplaceOnViewTest, GradientsMatchCentralDifferences) {
   // x = a * a; x.t()[1] *= w (a column of x); y = x[0]; y.mul_(y.clone()); sum(sin(x))
   ExpectGradientsMatchCentralDifferences(
