@@ -52,9 +52,9 @@ def _oracle_results(tmp_dir):
                                capture_output=True, text=True, timeout=120)
         ok = probe.returncode == 0
         if not ok:
+            last = (probe.stderr.strip().splitlines() or ["exit %d" % probe.returncode])[-1]
             reason = "PyTorch is not importable by %s (%s); install python3-torch " \
-                     "(scripts/bootstrap.sh --with-oracle)" % (
-                         ORACLE_PYTHON, probe.stderr.strip().splitlines()[-1:] or "")
+                     "(scripts/bootstrap.sh --with-oracle)" % (ORACLE_PYTHON, last)
     except (OSError, subprocess.TimeoutExpired) as e:
         ok, reason = False, "oracle interpreter %s unusable: %s" % (ORACLE_PYTHON, e)
     if ok:
