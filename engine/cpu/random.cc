@@ -279,10 +279,14 @@ absl::Status BernoulliKernel(const OpCall& call, std::vector<Tensor>& out) {
   TENSORD_ASSIGN_OR_RETURN(Generator * g, Gen("bernoulli"));
   const Tensor& probs = call.in(0);  // contiguous float64 (prepare)
   const double* p = probs.data<double>();
+  // float64 probabilities draw 53-bit doubles; every other dtype 24-bit floats.
+  const bool double_p = out[0].dtype() == DType::kFloat64;
   DispatchAll(out[0].dtype(), [&]<typename T>() {
     T* d = out[0].data<T>();
     for (int64_t i = 0, n = out[0].numel(); i < n; ++i) {
-      d[i] = static_cast<T>(UniformReal<float>(*g, 0.0, 1.0) < static_cast<float>(p[i]) ? 1.0f : 0.0f);
+      const bool hit = double_p ? UniformReal<double>(*g, 0.0, 1.0) < p[i]
+                                : UniformReal<float>(*g, 0.0, 1.0) < static_cast<float>(p[i]);
+      d[i] = static_cast<T>(hit ? 1.0f : 0.0f);
     }
   });
   return absl::OkStatus();

@@ -34,6 +34,7 @@
   /* reductions (ops/reduce.cc) */                                               \
   X(sum, Sum) X(mean, Mean) X(prod, Prod) X(amax, Amax) X(amin, Amin) X(max, Max) \
   X(min, Min) X(all, All) X(any, Any) X(argmax, Argmax) X(argmin, Argmin)         \
+  X(max_dim, MaxDim) X(min_dim, MinDim)                                          \
   X(softmax, Softmax) X(log_softmax, LogSoftmax) X(cumsum, Cumsum)                \
   X(cumprod, Cumprod) X(var, Var) X(std, Std) X(logsumexp, Logsumexp)             \
   X(norm, Norm)                                                                  \

@@ -57,10 +57,13 @@ absl::StatusOr<std::vector<TensorMeta>> ReducePrepare(OpCall& call) {
                                       "point or complex dtype. Got: ", ScalarTypeName(out_dtype)));
       }
       break;
-    case OutRule::kSame:
-      if (x.numel() == 0) {
+    case OutRule::kSame:  // max-like: no identity, so nothing may be reduced over an empty dim
+      if (x.numel() == 0 && (given == nullptr || given->empty())) {
         return Error(op, "Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim "
                          "with the 'dim' argument.");
+      }
+      for (int64_t d : dims) {
+        if (x.size(d) == 0) return Error(op, absl::StrCat("Expected reduction dim ", d, " to have non-zero size."));
       }
       break;
     case OutRule::kBool: out_dtype = x.dtype() == DType::kUInt8 ? DType::kUInt8 : DType::kBool; break;  // as PyTorch
@@ -125,8 +128,12 @@ absl::StatusOr<int64_t> OneDim(OpCall& call, int attr) {
 absl::StatusOr<std::vector<TensorMeta>> SoftmaxPrepare(OpCall& call) {
   TENSORD_RETURN_IF_ERROR(OneDim(call, 0).status());
   const Tensor& x = call.in(0);
-  DType dtype = call.GetDType(1).value_or(IsFloating(x.dtype()) ? x.dtype() : kDefaultFloat);
-  if (!IsFloating(dtype)) return Error(call.def->name, absl::StrCat("not implemented for '", DTypeName(dtype), "'"));
+  DType dtype = call.GetDType(1).value_or(x.dtype());
+  if (!IsFloating(dtype)) {  // PyTorch names its kernel: "softmax_lastdim_kernel_impl" not implemented for 'Long'
+    const bool last = x.dim() == 0 || call.GetInt(0) == x.dim() - 1;
+    return Error(call.def->name, absl::StrCat("\"", call.def->name, last ? "_lastdim" : "", "_kernel_impl\" not implemented for '",
+                                              ScalarTypeName(dtype), "'"));
+  }
   call.inputs[0] = fn::Contiguous(CastAndExpand(x, dtype, x.sizes()));
   return std::vector<TensorMeta>{MetaOf(dtype, x.sizes())};
 }
@@ -141,12 +148,17 @@ absl::StatusOr<std::vector<TensorMeta>> CumPrepare(OpCall& call) {
 
 absl::StatusOr<std::vector<TensorMeta>> ArgPrepare(OpCall& call) {
   const Tensor& x = call.in(0);
-  if (x.numel() == 0) return Error(call.def->name, "Expected reduction dim to be specified for input.numel() == 0.");
+  if (x.numel() == 0 && call.IsNone(0)) {
+    return Error(call.def->name, "Expected reduction dim to be specified for input.numel() == 0.");
+  }
   const bool keepdim = call.GetBool(1);
   Shape shape;
   int64_t dim = -1;
   if (!call.IsNone(0)) {
     TENSORD_ASSIGN_OR_RETURN(dim, WrapDim(call.def->name, call.GetInt(0), x.dim()));
+    if (x.dim() > 0 && x.size(dim) == 0) {
+      return Error(call.def->name, absl::StrCat("Expected reduction dim ", dim, " to have non-zero size."));
+    }
     for (int64_t d = 0; d < x.dim(); ++d) {
       if (d != dim) shape.push_back(x.size(d));
       else if (keepdim) shape.push_back(1);
@@ -399,6 +411,59 @@ std::vector<Tensor> CumprodBackward(const BackwardCtx& c) {
   return {fn::Add(before, at)};
 }
 
+// torch.max(x, dim, keepdim) / torch.min: (values, indices), the index of the
+// first extremum (NaN counts as the maximum and the minimum), as PyTorch. The
+// gradient goes to that index alone (value_selecting_reduction_backward),
+// where amax/amin share it between ties.
+template <bool kMax>
+absl::StatusOr<std::vector<Tensor>> ExtremumDimForward(OpCall& call) {
+  const absl::string_view name = call.def->name;
+  const Tensor& x = call.in(0);
+  TENSORD_ASSIGN_OR_RETURN(int64_t dim, WrapDim(name, call.GetInt(0), x.dim()));
+  if (x.dim() > 0 && x.size(dim) == 0) {
+    return Error(name, absl::StrCat("Expected reduction dim ", dim, " to have non-zero size."));
+  }
+  call.attrs[0] = dim;  // wrapped, for backward
+  Tensor index = fn::Call1(kMax ? OpId::kArgmax : OpId::kArgmin, {x}, {dim, true});
+  Tensor values = x.dim() == 0 ? fn::Clone(x) : fn::Call1(OpId::kGather, {x, index}, {dim});
+  if (x.dim() == 0) index = fn::View(index, std::vector<int64_t>{});
+  if (!call.GetBool(1) && x.dim() > 0) {
+    index = fn::Squeeze(index, dim);
+    values = fn::Squeeze(values, dim);
+  }
+  return std::vector<Tensor>{values, index};
+}
+
+std::vector<Tensor> ExtremumDimBackward(const BackwardCtx& c) {
+  const int64_t dim = std::get<int64_t>(c.attr(0));
+  Tensor grad = c.grad(), index = c.out(1);
+  if (c.in_sizes(0).empty()) return {grad};
+  if (!std::get<bool>(c.attr(1))) {
+    grad = fn::Unsqueeze(grad, dim);
+    index = fn::Unsqueeze(index, dim);
+  }
+  return {fn::Call1(OpId::kScatter, {fn::Full(c.in_sizes(0), Scalar(0), grad.dtype()), index, grad}, {dim, AttrValue{}})};
+}
+
+template <bool kMax>
+OpDef MakeExtremumDimOp() {
+  return OpDef{.id = kMax ? OpId::kMaxDim : OpId::kMinDim, .name = kMax ? "max_dim" : "min_dim",
+               .inputs = {{"self"}},
+               .attrs = {Required("dim", AttrType::kInt), WithDefault("keepdim", AttrType::kBool, false)},
+               .doc = kMax ? "torch.max(x, dim, keepdim) -> (values, indices of the first maximum)"
+                           : "torch.min(x, dim, keepdim) -> (values, indices of the first minimum)",
+               .num_outputs = 2, .forward = ExtremumDimForward<kMax>, .backward = ExtremumDimBackward,
+               .backward_name = kMax ? "MaxBackward0" : "MinBackward0", .save = kSaveOutputs};
+}
+const OpDef& MaxDimOp() {
+  static const OpDef d = MakeExtremumDimOp<true>();
+  return d;
+}
+const OpDef& MinDimOp() {
+  static const OpDef d = MakeExtremumDimOp<false>();
+  return d;
+}
+
 const OpDef& CumprodOp() {
   static const OpDef d{.id = OpId::kCumprod, .name = "cumprod", .inputs = {{"self"}},
                        .attrs = {Required("dim", AttrType::kInt), Optional("dtype", AttrType::kDType)},
@@ -434,6 +499,9 @@ const OpDef& LogsumexpOp() {
                          const Tensor& x = call.in(0);
                          Tensor xf = IsFloating(x.dtype()) ? x : fn::To(x, kDefaultFloat);
                          TENSORD_ASSIGN_OR_RETURN(auto dc, DimsAndCount(call, xf));
+                         if (dc.second == 0) {  // an empty reduction: log(0) = -inf, no max to shift by
+                           return std::vector<Tensor>{fn::Log(fn::Sum(fn::Exp(xf), dc.first, call.GetBool(1)))};
+                         }
                          // The shift is a constant: detached, and 0 where the max is infinite.
                          Tensor m = fn::Call1(OpId::kDetach, {fn::Call1(OpId::kAmax, {xf}, {dc.first, true})});
                          Tensor finite = fn::Call1(OpId::kLt, {fn::Call1(OpId::kAbs, {m}), fn::S(Scalar(INFINITY))});

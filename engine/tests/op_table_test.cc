@@ -362,6 +362,10 @@ std::vector<OpCase> Cases() {
       {"amin", "amin", {{3, 4}}, {{"dim", Ints{1}}}, ReduceWith({1}, false, INFINITY, [](double a, double b) { return std::min(a, b); })},
       {"max", "max", {{3, 4}}, {}, ReduceWith({}, false, -INFINITY, [](double a, double b) { return std::max(a, b); })},
       {"min", "min", {{3, 4}}, {}, ReduceWith({}, false, INFINITY, [](double a, double b) { return std::min(a, b); })},
+      {"max_dim", "max_dim", {{3, 4}}, {{"dim", int64_t{1}}},
+       ReduceWith({1}, false, -INFINITY, [](double a, double b) { return std::max(a, b); })},
+      {"min_dim_keepdim", "min_dim", {{3, 4}}, {{"dim", int64_t{0}}, {"keepdim", true}},
+       ReduceWith({0}, true, INFINITY, [](double a, double b) { return std::min(a, b); })},
       {"all", "all", {{3, 4}}, {{"dim", Ints{1}}}, ReduceWith({1}, false, 1, [](double a, double b) { return double(a && b); }), -0.3, 2, false, 0},
       {"any", "any", {{3, 4}}, {{"dim", Ints{0}}}, ReduceWith({0}, false, 0, [](double a, double b) { return double(a || b); }), -2, 0.3, false, 0},
       {"argmax", "argmax", {{3, 4}}, {{"dim", int64_t{1}}}, [](const std::vector<Nd>& in) {

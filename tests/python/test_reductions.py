@@ -178,3 +178,28 @@ def test_reduction_errors_are_reported(td):
     assert "softmax" in str(e.value)
     with pytest.raises(NotImplementedError):
         x.norm("nuc")
+
+
+def test_max_dim_returns_first_extremum_and_sends_the_gradient_there(td):
+    # PyTorch 1.13: torch.tensor([[1., 3., 3.], [2., 2., 0.]]).max(1) -> values [3, 2], indices [1, 0];
+    # the gradient goes to the returned index only (value_selecting_reduction_backward).
+    x = td.tensor([[1.0, 3.0, 3.0], [2.0, 2.0, 0.0]], requires_grad=True)
+    values, indices = x.max(1)
+    assert values.tolist() == [3.0, 2.0] and indices.tolist() == [1, 0]
+    assert values.grad_fn.name() == "MaxBackward0"
+    assert not indices.requires_grad and indices.dtype == td.int64
+    values.sum().backward()
+    assert x.grad.tolist() == [[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]]
+    lo = td.min(x, dim=0, keepdim=True)
+    assert lo.values.tolist() == [[1.0, 2.0, 0.0]] and lo.indices.tolist() == [[0, 1, 1]]
+    assert lo.values.grad_fn.name() == "MinBackward0"
+
+
+def test_max_dim_of_a_scalar_and_of_empty_dims(td):
+    v, i = td.tensor(5.0).max(0)
+    assert v.item() == 5.0 and i.item() == 0 and i.shape == ()
+    e = td.zeros(2, 0)
+    v, i = e.max(0)
+    assert v.shape == (0,) and i.shape == (0,)
+    with pytest.raises(Exception, match="Expected reduction dim 1 to have non-zero size"):
+        e.max(1)[0].tolist()

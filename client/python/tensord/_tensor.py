@@ -1680,10 +1680,7 @@ def _max_min(self, name, dim, keepdim):
                             "needs dim" % name)
         return run1(name, [self])
     from . import return_types
-    values = run1("amax" if name == "max" else "amin", [self],
-                  {"dim": [int(dim)], "keepdim": bool(keepdim)})
-    indices = run1("argmax" if name == "max" else "argmin", [self],
-                   {"dim": int(dim), "keepdim": bool(keepdim)})
+    values, indices = run_op(name + "_dim", [self], {"dim": int(dim), "keepdim": bool(keepdim)})
     return getattr(return_types, name)((values, indices))
 
 

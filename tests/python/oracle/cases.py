@@ -1533,19 +1533,11 @@ for _name, _fn, _inputs in _fuzz_print():
 # ---------------------------------------------------------------- known differences
 # Engine areas outside the elementwise/factory/index ops and kernels; each is a
 # strict xfail until fixed (remove the entry then).
-for _n, _s in (("n5", 1234), ("n16", 0), ("n16", 1234), ("n33", 0), ("n33", 1234)):
-    KNOWN["random-bernoulli_f64-%s-s%d" % (_n, _s)] = (
-        "engine: bernoulli with float64 probabilities draws 32-bit uniforms (PyTorch "
-        "draws 64-bit ones for double p)")
 _VAR_GRAD = ("engine: var/std gradient with N - correction <= 0 is NaN (PyTorch: +-inf, "
              "or 0 for a single element)")
 _NORM_P = ("engine: the gradient of a p-norm (p=3) is off by ~1e-7 relative in float64 "
            "(float32 precision somewhere)")
-_EMPTY_DIM = ("engine: amax/max/argmax/logsumexp/norm(inf) over a non-empty dim of an "
-              "empty tensor raise (PyTorch returns an empty result)")
 _COPY_GRAD = "engine: the overwritten input of copy_ gets no gradient (None; PyTorch: zeros)"
-_MAX_TIE = ("engine: max(dim)/min(dim) backward splits the gradient between tied extrema "
-            "(PyTorch sends it all to the returned index)")
 _F16_REDUCE = ("engine: var/std/norm of many float16 values overflow or lose precision "
                "(PyTorch accumulates in float: var 3.02 vs NaN, norm 181 vs inf)")
 _MM_EMPTY = ("engine: matmul of a batched operand with an empty contracted dim (k = 0) "
@@ -1570,24 +1562,14 @@ KNOWN.update({
     "fuzz830-var_correction2-float64-2--1-keep": _VAR_GRAD,
     "fuzz838-var_correction2-float64-2-0": _VAR_GRAD,
     "fuzz62-norm_p3-float64-2-0": _NORM_P,
-    "fuzz91-norm_inf-float32-3x4x4x0--3-keep": _EMPTY_DIM,
-    "fuzz539-logsumexp-float64-2x2x0x2--2": _EMPTY_DIM,
-    "fuzz651-argmax-uint8-2x4x0-0": _EMPTY_DIM,
-    "fuzz766-norm_inf-float32-2x0x0x4--4": _EMPTY_DIM,
-    "fuzz804-argmax-bool-4x2x0x4-1-keep": _EMPTY_DIM,
-    "fuzz808-amax-float64-2x3x4x0-2": _EMPTY_DIM,
     "reduce-var_correction2-float64-d0": _VAR_GRAD,
     "reduce-norm_p3-float64-all": _NORM_P,
-    "reduce-amax-empty-dim": _EMPTY_DIM,
-    "scan-softmax-int-error": "engine: softmax of an integer tensor computes (PyTorch "
-                              "raises: not implemented for 'Long')",
     "inplace-fill_tensor_-grad": "engine: fill_ with a 0-dim tensor value does not pass a "
                                  "gradient to the value",
     "inplace-copy_-grad": _COPY_GRAD,
     "inplace-copy_bcast_-grad": _COPY_GRAD,
     "strided-copy_t-float32": _COPY_GRAD,
     "strided-copy_t-float64": _COPY_GRAD,
-    "reduce-max-dim-tie-grad": _MAX_TIE,
     "big-var-float16": _F16_REDUCE,
     "big-norm-float16": _F16_REDUCE,
     "big-mean-float16": "engine: mean of 77,100 float16 values is 0.00446 where PyTorch 1.13 "
