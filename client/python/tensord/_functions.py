@@ -610,8 +610,8 @@ def where(condition, input=None, other=None):
 
 
 def clamp(input, min=None, max=None, *, out=None):  # noqa: A002 - torch's names
-    _no_out(out)
-    return input.clamp(min, max)
+    return _write_out("clamp", out, [input, min, max], lambda: input.clamp(min, max),
+                      exact_dtype=True)
 
 
 clip = clamp
@@ -638,8 +638,13 @@ def narrow(input, dim, start, length):
 
 
 def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):  # noqa: A001
-    _no_out(out)
-    return run1("sum", [input], _reduce_attrs(dim, keepdim, dtype))
+    if out is not None and dim is None:
+        raise TypeError("sum() received an invalid combination of arguments - got (Tensor, "
+                        "out=Tensor): out= needs dim")
+    if out is not None and dtype is None and isinstance(out, Tensor):
+        dtype = out.dtype  # as PyTorch: the sum is computed in out's dtype
+    return _write_out("sum", out, [input],
+                      lambda: run1("sum", [input], _reduce_attrs(dim, keepdim, dtype)))
 
 
 def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):

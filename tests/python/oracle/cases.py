@@ -1498,6 +1498,9 @@ API = [
     ("out_cat", _out(lambda T, a, b, c: T.cat([a, b], out=c))),
     ("out_exp", _out(lambda T, a, b, c: T.exp(a, out=c))),
     ("out_clamp", _out(lambda T, a, b, c: T.clamp(a, -1, 1, out=c))),
+    ("out_sum_long", lambda T, a, b: (lambda c: (T.sum(a, 1, out=c), c))(T.empty(0, dtype=T.int64))),
+    ("out_sum_all_error", _out(lambda T, a, b, c: T.sum(a, out=c))),
+    ("out_clamp_dtype_error", lambda T, a, b: T.clamp(a, 0, 1, out=T.empty(0, dtype=T.int64))),
     ("unary_inplace_all", lambda T, a, b: [getattr(a.clone(), m + "_")() for m in (
         "abs", "neg", "exp", "sin", "cos", "tanh", "sigmoid", "floor", "ceil", "round", "trunc",
         "sqrt", "rsqrt", "log", "log1p", "reciprocal", "sign", "square", "expm1", "log2",
@@ -1544,19 +1547,6 @@ _LSE_EMPTY = ("engine: logsumexp over a zero-size dim raises (its amax does; PyT
 _COPY_GRAD = "engine: the overwritten input of copy_ gets no gradient (None; PyTorch: zeros)"
 _F16_REDUCE = ("engine: var/std/norm of many float16 values overflow or lose precision "
                "(PyTorch accumulates in float: var 3.02 vs NaN, norm 181 vs inf)")
-_MM_EMPTY = ("engine: matmul of a batched operand with an empty contracted dim (k = 0) "
-             "fails with reshape(-1, 0) for int64, and in backward for floats "
-             "(torch.zeros(1, 0, 0, dtype=torch.long) @ torch.zeros(0, 2, dtype=torch.long))")
-for _name in ("fuzzmm7-float32-3x2x3x0-0x0",
-              "fuzzmm36-int64-1x0x0-0x2",
-              "fuzzmm62-float64-3x0x0-0",
-              "fuzzmm88-float64-2x5x0-0x2",
-              "fuzzmm101-float64-2x1x2x0-0x5",
-              "fuzzmm127-float32-1x0x0-0x5",
-              "fuzzmm132-int64-2x2x0-0x0",
-              "fuzzmm142-bfloat16-3x3x0-0",
-              "fuzzmm145-float64-1x2x0-0x3"):
-    KNOWN[_name] = _MM_EMPTY
 KNOWN.update({
     "reduce-var_correction2-float32-d0": _VAR_GRAD,
     "fuzz71-var_correction2-float64-1-0-keep": _VAR_GRAD,
@@ -1582,12 +1572,4 @@ KNOWN.update({
                         "gives 0.0 (PyTorch's half accumulation; tensord's value is the true "
                         "mean rounded)",
     "autograd-hook": "Tensor.register_hook is not implemented",
-    "api-out_sum": "python client: torch.sum(..., out=) is not supported yet",
-    "api-out_clamp": "python client: torch.clamp(..., out=) is not supported yet",
-    "linalg-addmm_bcast-int64": "engine: addmm of int64 with float beta/alpha returns float32 "
-                                "data under an int64 dtype (PyTorch truncates beta/alpha)",
-    "matmul-bfloat16-3x4-2x4x5": "engine: matmul of 2-D @ 3-D in bfloat16 does not fold like "
-                                 "PyTorch (which runs (b.mT @ a.mT).mT: float dot products)",
-    "layout-mat_mat3-bfloat16": "engine: matmul of 2-D @ 3-D in bfloat16 does not fold like "
-                                "PyTorch (which runs (b.mT @ a.mT).mT: float dot products)",
 })
