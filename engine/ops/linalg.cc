@@ -80,6 +80,25 @@ absl::StatusOr<std::vector<TensorMeta>> BmmPrepare(OpCall& call) {
   return std::vector<TensorMeta>{MetaOf(a.dtype(), {a.size(0), a.size(1), b.size(2)})};
 }
 
+// PyTorch's should_fold: a >= 3-D operand times a 1-D or 2-D one folds its
+// batch into the rows of one mm/mv, unless it is 3-D with its last two dims
+// transposed over a contiguous first one (permute(0, 2, 1)), which bmm
+// reads without a copy.
+bool ShouldFold(const Tensor& t, int64_t other_dim) {
+  if (t.dim() < 3 || (other_dim != 1 && other_dim != 2)) return false;
+  const IntSpan st = t.strides();
+  return !(t.dim() == 3 && other_dim == 2 && st[2] != 1 && st[0] == t.size(1) * t.size(2));
+}
+
+// t (>= 3-D) @ m (1-D or 2-D) as one mv/mm over t's rows.
+Tensor FoldedProduct(const Tensor& t, const Tensor& m) {
+  Shape out_shape = ToShape(t.sizes().subspan(0, t.dim() - 1));
+  Tensor rows = fn::Reshape(t, {Numel(out_shape), t.size(-1)});  // not -1: k may be 0
+  if (m.dim() == 1) return fn::View(fn::Mv(rows, m), out_shape);
+  out_shape.push_back(m.size(1));
+  return fn::View(fn::Mm(rows, m), out_shape);
+}
+
 // matmul by rank (torch.matmul): dot, mv, mm, folded mm, or broadcast bmm.
 absl::StatusOr<std::vector<Tensor>> MatmulForward(OpCall& call) {
   const Tensor& a = call.in(0);
@@ -104,13 +123,15 @@ absl::StatusOr<std::vector<Tensor>> MatmulForward(OpCall& call) {
   if (da == 2 && db == 1) return std::vector<Tensor>{fn::Mv(a, b)};
   if (da == 1 && db == 2) return std::vector<Tensor>{fn::Squeeze(fn::Mm(fn::Unsqueeze(a, 0), b), 0)};
   if (da == 2 && db == 2) return std::vector<Tensor>{fn::Mm(a, b)};
-  if (da >= 3 && db <= 2) {
-    // Fold a's batch dims into rows: one GEMM instead of a batch of them.
-    Shape out_shape = ToShape(a.sizes().subspan(0, da - 1));
-    Tensor a2 = fn::Reshape(a, {-1, k});
-    Tensor r = db == 1 ? fn::Mv(a2, b) : fn::Mm(a2, b);
-    if (db == 2) out_shape.push_back(b.size(1));
-    return std::vector<Tensor>{fn::View(r, out_shape)};
+  if (ShouldFold(a, db) || ShouldFold(b, da)) {
+    // One GEMM/GEMV over the folded batch of the >= 3-D operand; batched @
+    // (1-D or 2-D) directly, (1-D or 2-D) @ batched as (b^T @ a^T)^T, as
+    // PyTorch does (so 16-bit results round alike).
+    if (db > da) {
+      Tensor r = FoldedProduct(fn::Transpose(b, -1, -2), da == 2 ? fn::T(a) : a);
+      return std::vector<Tensor>{da == 2 ? fn::Transpose(r, -1, -2) : r};
+    }
+    return std::vector<Tensor>{FoldedProduct(a, b)};
   }
   Tensor a1 = da == 1 ? fn::Unsqueeze(a, 0) : a;
   Tensor b1 = db == 1 ? fn::Unsqueeze(b, 1) : b;
@@ -210,13 +231,34 @@ absl::StatusOr<std::vector<Tensor>> AddProduct(OpCall& call, OpId product) {
   }
   return std::vector<Tensor>{fn::Add(self, prod)};
 }
+// d(beta*s + alpha*(A@B)) = (sum_to_size(beta*g), alpha*g @ B^T, alpha*A^T @ g)
+// (PyTorch's addmm/baddbmm backward; one node, AddmmBackward0 in the graph).
+template <bool kBatched>
+std::vector<Tensor> AddProductBackward(const BackwardCtx& c) {
+  const Scalar beta = std::get<Scalar>(c.attr(0)), alpha = std::get<Scalar>(c.attr(1));
+  const Tensor& g = c.grad();
+  Tensor gs, g1, g2;
+  if (c.needs_input_grad[0]) gs = fn::SumToSize(beta.to_double() == 1.0 ? g : fn::Mul(g, beta), c.in_sizes(0));
+  const Tensor ga = alpha.to_double() == 1.0 ? g : fn::Mul(g, alpha);
+  if (c.needs_input_grad[1]) g1 = kBatched ? fn::Bmm(ga, fn::Transpose(c.in(2), 1, 2)) : fn::Mm(ga, fn::T(c.in(2)));
+  if (c.needs_input_grad[2]) g2 = kBatched ? fn::Bmm(fn::Transpose(c.in(1), 1, 2), ga) : fn::Mm(fn::T(c.in(1)), ga);
+  return {gs, g1, g2};
+}
+// Integer products take integer beta and alpha (PyTorch truncates them).
+absl::StatusOr<std::vector<Tensor>> AddProductForward(OpCall& call, OpId product) {
+  if (!IsFloating(ResultType({call.in(1), call.in(2)}))) {
+    for (int i : {0, 1}) call.attrs[i] = Scalar(static_cast<int64_t>(call.GetScalar(i).to_double()));
+  }
+  return AddProduct(call, product);
+}
 const OpDef& AddmmOp() {
   static const OpDef d{.id = OpId::kAddmm, .name = "addmm", .inputs = {{"self"}, {"mat1"}, {"mat2"}},
                        .attrs = {WithDefault("beta", AttrType::kScalar, Scalar(1)),
                                  WithDefault("alpha", AttrType::kScalar, Scalar(1))},
                        .doc = "beta * self + alpha * (mat1 @ mat2).",
-                       .forward = [](OpCall& call) { return AddProduct(call, OpId::kMm); },
-                       .differentiable_composite = true};
+                       .forward = [](OpCall& call) { return AddProductForward(call, OpId::kMm); },
+                       .backward = AddProductBackward<false>, .backward_name = "AddmmBackward0",
+                       .save = kSaveInputs};
   return d;
 }
 const OpDef& BaddbmmOp() {
@@ -224,8 +266,9 @@ const OpDef& BaddbmmOp() {
                        .attrs = {WithDefault("beta", AttrType::kScalar, Scalar(1)),
                                  WithDefault("alpha", AttrType::kScalar, Scalar(1))},
                        .doc = "beta * self + alpha * bmm(batch1, batch2).",
-                       .forward = [](OpCall& call) { return AddProduct(call, OpId::kBmm); },
-                       .differentiable_composite = true};
+                       .forward = [](OpCall& call) { return AddProductForward(call, OpId::kBmm); },
+                       .backward = AddProductBackward<true>, .backward_name = "BaddbmmBackward0",
+                       .save = kSaveInputs};
   return d;
 }
 // Note [einsum]

@@ -158,8 +158,6 @@ def test_linear_mlp_leaves_are_named_from_params(td):
     assert leaves == ["0.bias\n (3)", "0.weight\n (3, 4)", "2.bias\n (2)", "2.weight\n (2, 3)"]
 
 
-@pytest.mark.xfail(strict=True, reason="engine: addmm is a composite recorded as AddBackward0 "
-                   "+ ExpandBackward0 (broadcast bias) + MmBackward0, not one AddmmBackward0")
 def test_linear_mlp_graph_matches_pytorch(td):
     model, y = _mlp(td)
     assert _canonical(td.viz.make_dot(y, params=dict(model.named_parameters())).source) == MLP_TORCH

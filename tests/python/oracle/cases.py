@@ -1542,8 +1542,6 @@ _VAR_GRAD = ("engine: var/std gradient with N - correction <= 0 is NaN (PyTorch:
              "or 0 for a single element)")
 _NORM_P = ("engine: the gradient of a p-norm (p=3) is off by ~1e-7 relative in float64 "
            "(float32 precision somewhere)")
-_LSE_EMPTY = ("engine: logsumexp over a zero-size dim raises (its amax does; PyTorch "
-              "returns -inf: torch.logsumexp(torch.zeros(2, 0), 1))")
 _COPY_GRAD = "engine: the overwritten input of copy_ gets no gradient (None; PyTorch: zeros)"
 _F16_REDUCE = ("engine: var/std/norm of many float16 values overflow or lose precision "
                "(PyTorch accumulates in float: var 3.02 vs NaN, norm 181 vs inf)")
@@ -1558,8 +1556,6 @@ KNOWN.update({
     "fuzz62-norm_p3-float64-2-0": _NORM_P,
     "reduce-var_correction2-float64-d0": _VAR_GRAD,
     "reduce-norm_p3-float64-all": _NORM_P,
-    "fuzz539-logsumexp-float64-2x2x0x2--2": _LSE_EMPTY,
-    "reduce-logsumexp-empty-dim": _LSE_EMPTY,
     "inplace-fill_tensor_-grad": "engine: fill_ with a 0-dim tensor value does not pass a "
                                  "gradient to the value",
     "inplace-copy_-grad": _COPY_GRAD,
