@@ -1535,6 +1535,35 @@ def _fuzz_print():
 for _name, _fn, _inputs in _fuzz_print():
     add(_name, _fn, _inputs)
 
+# ---------------------------------------------------------------- double backward
+def _second_derivative(f):
+    def prog(T, x):
+        (g,) = T.autograd.grad(f(T, x).sum(), x, create_graph=True)
+        (gg,) = T.autograd.grad((g * g).sum(), x)
+        return g.detach(), gg
+    return prog
+
+
+_SECOND = [(op, fn, dom) for op, fn, dom, diff, _, _ in UNARY
+           if diff and op not in ("floor", "ceil", "round", "round_any", "trunc", "sign",
+                                  "relu", "relu6", "clamp", "clamp_min", "clamp_max", "clip",
+                                  "clamp_min_fn", "abs", "leaky_relu")] + [
+    ("matmul", lambda T, x: x @ x.t() @ x, "any"),
+    ("mul_self", lambda T, x: x * x * x.sum(0), "any"),
+    ("div", lambda T, x: x / (x * x + 1), "any"),
+    ("softmax", lambda T, x: x.softmax(1) * x, "any"),
+    ("log_softmax", lambda T, x: x.log_softmax(0) ** 2, "any"),
+    ("sum_pow", lambda T, x: x.sum(1) ** 3, "any"),
+    ("mean_var", lambda T, x: x.var(0) * x.mean(), "any"),
+    ("norm", lambda T, x: x.norm(dim=1) ** 3, "any"),
+    ("logsumexp", lambda T, x: x.logsumexp(1) ** 2, "any"),
+    ("index", lambda T, x: x[[0, 2, 2]] ** 3, "any"),
+    ("view", lambda T, x: x.t().reshape(-1)[1:] ** 3, "any"),
+]
+for op, fn, dom in _SECOND:
+    add("grad2-%s" % op, _second_derivative(fn), [In("float64", (3, 3), dom, grad=True)],
+        backward=False, tol=(1e-9, 1e-10))
+
 # ---------------------------------------------------------------- known differences
 # Engine areas outside the elementwise/factory/index ops and kernels; each is a
 # strict xfail until fixed (remove the entry then).
