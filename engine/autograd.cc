@@ -364,7 +364,11 @@ void RecordGraph(const OpCall& call, absl::string_view name, const std::vector<T
   auto node = std::make_shared<OpNode>(def, name, call.attrs, std::move(in_meta), std::move(out_meta), needs);
   for (const Tensor& t : call.inputs) node->next_edges.push_back(GradientEdge(t));
   if (def.save & kSaveInputs) {
-    for (const Tensor& t : call.inputs) node->saved_inputs.emplace_back(t, false);
+    // A Python number is saved as a plain 0-dim tensor: a backward rule that
+    // computes with it (pow's b - 1) must not promote it like a Python number.
+    for (const Tensor& t : call.inputs) {
+      node->saved_inputs.emplace_back(t.defined() && t.is_wrapped_number() ? Detach(t) : t, false);
+    }
   }
   for (size_t i = 0; i < outputs.size(); ++i) {
     if (!IsFloating(outputs[i].dtype())) continue;

@@ -104,6 +104,30 @@ const OpDef& Zero_Op() {
   return d;
 }
 
+// What copy_ writes, as a node of the graph: src broadcast and cast to
+// self's shape and dtype. Its gradient is zero for the overwritten self and
+// the (summed, cast back) incoming gradient for src, PyTorch's CopyBackwards.
+const OpDef& OverwriteOp() {
+  static const OpDef d{.id = OpId::kOverwrite, .name = "_overwrite", .inputs = {{"self"}, {"src"}},
+                       .doc = "src broadcast and cast like self (the value copy_ writes; internal).",
+                       .forward = [](OpCall& call) -> absl::StatusOr<std::vector<Tensor>> {
+                         const Tensor& self = call.in(0);
+                         return std::vector<Tensor>{
+                             fn::Clone(CastAndExpand(call.in(1), self.dtype(), self.sizes()))};
+                       },
+                       .backward = [](const BackwardCtx& c) {
+                         Tensor gs, gsrc;
+                         if (c.needs_input_grad[0]) gs = fn::ZerosLike(c.grad());
+                         if (c.needs_input_grad[1]) {
+                           gsrc = fn::SumToSize(c.grad(), c.in_sizes(1));
+                           if (gsrc.dtype() != c.in_dtype(1)) gsrc = fn::To(gsrc, c.in_dtype(1));
+                         }
+                         return std::vector<Tensor>{gs, gsrc};
+                       },
+                       .backward_name = "CopyBackwards"};
+  return d;
+}
+
 const OpDef& Copy_Op() {
   // self <- src broadcast and cast to self; the gradient flows to src.
   static const OpDef d{.id = OpId::kCopy_, .name = "copy_", .inputs = {{"self"}, {"src"}},
@@ -119,8 +143,13 @@ const OpDef& Copy_Op() {
                            return Error("copy_", absl::StrCat("source shape ", ShapeToString(src.sizes()),
                                                               " cannot be broadcast to ", ShapeToString(self.sizes())));
                          }
-                         Tensor value = CastAndExpand(src, self.dtype(), self.sizes());
-                         if (recording && value.impl() == src.impl()) value = fn::Clone(value);
+                         Tensor value;
+                         if (recording) {
+                           TENSORD_ASSIGN_OR_RETURN(std::vector<Tensor> v, Invoke(OverwriteOp(), {self, src}, {}));
+                           value = v[0];
+                         } else {
+                           value = CastAndExpand(src, self.dtype(), self.sizes());
+                         }
                          TENSORD_RETURN_IF_ERROR(WriteBack("copy_", self, value, recording));
                          return std::vector<Tensor>{};
                        }};

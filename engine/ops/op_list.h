@@ -54,7 +54,7 @@
   X(index, Index) X(index_put, IndexPut) X(index_select, IndexSelect)             \
   X(gather, Gather) X(scatter, Scatter) X(scatter_add, ScatterAdd)                \
   X(nonzero, Nonzero)                                                            \
-  X(fill, Fill)                                                                  \
+  X(fill, Fill) X(_overwrite, Overwrite)                                         \
   /* autograd accessors (ops/autograd_ops.cc) */                                 \
   X(requires_grad_, RequiresGrad) X(grad, Grad) X(set_grad_, SetGrad_)            \
   X(retain_grad, RetainGrad)                                                     \

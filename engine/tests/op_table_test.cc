@@ -502,6 +502,11 @@ std::vector<OpCase> Cases() {
       {"clone", "clone", {{2, 3}}, {}, Map1([](double a) { return a; })},
       {"to_float64", "to", {{2, 3}}, {{"dtype", DType::kFloat64}}, Map1([](double a) { return a; })},
       {"fill", "fill", {{2, 3}}, {{"value", 1.5}}, Map1([](double) { return 1.5; })},
+      {"_overwrite", "_overwrite", {{2, 3}, {3}}, {}, [](const std::vector<Nd>& in) {
+         Nd r{{2, 3}, {}};
+         for (int i = 0; i < 6; ++i) r.v.push_back(in[1].v[i % 3]);
+         return r;
+       }},
       {"_to_copy", "_to_copy", {{2, 3}}, {{"dtype", DType::kFloat64}}, Map1([](double a) { return a; })},
       {"select", "select", {{3, 4}}, {{"dim", int64_t{1}}, {"index", int64_t{-2}}},
        Gather({3}, [](std::vector<int64_t> i) { return std::vector<int64_t>{i[0], 2}; })},

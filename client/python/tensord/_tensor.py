@@ -968,6 +968,11 @@ class Tensor:
     del _unary_inplace
 
     def fill_(self, value):
+        if isinstance(value, Tensor):  # differentiable in value: a broadcast copy
+            if value.dim() != 0:
+                raise RuntimeError("fill_ only supports 0-dimension value tensor but got tensor "
+                                   "with %d dimensions." % value.dim())
+            return self.copy_(value)
         return self._inplace("fill_", [], {"value": value})
 
     def copy_(self, src, non_blocking=False):

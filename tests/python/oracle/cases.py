@@ -1592,9 +1592,6 @@ for op, fn, dom in _F16_OPS:
 # strict xfail until fixed (remove the entry then).
 _VAR_GRAD = ("engine: var/std gradient with N - correction <= 0 is NaN (PyTorch: +-inf, "
              "or 0 for a single element)")
-_NORM_P = ("engine: the gradient of a p-norm (p=3) is off by ~1e-7 relative in float64 "
-           "(float32 precision somewhere)")
-_COPY_GRAD = "engine: the overwritten input of copy_ gets no gradient (None; PyTorch: zeros)"
 _F16_REDUCE = ("engine: var/std/norm of many float16 values overflow or lose precision "
                "(PyTorch accumulates in float: var 3.02 vs NaN, norm 181 vs inf)")
 KNOWN.update({
@@ -1605,15 +1602,7 @@ KNOWN.update({
     "fuzz596-var_correction2-float64-2x2x4x1--3": _VAR_GRAD,
     "fuzz830-var_correction2-float64-2--1-keep": _VAR_GRAD,
     "fuzz838-var_correction2-float64-2-0": _VAR_GRAD,
-    "fuzz62-norm_p3-float64-2-0": _NORM_P,
     "reduce-var_correction2-float64-d0": _VAR_GRAD,
-    "reduce-norm_p3-float64-all": _NORM_P,
-    "inplace-fill_tensor_-grad": "engine: fill_ with a 0-dim tensor value does not pass a "
-                                 "gradient to the value",
-    "inplace-copy_-grad": _COPY_GRAD,
-    "inplace-copy_bcast_-grad": _COPY_GRAD,
-    "strided-copy_t-float32": _COPY_GRAD,
-    "strided-copy_t-float64": _COPY_GRAD,
     "big-var-float16": _F16_REDUCE,
     "big-norm-float16": _F16_REDUCE,
     "big-mean-float16": "engine: mean of 77,100 float16 values is 0.00446 where PyTorch 1.13 "
