@@ -532,3 +532,29 @@ def test_a_view_made_under_no_grad_shares_its_bases_requires_grad(td):
     with pytest.raises(RuntimeError, match="A view was created in no_grad mode and is being modified inplace"):
         v.mul_(2)
         v.tolist()
+
+
+def test_grad_fn_next_functions_walk_the_graph_like_pytorch(td):
+    # PyTorch 1.13: loss = ((x * w).sum() + b) with leaves x (no grad), w, b:
+    # loss.grad_fn -> AddBackward0, next: ((SumBackward0, 0), (AccumulateGrad, 0));
+    # SumBackward0 -> ((MulBackward0, 0),); MulBackward0 -> ((None, 0), (AccumulateGrad, 0)).
+    x = td.ones(3)
+    w = td.ones(3, requires_grad=True)
+    b = td.zeros((), requires_grad=True)
+    loss = (x * w).sum() + b
+    nxt = loss.grad_fn.next_functions
+    assert [(type(n).__name__, i) for n, i in nxt] == [("SumBackward0", 0), ("AccumulateGrad", 0)]
+    (mul, _), = nxt[0][0].next_functions
+    assert mul.name() == "MulBackward0"
+    assert [(None if n is None else n.name(), i) for n, i in mul.next_functions] == \
+        [(None, 0), ("AccumulateGrad", 0)]
+    assert mul.next_functions[1][0].next_functions == ()
+
+
+def test_next_functions_of_a_vanished_tensor_raises(td):
+    w = td.ones(2, requires_grad=True)
+    fn = (w * 2).grad_fn
+    import gc
+    gc.collect()
+    with pytest.raises(RuntimeError, match="no longer exists"):
+        fn.next_functions

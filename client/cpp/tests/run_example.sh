@@ -5,17 +5,7 @@ set -eu
 server=$1
 example=$2
 tensorctl=$3
-dir=$(mktemp -d /tmp/tensord-example-XXXXXX)
-"$server" --listen "unix:$dir/sock" >"$dir/server.log" 2>&1 &
-pid=$!
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$dir"' EXIT
-i=0
-until "$tensorctl" --address "unix:$dir/sock" --timeout 1 health >/dev/null 2>&1; do
-  i=$((i + 1))
-  if [ $i -gt 300 ]; then echo "server did not start"; cat "$dir/server.log"; exit 1; fi
-  sleep 0.05
-done
-out=$(TENSORD_ADDRESS="unix:$dir/sock" "$example")
+out=$("$(dirname "$0")/with_server.sh" "$server" "$tensorctl" "$example")
 echo "$out"
 # loss = mean((x @ w)^2) with x=[[1,2],[3,4]], w=[[.5,-1],[2,0]]: x@w = [[4.5,-1],[9.5,-3]]
 echo "$out" | grep -q '^loss = 30.125$'

@@ -10,17 +10,7 @@ tensorctl=$3
 want1=$4
 want2=$5
 want3=$6
-dir=$(mktemp -d /tmp/tensord-example-XXXXXX)
-"$server" --listen "unix:$dir/sock" >"$dir/server.log" 2>&1 &
-pid=$!
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$dir"' EXIT
-i=0
-until "$tensorctl" --address "unix:$dir/sock" --timeout 1 health >/dev/null 2>&1; do
-  i=$((i + 1))
-  if [ $i -gt 300 ]; then echo "server did not start"; cat "$dir/server.log"; exit 1; fi
-  sleep 0.05
-done
-out=$(TENSORD_ADDRESS="unix:$dir/sock" "$example" --epochs 3)
+out=$("$(dirname "$0")/with_server.sh" "$server" "$tensorctl" "$example" --epochs 3)
 echo "$out"
 # Float32 rounding differences stay far below 1e-4 in 3 epochs.
 echo "$out" | awk -v w1="$want1" -v w2="$want2" -v w3="$want3" '

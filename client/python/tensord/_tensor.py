@@ -13,6 +13,7 @@ Note [Cached metadata]
 """
 
 import numbers
+import weakref
 import warnings
 
 import numpy as np
@@ -35,14 +36,40 @@ __all__ = ["Tensor"]
 class Node:
     """A tensor's grad_fn, e.g. ``<AddBackward0 object at 0x...>``.
 
-    Only the name travels over the wire; ``type(t.grad_fn).__name__`` and
-    ``t.grad_fn.name()`` both give it.
+    ``type(t.grad_fn).__name__`` and ``t.grad_fn.name()`` give PyTorch's
+    name. ``next_functions`` is PyTorch's too: ((Node or None, input_nr), ...);
+    the first access fetches the graph behind the tensor from the server (one
+    GraphCommand) and the nodes it returns share that snapshot, so walking
+    the graph costs one round trip. Node objects are not unique per server
+    node (``a.grad_fn.next_functions[0][0] is b.grad_fn`` may be False).
     """
 
-    __slots__ = ("__weakref__",)
+    __slots__ = ("__weakref__", "_root", "_graph", "_index")
+
+    def __init__(self, root=None, graph=None, index=None):
+        self._root = root        # weakref to the tensor whose grad_fn this is
+        self._graph = graph      # AutogradGraph snapshot (nodes below a root)
+        self._index = index
 
     def name(self):
         return type(self).__name__
+
+    @property
+    def next_functions(self):
+        graph, index = self._graph, self._index
+        if graph is None:
+            tensor = self._root() if self._root is not None else None
+            if tensor is None:
+                raise RuntimeError("next_functions: the tensor of this grad_fn no longer exists")
+            from .viz import fetch_graph
+            graph = fetch_graph([tensor])
+            edge = graph.roots[0].grad_fn
+            if edge.none:
+                return ()
+            index = edge.node
+        return tuple((None, 0) if e.none else
+                     (_node(graph.nodes[e.node].name, graph=graph, index=e.node), e.input_nr)
+                     for e in graph.nodes[index].next)
 
     def __repr__(self):
         return "<%s object at %#x>" % (type(self).__name__, id(self))
@@ -51,12 +78,12 @@ class Node:
 _node_types = {}
 
 
-def _node(name):
+def _node(name, root=None, graph=None, index=None):
     cls = _node_types.get(name)
     if cls is None:
         cls = type(name, (Node,), {"__slots__": (), "__module__": "tensord.autograd"})
         _node_types[name] = cls
-    return cls()
+    return cls(root, graph, index)
 
 
 # ---------------------------------------------------------------- wire helpers
@@ -462,7 +489,7 @@ class Tensor:
         if not name:
             return None
         if self._grad_fn_obj is None or self._grad_fn_obj.name() != name:
-            self._grad_fn_obj = _node(name)
+            self._grad_fn_obj = _node(name, root=weakref.ref(self))
         return self._grad_fn_obj
 
     @property
