@@ -153,6 +153,14 @@ std::vector<Tensor> OpNode::Apply(std::vector<Tensor> grads) {
           "[", name_, "] backward produced a gradient of shape ", ShapeToString(result[i].sizes()),
           " for input ", i, " of shape ", ShapeToString(input_meta_[i].sizes))));
     }
+    // Back to the caller's tensor: undo prepare's broadcast (sum) and cast.
+    if (result[i].defined() && i < edge_meta.size()) {
+      const TensorMeta& m = edge_meta[i];
+      if (!std::equal(m.sizes.begin(), m.sizes.end(), result[i].sizes().begin(), result[i].sizes().end())) {
+        result[i] = fn::SumToSize(result[i], m.sizes);
+      }
+      if (result[i].dtype() != m.dtype) result[i] = fn::To(result[i], m.dtype);
+    }
   }
   return result;
 }
@@ -351,18 +359,35 @@ bool AnyRequiresGrad(const std::vector<Tensor>& inputs) {
   return false;
 }
 
-void RecordGraph(const OpCall& call, absl::string_view name, const std::vector<Tensor>& outputs) {
+void RecordGraph(const OpCall& call, absl::string_view name, const std::vector<Tensor>& outputs,
+                 const std::vector<Tensor>* callers_inputs) {
   const OpDef& def = *call.def;
-  std::vector<TensorMeta> in_meta, out_meta;
+  const std::vector<Tensor>& edge_to = callers_inputs ? *callers_inputs : call.inputs;
+  auto meta = [](const Tensor& t) {
+    return t.defined() ? TensorMeta{t.dtype(), Shape(t.sizes().begin(), t.sizes().end())}
+                       : TensorMeta{DType::kFloat32, {}};
+  };
+  std::vector<TensorMeta> in_meta, out_meta, edge_meta;
   std::vector<bool> needs;
-  for (const Tensor& t : call.inputs) {
-    in_meta.push_back(t.defined() ? TensorMeta{t.dtype(), Shape(t.sizes().begin(), t.sizes().end())}
-                                  : TensorMeta{DType::kFloat32, {}});
-    needs.push_back(t.defined() && t.requires_grad());
+  bool edges_differ = false;
+  for (size_t i = 0; i < call.inputs.size(); ++i) {
+    const Tensor& to = edge_to[i];
+    in_meta.push_back(meta(call.inputs[i]));
+    edge_meta.push_back(meta(to));
+    edges_differ = edges_differ || edge_meta.back().dtype != in_meta.back().dtype ||
+                   edge_meta.back().sizes != in_meta.back().sizes;
+    needs.push_back(to.defined() && to.requires_grad());
   }
   for (const Tensor& t : outputs) out_meta.push_back({t.dtype(), Shape(t.sizes().begin(), t.sizes().end())});
   auto node = std::make_shared<OpNode>(def, name, call.attrs, std::move(in_meta), std::move(out_meta), needs);
-  for (const Tensor& t : call.inputs) node->next_edges.push_back(GradientEdge(t));
+  for (const Tensor& t : edge_to) node->next_edges.push_back(GradientEdge(t));
+  if (edges_differ) node->edge_meta = std::move(edge_meta);
+  for (size_t i = 0; callers_inputs != nullptr && i < call.inputs.size(); ++i) {
+    const Tensor& t = call.inputs[i];
+    if (t.defined() && t.impl() != edge_to[i].impl() && t.grad_fn() != nullptr) {
+      node->prepared_history.push_back(t.grad_fn());
+    }
+  }
   if (def.save & kSaveInputs) {
     // A Python number is saved as a plain 0-dim tensor: a backward rule that
     // computes with it (pow's b - 1) must not promote it like a Python number.

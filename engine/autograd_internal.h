@@ -75,6 +75,12 @@ class OpNode : public Node {
 
   std::vector<SavedTensor> saved_inputs;
   std::vector<SavedTensor> saved_outputs;
+  // Shape and dtype of the tensor each edge leads to, where it differs from
+  // the input the rule saw (Note [Transparent prepare]); empty if none does.
+  std::vector<TensorMeta> edge_meta;
+  // The To/Expand history of those prepared inputs: the edges bypass it, so
+  // this keeps it alive for saved inputs to re-attach (double backward).
+  std::vector<std::shared_ptr<Node>> prepared_history;
 
  private:
   const OpDef& def_;
@@ -139,7 +145,13 @@ absl::Status RebaseHistory(absl::string_view op, const Tensor& self, const Tenso
 
 // Records `call` producing `outputs` in the graph (grad mode on, some input
 // requires grad, def.backward set).
-void RecordGraph(const OpCall& call, absl::string_view name, const std::vector<Tensor>& outputs);
+// Records `call` (inputs as its rule saw them) as one node producing
+// `outputs`. `callers_inputs`, when given, are the tensors the caller passed
+// before the op's prepare rule cast or broadcast them (Note [Transparent
+// prepare]): the node's edges lead to those, and gradients are summed and
+// cast back to their shapes and dtypes.
+void RecordGraph(const OpCall& call, absl::string_view name, const std::vector<Tensor>& outputs,
+                 const std::vector<Tensor>* callers_inputs = nullptr);
 bool AnyRequiresGrad(const std::vector<Tensor>& inputs);
 
 }  // namespace tensord::engine

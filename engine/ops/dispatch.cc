@@ -201,8 +201,25 @@ absl::StatusOr<std::vector<Tensor>> Invoke(const OpDef& def, std::vector<Tensor>
     if (call.inputs[i].defined() && call.inputs[i].is_wrapped_number()) call.scalar_inputs |= 1u << i;
   }
   std::vector<Tensor> outputs;
+  // Note [Transparent prepare]
+  //   A prepare rule casts and broadcasts inputs with engine ops (To,
+  //   Expand), which autograd records. The op's own node, though, connects
+  //   to the caller's tensors, as PyTorch's does (its AddBackward0 leads
+  //   straight to the AccumulateGrad of a broadcast bias), and the engine
+  //   sums and casts each gradient back to that tensor's shape and dtype
+  //   (PyTorch's validate_outputs). The recorded To/Expand nodes stay
+  //   reachable only through the saved inputs, for double backward. index
+  //   and index_put regroup their inputs, so they keep the prepared edges.
+  std::vector<Tensor> callers_inputs;
+  const bool transparent = def.prepare != nullptr && def.backward != nullptr && def.id != OpId::kIndex &&
+                           def.id != OpId::kIndexPut && GradModeEnabled() && AnyRequiresGrad(call.inputs);
+  if (transparent) callers_inputs = call.inputs;
   if (def.prepare != nullptr) {
     TENSORD_ASSIGN_OR_RETURN(std::vector<TensorMeta> metas, def.prepare(call));
+    if (transparent && call.inputs.size() != callers_inputs.size()) callers_inputs.clear();
+    if (transparent && def.id == OpId::kRsub && callers_inputs.size() == 2) {
+      std::swap(callers_inputs[0], callers_inputs[1]);  // prepare swapped them: other - alpha * self
+    }
     Device device = kCPU;
     for (const Tensor& t : call.inputs) {
       if (t.defined() && !t.is_wrapped_number()) { device = t.device(); break; }
@@ -228,7 +245,8 @@ absl::StatusOr<std::vector<Tensor>> Invoke(const OpDef& def, std::vector<Tensor>
   // Only floating results join the graph (x.long() does not require grad).
   if (def.backward != nullptr && GradModeEnabled() && AnyRequiresGrad(call.inputs) &&
       std::any_of(outputs.begin(), outputs.end(), [](const Tensor& t) { return IsFloating(t.dtype()); })) {
-    RecordGraph(call, def.backward_name_fn ? def.backward_name_fn(call) : def.backward_name, outputs);
+    RecordGraph(call, def.backward_name_fn ? def.backward_name_fn(call) : def.backward_name, outputs,
+                callers_inputs.empty() ? nullptr : &callers_inputs);
   }
   // A differentiable composite whose output aliases its input is a view op
   // (Note [In-place on views]).

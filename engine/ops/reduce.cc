@@ -206,8 +206,15 @@ Tensor SafeSqrt(const Tensor& v) {
   return fn::Call1(OpId::kWhere, {zero, fn::S(Scalar(0.0)), fn::Call1(OpId::kSqrt, {safe})});
 }
 
+// float16/bfloat16 reductions that square or power their input accumulate
+// in float and round once at the end, as PyTorch's CPU kernels (their
+// acc_type) do: in 16 bits a sum of squares overflows or loses the small terms.
+bool Is16Bit(DType t) { return t == DType::kFloat16 || t == DType::kBFloat16; }
+Tensor Widened(const Tensor& x) { return Is16Bit(x.dtype()) ? fn::To(x, DType::kFloat32) : x; }
+Tensor Narrowed(const Tensor& r, DType like) { return r.dtype() == like ? r : fn::To(r, like); }
+
 absl::StatusOr<Tensor> Variance(OpCall& call) {
-  const Tensor& x = call.in(0);
+  const Tensor x = Widened(call.in(0));
   if (!IsFloating(x.dtype())) {
     return Error(call.def->name, absl::StrCat("could not infer output dtype. Input dtype must be either a floating "
                                               "point or complex dtype. Got: ", ScalarTypeName(x.dtype())));
@@ -220,7 +227,7 @@ absl::StatusOr<Tensor> Variance(OpCall& call) {
   Tensor mean = fn::Call1(OpId::kMean, {x}, {dc.first, true});
   Tensor d = fn::Sub(x, mean);
   Tensor ss = fn::Sum(fn::Mul(d, d), dc.first, keepdim);
-  return fn::Div(ss, Scalar(std::max(0.0, static_cast<double>(dc.second) - correction)));
+  return fn::Div(ss, Scalar(std::max(0.0, static_cast<double>(dc.second) - correction)));  // widened
 }
 
 std::vector<AttrSpec> VarAttrs() {
@@ -476,7 +483,7 @@ const OpDef& VarOp() {
                        .doc = "Variance over dim with `correction` (default 1, Bessel).",
                        .forward = [](OpCall& call) -> absl::StatusOr<std::vector<Tensor>> {
                          TENSORD_ASSIGN_OR_RETURN(Tensor v, Variance(call));
-                         return std::vector<Tensor>{v};
+                         return std::vector<Tensor>{Narrowed(v, call.in(0).dtype())};
                        },
                        .differentiable_composite = true};
   return d;
@@ -486,7 +493,7 @@ const OpDef& StdOp() {
                        .doc = "Standard deviation: sqrt(var).",
                        .forward = [](OpCall& call) -> absl::StatusOr<std::vector<Tensor>> {
                          TENSORD_ASSIGN_OR_RETURN(Tensor v, Variance(call));
-                         return std::vector<Tensor>{SafeSqrt(v)};
+                         return std::vector<Tensor>{Narrowed(SafeSqrt(v), call.in(0).dtype())};
                        },
                        .differentiable_composite = true};
   return d;
@@ -532,14 +539,18 @@ const OpDef& NormOp() {
                          if (std::isinf(p)) {
                            return std::vector<Tensor>{fn::Call1(p > 0 ? OpId::kAmax : OpId::kAmin, {a}, {dims, keepdim})};
                          }
-                         if (p == 2) return std::vector<Tensor>{SafeSqrt(fn::Sum(fn::Mul(x, x), dims, keepdim))};
+                         if (p == 2) {
+                           const Tensor w = Widened(x);
+                           return std::vector<Tensor>{Narrowed(SafeSqrt(fn::Sum(fn::Mul(w, w), dims, keepdim)), x.dtype())};
+                         }
                          if (p == 0) {  // the number of nonzero elements
                            Tensor nz = fn::To(fn::Call1(OpId::kNe, {x, fn::S(Scalar(0))}), x.dtype());
                            return std::vector<Tensor>{fn::Call1(OpId::kDetach, {fn::Sum(nz, dims, keepdim)})};
                          }
-                         if (p == 1) return std::vector<Tensor>{fn::Sum(a, dims, keepdim)};
-                         Tensor s = fn::Sum(fn::Pow(a, fn::S(Scalar(p))), dims, keepdim);
-                         return std::vector<Tensor>{fn::Pow(s, fn::S(Scalar(1.0 / p)))};
+                         const Tensor aw = Widened(a);
+                         if (p == 1) return std::vector<Tensor>{Narrowed(fn::Sum(aw, dims, keepdim), x.dtype())};
+                         Tensor s = fn::Sum(fn::Pow(aw, fn::S(Scalar(p))), dims, keepdim);
+                         return std::vector<Tensor>{Narrowed(fn::Pow(s, fn::S(Scalar(1.0 / p))), x.dtype())};
                        },
                        .differentiable_composite = true};
   return d;

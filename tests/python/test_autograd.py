@@ -558,3 +558,30 @@ def test_next_functions_of_a_vanished_tensor_raises(td):
     gc.collect()
     with pytest.raises(RuntimeError, match="no longer exists"):
         fn.next_functions
+
+
+def test_broadcast_and_promotion_add_no_nodes_of_their_own(td):
+    # PyTorch 1.13: the AddBackward0 of (ones(4, 2) + b) leads straight to b's
+    # AccumulateGrad (no ExpandBackward0), and a float32 leaf mixed with float64
+    # gets a float32 gradient (no ToCopyBackward0 in between).
+    b = td.zeros(2, requires_grad=True)
+    y = td.ones(4, 2) + b
+    assert [(None if n is None else n.name(), i) for n, i in y.grad_fn.next_functions] == \
+        [(None, 0), ("AccumulateGrad", 0)]
+    y.sum().backward()
+    assert b.grad.tolist() == [4.0, 4.0]
+    w = td.ones(3, requires_grad=True)                    # float32
+    z = (w * td.tensor([1.0, 2.0, 3.0], dtype=td.float64)).sum()
+    assert z.dtype == td.float64
+    assert [n.name() for n, _ in z.grad_fn.next_functions[0][0].next_functions if n] == ["AccumulateGrad"]
+    z.backward()
+    assert w.grad.dtype == td.float32 and w.grad.tolist() == [1.0, 2.0, 3.0]
+
+
+def test_second_derivative_through_a_broadcast(td):
+    # d2/dx2 of sum(x * x.sum(0)) for 2x2 x: PyTorch 1.13 gives 4 everywhere.
+    x = td.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=td.float64, requires_grad=True)
+    g, = td.autograd.grad((x * x.sum(0)).sum(), x, create_graph=True)
+    assert g.tolist() == [[8.0, 12.0], [8.0, 12.0]]
+    h, = td.autograd.grad(g.sum(), x)
+    assert h.tolist() == [[4.0, 4.0], [4.0, 4.0]]
