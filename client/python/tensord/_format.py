@@ -40,7 +40,9 @@ PRINT_OPTS = PrintOptions()
 
 def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None,
                      profile=None, sci_mode=None):
-    """torch.set_printoptions: precision, threshold, edgeitems, linewidth, profile, sci_mode."""
+    """set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None, profile=None, sci_mode=None)
+
+    torch.set_printoptions: precision, threshold, edgeitems, linewidth, profile, sci_mode."""
     if profile is not None:
         presets = {"default": (4, 1000, 3, 80), "short": (2, 1000, 2, 80),
                    "full": (4, math.inf, 3, 80)}

@@ -1073,3 +1073,388 @@ def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_g
     if requires_grad:
         t.requires_grad_(True)
     return t
+
+
+# ---------------------------------------------------------------- docstrings
+
+# Note [Docstring tables] (in _tensor.py): signature line as PyTorch documents
+# it, then the body; an entry without a body keeps the function's docstring.
+_FUNCTION_DOCS = r"""
+tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False) -> Tensor
+    A new tensor holding a copy of ``data`` (a list, tuple, NumPy array, number
+    or tensor). Without ``dtype``: bool, int64 for integers, float32 for Python
+    floats, and the array's dtype for NumPy input.
+
+    The data is sent to the server; the tensor never shares memory with ``data``.
+as_tensor(data, dtype=None, device=None) -> Tensor
+    ``data`` as a tensor: a tensor is returned as is (or converted with
+    :meth:`Tensor.to`), anything else is copied like :func:`tensord.tensor`.
+    Unlike PyTorch, NumPy arrays are always copied (to the server).
+from_numpy(ndarray) -> Tensor
+zeros(*size, *, out=None, dtype=None, layout=tensord.strided, device=None, requires_grad=False) -> Tensor
+    A tensor of ``size`` (varargs or one sequence) filled with 0; float32 by default.
+ones(*size, *, out=None, dtype=None, layout=tensord.strided, device=None, requires_grad=False) -> Tensor
+    A tensor of ``size`` (varargs or one sequence) filled with 1; float32 by default.
+full(size, fill_value, *, out=None, dtype=None, layout=tensord.strided, device=None, requires_grad=False) -> Tensor
+empty(*size, *, out=None, dtype=None, layout=tensord.strided, device=None, requires_grad=False, memory_format=tensord.contiguous_format) -> Tensor
+    An uninitialised tensor of ``size``; float32 by default. Its values are
+    whatever the server's fresh memory holds.
+arange(start=0, end, step=1, *, out=None, dtype=None, layout=tensord.strided, device=None, requires_grad=False) -> Tensor
+    The values ``start, start + step, ...`` below ``end`` (above it for a
+    negative step), as a 1-D tensor. int64 when all arguments are integers,
+    else float32.
+rand(*size, *, generator=None, out=None, dtype=None, layout=tensord.strided, device=None, requires_grad=False) -> Tensor
+    Samples from the uniform distribution on [0, 1), drawn from the session's
+    generator: after the same :func:`tensord.manual_seed`, the numbers equal
+    PyTorch's on CPU.
+randn(*size, *, generator=None, out=None, dtype=None, layout=tensord.strided, device=None, requires_grad=False) -> Tensor
+    Samples from the standard normal distribution, drawn from the session's
+    generator: after the same :func:`tensord.manual_seed`, the numbers equal
+    PyTorch's on CPU.
+randint(low=0, high, size, *, generator=None, out=None, dtype=None, layout=tensord.strided, device=None, requires_grad=False) -> Tensor
+    Random integers in [low, high) of shape ``size`` (int64 by default), from the
+    session's generator (PyTorch's numbers on CPU after the same seed).
+zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=tensord.preserve_format) -> Tensor
+    ``zeros(input.size())`` with input's dtype and device unless given.
+ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=tensord.preserve_format) -> Tensor
+    ``ones(input.size())`` with input's dtype and device unless given.
+full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=tensord.preserve_format) -> Tensor
+    ``full(input.size(), fill_value)`` with input's dtype and device unless given.
+empty_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=tensord.preserve_format) -> Tensor
+    ``empty(input.size())`` with input's dtype and device unless given.
+rand_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=tensord.preserve_format) -> Tensor
+    ``rand(input.size())`` with input's dtype and device unless given.
+randn_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=tensord.preserve_format) -> Tensor
+    ``randn(input.size())`` with input's dtype and device unless given.
+manual_seed(seed) -> Generator
+    Seeds the session's random generator; the random functions then produce
+    the same numbers as PyTorch's CPU generator after the same seed.
+seed() -> int
+    Seeds the session's generator with a fresh random 63-bit value and returns it.
+initial_seed() -> int
+    The seed last given to the session's generator (PyTorch's default if none).
+is_tensor(obj) -> bool
+    True if ``obj`` is a :class:`tensord.Tensor`.
+numel(input) -> int
+    The number of elements of ``input``.
+is_floating_point(input) -> bool
+    True if input's dtype is a floating point type.
+get_default_dtype() -> tensord.dtype
+    The dtype of floating point tensors made from Python floats (float32).
+add(input, other, *, alpha=1, out=None) -> Tensor
+    ``input + alpha * other``, elementwise, with broadcasting and type promotion.
+
+    Args:
+        other (Tensor or Number): the value to add.
+        alpha (Number): the multiplier of ``other``.
+sub(input, other, *, alpha=1, out=None) -> Tensor
+    ``input - alpha * other``, elementwise, with broadcasting and type promotion.
+subtract(input, other, *, alpha=1, out=None) -> Tensor
+    Alias for :func:`tensord.sub`.
+mul(input, other, *, out=None) -> Tensor
+    The elementwise product of ``input`` and ``other`` (broadcast, promoted).
+multiply(input, other, *, out=None) -> Tensor
+    Alias for :func:`tensord.mul`.
+div(input, other, *, rounding_mode=None, out=None) -> Tensor
+    ``input / other``, elementwise. Integer inputs give a float result unless
+    the quotient is rounded.
+
+    Args:
+        rounding_mode (str, optional): None for true division, ``'trunc'`` to
+            round toward zero, ``'floor'`` to round down.
+divide(input, other, *, rounding_mode=None, out=None) -> Tensor
+    Alias for :func:`tensord.div`.
+true_divide(dividend, divisor, *, out=None) -> Tensor
+    ``div(dividend, divisor, rounding_mode=None)``.
+pow(input, exponent, *, out=None) -> Tensor
+    ``input`` raised to ``exponent`` elementwise (either may be a number).
+neg(input, *, out=None) -> Tensor
+    ``-input``, elementwise.
+negative(input, *, out=None) -> Tensor
+    Alias for :func:`tensord.neg`.
+exp(input, *, out=None) -> Tensor
+    ``e`` raised to each element.
+log(input, *, out=None) -> Tensor
+    The natural logarithm of each element (NaN below 0, -inf at 0).
+sin(input, *, out=None) -> Tensor
+    The sine of each element (radians).
+cos(input, *, out=None) -> Tensor
+    The cosine of each element (radians).
+relu(input) -> Tensor
+    ``max(input, 0)``, elementwise.
+sigmoid(input, *, out=None) -> Tensor
+    The logistic function ``1 / (1 + exp(-x))`` of each element.
+sum(input, dim=None, keepdim=False, *, dtype=None, out=None) -> Tensor
+    The sum of all elements, or over the dimension(s) ``dim``.
+
+    Args:
+        dim (int or tuple of ints, optional): dimensions to reduce; all if None.
+        keepdim (bool): keep reduced dimensions with size 1.
+        dtype (tensord.dtype, optional): accumulate and return in this dtype.
+            Integer and bool inputs are summed as int64 by default.
+mean(input, dim=None, keepdim=False, *, dtype=None, out=None) -> Tensor
+    The arithmetic mean of all elements, or over the dimension(s) ``dim``
+    (floating point inputs, or give ``dtype``).
+matmul(input, other, *, out=None) -> Tensor
+    The matrix product with NumPy's rules: dot for 1-D and 1-D, matrix-vector,
+    matrix-matrix, and batched products whose batch dimensions broadcast.
+mm(input, mat2, *, out=None) -> Tensor
+    The matrix product of two 2-D tensors, (n, m) @ (m, p) -> (n, p).
+mv(input, vec, *, out=None) -> Tensor
+    The product of a matrix (n, m) and a vector (m), a vector (n).
+dot(input, other, *, out=None) -> Tensor
+    The inner product of two 1-D tensors of equal size, as a 0-d tensor.
+bmm(input, mat2, *, out=None) -> Tensor
+    Matrix products of two batches of matrices, (b, n, m) @ (b, m, p) -> (b, n, p).
+transpose(input, dim0, dim1) -> Tensor
+    A view of ``input`` with dimensions ``dim0`` and ``dim1`` swapped.
+swapaxes(input, axis0, axis1) -> Tensor
+    Alias for :func:`tensord.transpose`.
+t(input) -> Tensor
+    ``transpose(input, 0, 1)`` for a 2-D tensor; 0-D and 1-D tensors are returned as they are.
+reshape(input, shape) -> Tensor
+    ``input`` with the same elements in another shape (one size may be -1): a
+    view when the strides allow, else a copy.
+flatten(input, start_dim=0, end_dim=-1) -> Tensor
+    ``input`` with dimensions ``start_dim`` to ``end_dim`` merged into one (see :func:`reshape`).
+squeeze(input, dim=None) -> Tensor
+    ``input`` without its dimensions of size 1 (only ``dim``, if given); a view.
+unsqueeze(input, dim) -> Tensor
+    A view of ``input`` with a new dimension of size 1 inserted at ``dim``.
+permute(input, dims) -> Tensor
+    A view of ``input`` with its dimensions reordered to ``dims``.
+clone(input, *, memory_format=tensord.preserve_format) -> Tensor
+    A copy of ``input`` with its own storage; autograd records it (gradients flow back to input).
+detach(input) -> Tensor
+    A new tensor sharing input's storage, cut from the autograd graph.
+eq(input, other, *, out=None) -> Tensor
+    ``input == other`` elementwise (broadcast), a bool tensor.
+ne(input, other, *, out=None) -> Tensor
+    ``input != other`` elementwise (broadcast), a bool tensor.
+lt(input, other, *, out=None) -> Tensor
+    ``input < other`` elementwise (broadcast), a bool tensor.
+le(input, other, *, out=None) -> Tensor
+    ``input <= other`` elementwise (broadcast), a bool tensor.
+gt(input, other, *, out=None) -> Tensor
+    ``input > other`` elementwise (broadcast), a bool tensor.
+ge(input, other, *, out=None) -> Tensor
+    ``input >= other`` elementwise (broadcast), a bool tensor.
+not_equal(input, other, *, out=None) -> Tensor
+    Alias for :func:`tensord.ne`.
+less(input, other, *, out=None) -> Tensor
+    Alias for :func:`tensord.lt`.
+less_equal(input, other, *, out=None) -> Tensor
+    Alias for :func:`tensord.le`.
+greater(input, other, *, out=None) -> Tensor
+    Alias for :func:`tensord.gt`.
+greater_equal(input, other, *, out=None) -> Tensor
+    Alias for :func:`tensord.ge`.
+abs(input, *, out=None) -> Tensor
+    The absolute value of each element.
+absolute(input, *, out=None) -> Tensor
+    Alias for :func:`tensord.abs`.
+sign(input, *, out=None) -> Tensor
+    -1, 0 or 1 for each element according to its sign.
+sqrt(input, *, out=None) -> Tensor
+    The square root of each element (NaN for negative values).
+rsqrt(input, *, out=None) -> Tensor
+    ``1 / sqrt(x)`` of each element.
+expm1(input, *, out=None) -> Tensor
+    ``exp(x) - 1`` of each element, accurate for small x.
+log1p(input, *, out=None) -> Tensor
+    ``log(1 + x)`` of each element, accurate for small x.
+log2(input, *, out=None) -> Tensor
+    The base-2 logarithm of each element.
+tan(input, *, out=None) -> Tensor
+    The tangent of each element (radians).
+tanh(input, *, out=None) -> Tensor
+    The hyperbolic tangent of each element.
+erf(input, *, out=None) -> Tensor
+    The Gauss error function of each element.
+floor(input, *, out=None) -> Tensor
+    Each element rounded down to an integer value (same dtype).
+ceil(input, *, out=None) -> Tensor
+    Each element rounded up to an integer value (same dtype).
+round(input, *, decimals=0, out=None) -> Tensor
+    Each element rounded to the nearest integer value, ties to even.
+    ``decimals`` is not supported by tensord.
+trunc(input, *, out=None) -> Tensor
+    Each element rounded toward zero to an integer value (same dtype).
+fix(input, *, out=None) -> Tensor
+    Alias for :func:`tensord.trunc`.
+reciprocal(input, *, out=None) -> Tensor
+    ``1 / x`` of each element; integer inputs give float results.
+cat(tensors, dim=0, *, out=None) -> Tensor
+concat(tensors, dim=0, *, out=None) -> Tensor
+    Alias for :func:`tensord.cat`.
+concatenate(tensors, axis=0, out=None) -> Tensor
+    Alias for :func:`tensord.cat`.
+stack(tensors, dim=0, *, out=None) -> Tensor
+hstack(tensors, *, out=None) -> Tensor
+vstack(tensors, *, out=None) -> Tensor
+row_stack(tensors, *, out=None) -> Tensor
+    Alias for :func:`tensord.vstack`.
+where(condition, input, other, *, out=None) -> Tensor
+    Elementwise ``input if condition else other`` (broadcast; numbers allowed).
+    ``where(condition)`` is ``nonzero(condition, as_tuple=True)``.
+clamp(input, min=None, max=None, *, out=None) -> Tensor
+    Each element limited to [min, max]; either bound may be None (not both)
+    and may be a number or a tensor.
+clip(input, min=None, max=None, *, out=None) -> Tensor
+    Alias for :func:`tensord.clamp`.
+maximum(input, other, *, out=None) -> Tensor
+    The elementwise maximum of two tensors (NaN wins).
+minimum(input, other, *, out=None) -> Tensor
+    The elementwise minimum of two tensors (NaN wins).
+masked_fill(input, mask, value) -> Tensor
+    A copy of ``input`` with ``value`` where the bool ``mask`` is True (see :meth:`Tensor.masked_fill_`).
+select(input, dim, index) -> Tensor
+    The slice at ``index`` along ``dim``, a view with that dimension removed.
+narrow(input, dim, start, length) -> Tensor
+    A view of ``length`` elements of ``input`` along ``dim`` from ``start``.
+prod(input, dim=None, keepdim=False, *, dtype=None) -> Tensor
+    The product of all elements, or along ``dim``.
+amax(input, dim, keepdim=False, *, out=None) -> Tensor
+    The maximum over the dimension(s) ``dim`` (all if empty); no indices.
+amin(input, dim, keepdim=False, *, out=None) -> Tensor
+    The minimum over the dimension(s) ``dim`` (all if empty); no indices.
+max(input, dim=None, keepdim=False, *, out=None) -> Tensor or (Tensor, LongTensor)
+    ``max(input)``: the largest element. ``max(input, dim, keepdim=False)``: a
+    ``(values, indices)`` named tuple of the maxima along ``dim``.
+    ``max(input, other)``: :func:`tensord.maximum`.
+min(input, dim=None, keepdim=False, *, out=None) -> Tensor or (Tensor, LongTensor)
+    ``min(input)``: the smallest element. ``min(input, dim, keepdim=False)``: a
+    ``(values, indices)`` named tuple of the minima along ``dim``.
+    ``min(input, other)``: :func:`tensord.minimum`.
+all(input, dim=None, keepdim=False, *, out=None) -> Tensor
+    True if every element (along ``dim``, if given) is nonzero; a bool tensor.
+any(input, dim=None, keepdim=False, *, out=None) -> Tensor
+    True if any element (along ``dim``, if given) is nonzero; a bool tensor.
+argmax(input, dim=None, keepdim=False) -> LongTensor
+    The index of the largest element (of the flattened input if ``dim`` is None).
+argmin(input, dim=None, keepdim=False) -> LongTensor
+    The index of the smallest element (of the flattened input if ``dim`` is None).
+softmax(input, dim, dtype=None) -> Tensor
+    ``exp(x) / sum(exp(x))`` along ``dim``: each slice becomes a probability
+    distribution. ``dtype`` casts the input first.
+log_softmax(input, dim, dtype=None) -> Tensor
+    ``log(softmax(x))`` along ``dim``, computed stably.
+cumsum(input, dim, *, dtype=None, out=None) -> Tensor
+    Running sums along ``dim``.
+cumprod(input, dim, *, dtype=None, out=None) -> Tensor
+    Running products along ``dim``.
+var(input, dim=None, *, correction=1, keepdim=False, out=None) -> Tensor
+    The variance over ``dim`` (all elements if None): the summed squared
+    deviations divided by ``N - correction`` (``unbiased=False`` means
+    correction 0).
+std(input, dim=None, *, correction=1, keepdim=False, out=None) -> Tensor
+    The standard deviation, ``sqrt(var(...))``; see :func:`tensord.var`.
+var_mean(input, dim=None, *, correction=1, keepdim=False, out=None) -> (Tensor, Tensor)
+    ``(var(input, ...), mean(input, ...))`` over the same dimensions.
+std_mean(input, dim=None, *, correction=1, keepdim=False, out=None) -> (Tensor, Tensor)
+    ``(std(input, ...), mean(input, ...))`` over the same dimensions.
+logsumexp(input, dim, keepdim=False, *, out=None) -> Tensor
+    ``log(sum(exp(x)))`` over ``dim``, computed without overflow.
+norm(input, p='fro', dim=None, keepdim=False, out=None, dtype=None) -> Tensor
+    The vector p-norm of the elements over ``dim`` (all elements if None);
+    ``'fro'`` is the 2-norm. Matrix norms are not supported.
+index_select(input, dim, index, *, out=None) -> Tensor
+    The entries of ``input`` at the int64 ``index`` along ``dim`` (a copy).
+gather(input, dim, index, *, sparse_grad=False, out=None) -> Tensor
+    ``out[i][j] = input[index[i][j]][j]`` for dim 0 (and likewise for other
+    dims): picks values along ``dim`` at the positions in ``index``.
+scatter(input, dim, index, src) -> Tensor
+    Out-of-place version of :meth:`Tensor.scatter_`.
+scatter_add(input, dim, index, src) -> Tensor
+    Out-of-place version of :meth:`Tensor.scatter_add_`.
+index_put(input, indices, values, accumulate=False) -> Tensor
+    Out-of-place version of :meth:`Tensor.index_put_`.
+nonzero(input, *, out=None, as_tuple=False) -> LongTensor or tuple of LongTensors
+    The indices of the nonzero elements: an (n, input.dim()) int64 tensor, or
+    one 1-D tensor per dimension with ``as_tuple=True``. A sync point (its
+    shape depends on the values).
+masked_select(input, mask, *, out=None) -> Tensor
+    The elements of ``input`` where the bool ``mask`` (broadcast) is True, as a
+    1-D tensor. A sync point (its size depends on the values).
+take(input, index) -> Tensor
+    The elements of the flattened ``input`` at ``index``, in index's shape.
+bernoulli(input, *, generator=None, out=None) -> Tensor
+randperm(n, *, generator=None, out=None, dtype=tensord.int64, layout=tensord.strided, device=None, requires_grad=False, pin_memory=False) -> Tensor
+normal(mean, std, size=None, *, generator=None, out=None) -> Tensor
+    Samples from normal distributions: ``mean`` and ``std`` numbers with a
+    ``size``, or tensors (broadcast) giving each element's parameters. The
+    same numbers as PyTorch on CPU after the same :func:`tensord.manual_seed`.
+unflatten(input, dim, sizes) -> Tensor
+    ``input`` with dimension ``dim`` split into ``sizes`` (one may be -1).
+split(tensor, split_size_or_sections, dim=0) -> List of Tensors
+    Views of ``tensor`` along ``dim``: pieces of ``split_size`` (the last may
+    be smaller), or of the listed sizes.
+chunk(input, chunks, dim=0) -> List of Tensors
+    At most ``chunks`` views of equal size along ``dim`` (the last may be smaller).
+unbind(input, dim=0) -> seq
+    The slices of ``input`` along ``dim``, as a tuple of views without that dimension.
+tile(input, dims) -> Tensor
+    ``input`` repeated ``dims[i]`` times along each dimension (see :meth:`Tensor.repeat`).
+broadcast_shapes(*shapes) -> Size
+broadcast_to(input, shape) -> Tensor
+    ``input.expand(shape)``: a view with stride 0 in the broadcast dimensions.
+broadcast_tensors(*tensors) -> List of Tensors
+    The tensors expanded (as views) to their common broadcast shape.
+rsub(input, other, *, alpha=1) -> Tensor
+    ``other - alpha * input``, elementwise.
+square(input) -> Tensor
+    ``input * input``, elementwise (bool input gives int64).
+outer(input, vec2, *, out=None) -> Tensor
+    The outer product of two vectors, (n) and (m) -> (n, m).
+ger(input, vec2, *, out=None) -> Tensor
+    Alias for :func:`tensord.outer`.
+addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None) -> Tensor
+    ``beta * input + alpha * (mat1 @ mat2)``, one fused op on the server;
+    ``input`` broadcasts to the (n, p) result.
+isnan(input) -> Tensor
+    A bool tensor, True where ``input`` is NaN.
+isinf(input) -> Tensor
+    A bool tensor, True where ``input`` is +inf or -inf.
+isfinite(input) -> Tensor
+    A bool tensor, True where ``input`` is neither NaN nor infinite.
+logical_not(input, *, out=None) -> Tensor
+    ``not x`` for each element (zero is False), a bool tensor.
+logical_and(input, other, *, out=None) -> Tensor
+    ``x and y`` elementwise (zero is False), a bool tensor.
+logical_or(input, other, *, out=None) -> Tensor
+    ``x or y`` elementwise (zero is False), a bool tensor.
+logical_xor(input, other, *, out=None) -> Tensor
+    ``x xor y`` elementwise (zero is False), a bool tensor.
+equal(input, other) -> bool
+isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> Tensor
+allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool
+linspace(start, end, steps, *, out=None, dtype=None, layout=tensord.strided, device=None, requires_grad=False) -> Tensor
+eye(n, m=None, *, out=None, dtype=None, layout=tensord.strided, device=None, requires_grad=False) -> Tensor
+    A 2-D tensor with ones on the diagonal and zeros elsewhere, n rows and m
+    (default n) columns.
+floor_divide(input, other, *, out=None) -> Tensor
+    ``floor(input / other)`` elementwise (Python's ``//``).
+remainder(input, other, *, out=None) -> Tensor
+    Python's ``%``, elementwise: the result has the sign of ``other``.
+fmod(input, other, *, out=None) -> Tensor
+    C's ``fmod``, elementwise: the result has the sign of ``input``.
+nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None) -> Tensor
+    ``input`` with NaN, +inf and -inf replaced by the given values (by default
+    0 and the dtype's largest and lowest finite values).
+bitwise_not(input, *, out=None) -> Tensor
+    ``~x`` elementwise for integer and bool tensors.
+bitwise_and(input, other, *, out=None) -> Tensor
+    ``x & y`` elementwise for integer and bool tensors.
+bitwise_or(input, other, *, out=None) -> Tensor
+    ``x | y`` elementwise for integer and bool tensors.
+bitwise_xor(input, other, *, out=None) -> Tensor
+    ``x ^ y`` elementwise for integer and bool tensors.
+baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None) -> Tensor
+    ``beta * input + alpha * (batch1 @ batch2)`` for batches of matrices.
+einsum(equation, *operands) -> Tensor
+"""
+
+from ._tensor import _apply_docs as _apply_docs  # noqa: E402
+import sys as _sys  # noqa: E402
+
+_apply_docs(_sys.modules[__name__], _FUNCTION_DOCS)

@@ -13,7 +13,9 @@ _state = threading.local()
 
 
 def is_grad_enabled():
-    """True unless inside ``no_grad()`` (or ``set_grad_enabled(False)``)."""
+    """is_grad_enabled() -> bool
+
+    True unless inside ``no_grad()`` (or ``set_grad_enabled(False)``)."""
     return getattr(_state, "enabled", True)
 
 

@@ -455,7 +455,9 @@ _default_lock = threading.Lock()
 
 
 def default_session():
-    """The session used by module-level functions (created on first use)."""
+    """default_session() -> Session
+
+    The session used by module-level functions (created on first use)."""
     global _default
     s = _default
     if s is None or s.closed:
@@ -467,7 +469,9 @@ def default_session():
 
 
 def connect(address=None, **kwargs):
-    """Opens a session and makes it the default for module-level functions.
+    """connect(address=None, **kwargs) -> Session
+
+    Opens a session and makes it the default for module-level functions.
 
     ``address`` is "host:port" or "unix:/path"; default $TENSORD_ADDRESS or
     localhost:50051. Returns the Session (usable as a context manager).
@@ -480,7 +484,9 @@ def connect(address=None, **kwargs):
 
 
 def synchronize():
-    """Waits for all commands sent so far; raises the first deferred error."""
+    """synchronize() -> None
+
+    Waits for all commands sent so far; raises the first deferred error."""
     s = _default
     if s is not None and not s.closed:
         s.synchronize()

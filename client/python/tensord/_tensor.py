@@ -1844,3 +1844,444 @@ def create_from_array(arr, d, requires_grad=False, device=None, session=None):
     return wrap_created(session, h, shape, d, dev if dev == "cpu" or ":" in dev else None,
                         requires_grad)
 
+
+
+# ---------------------------------------------------------------- docstrings
+
+# Note [Docstring tables]
+#   help(tensord.add) reads like torch's: a signature line as PyTorch documents
+#   it, a blank line, then what it computes. Most functions here are thin (or
+#   made by helpers, or aliases), so their docs are kept in tables: a signature
+#   at column 0, its indented body below it. An entry without a body keeps the
+#   function's own docstring, else gets a default ("See :func:`tensord.add`.").
+#   An alias (clip = clamp) becomes a copy of the function with its own name
+#   and doc; it behaves identically. tests/python/test_docs.py checks coverage.
+
+def _copy_function(fn, name):
+    """``fn`` under another name (same code, defaults and closure), so it can hold its own doc."""
+    import types
+    new = types.FunctionType(fn.__code__, fn.__globals__, name, fn.__defaults__, fn.__closure__)
+    new.__kwdefaults__ = fn.__kwdefaults__
+    new.__dict__.update(fn.__dict__)
+    new.__module__ = fn.__module__
+    prefix = fn.__qualname__[:-len(fn.__name__)] if fn.__qualname__.endswith(fn.__name__) else ""
+    new.__qualname__ = prefix + name
+    return new
+
+
+def _apply_docs(owner, table, default=None, generic=()):
+    """Sets the docstrings of ``owner``'s (a module or class) attributes from ``table``.
+
+    See Note [Docstring tables]. ``default(name)`` is the body of an entry that
+    has none and whose function has no docstring (or only one starting with a
+    prefix in ``generic``). Functions that refuse ``out=`` (they call _no_out)
+    get a note saying so.
+    """
+    import inspect
+    entries, sig, body = [], None, []
+    for line in table.strip("\n").splitlines() + ["."]:
+        if line and not line[0].isspace():
+            if sig is not None:
+                entries.append((sig, inspect.cleandoc("\n".join(body))))
+            sig, body = line, []
+        else:
+            body.append(line)
+    for sig, body in entries:
+        name = sig.split("(", 1)[0]
+        obj = getattr(owner, name)
+        fn = obj.fget if isinstance(obj, property) else obj
+        if not body:
+            old = inspect.cleandoc(obj.__doc__ or "")
+            if old and fn.__name__ == name and not old.startswith(tuple(generic)):
+                body = old
+            elif default is not None:
+                body = default(name)
+        if "out=None" in sig and "_no_out" in getattr(fn, "__code__", fn).co_names:
+            body += "\n\n.. note:: tensord does not support ``out=`` here yet."
+        doc = sig + ("\n\n" + body if body else "")
+        if isinstance(obj, property):
+            setattr(owner, name, property(obj.fget, obj.fset, obj.fdel, doc))
+            continue
+        if fn.__name__ != name:
+            obj = _copy_function(fn, name)
+            setattr(owner, name, obj)
+        obj.__doc__ = doc
+
+
+def _tensor_default_doc(name):
+    if name.endswith("_") and hasattr(Tensor, name[:-1]):
+        return "In-place version of :meth:`~Tensor.%s`." % name[:-1]
+    return "See :func:`tensord.%s`." % name  # test_docs checks that tensord.<name> exists
+
+
+_TENSOR_DOCS = r"""
+T
+    The tensor with its dimensions reversed (``permute(n-1, ..., 0)``); a view.
+    PyTorch deprecates ``.T`` on tensors that are not 2-D, tensord allows it.
+mT
+    The last two dimensions transposed (a view); batches of matrices keep their batch dims.
+abs() -> Tensor
+abs_() -> Tensor
+absolute() -> Tensor
+    Alias for :meth:`~Tensor.abs`.
+add(other, *, alpha=1) -> Tensor
+add_(other, *, alpha=1) -> Tensor
+addmm(mat1, mat2, *, beta=1, alpha=1) -> Tensor
+    See :func:`tensord.addmm`.
+addmm_(mat1, mat2, *, beta=1, alpha=1) -> Tensor
+all(dim=None, keepdim=False) -> Tensor
+amax(dim=None, keepdim=False) -> Tensor
+amin(dim=None, keepdim=False) -> Tensor
+any(dim=None, keepdim=False) -> Tensor
+argmax(dim=None, keepdim=False) -> LongTensor
+argmin(dim=None, keepdim=False) -> LongTensor
+backward(gradient=None, retain_graph=None, create_graph=False, inputs=None)
+    Computes the gradient of this tensor with respect to the graph leaves and
+    accumulates it into their ``.grad``.
+
+    Args:
+        gradient (Tensor, optional): the gradient of some scalar with respect to
+            this tensor; required unless this tensor has one element.
+        retain_graph (bool, optional): keep the graph for another backward.
+        create_graph (bool, optional): record the backward pass itself, so
+            higher-order gradients can be taken.
+        inputs (sequence of Tensor, optional): accumulate only into these.
+
+    tensord runs the whole backward pass on the server in one command; it is
+    pipelined, so an error in it surfaces at the next sync point.
+baddbmm(batch1, batch2, *, beta=1, alpha=1) -> Tensor
+    See :func:`tensord.baddbmm`.
+bernoulli(*, generator=None) -> Tensor
+bernoulli_(p=0.5, *, generator=None) -> Tensor
+bfloat16() -> Tensor
+    ``self.to(tensord.bfloat16)``.
+bitwise_and(other) -> Tensor
+bitwise_and_(other) -> Tensor
+bitwise_not() -> Tensor
+bitwise_or(other) -> Tensor
+bitwise_or_(other) -> Tensor
+bitwise_xor(other) -> Tensor
+bitwise_xor_(other) -> Tensor
+bmm(batch2) -> Tensor
+bool() -> Tensor
+    ``self.to(tensord.bool)``.
+byte() -> Tensor
+    ``self.to(tensord.uint8)``.
+ceil() -> Tensor
+ceil_() -> Tensor
+char() -> Tensor
+    ``self.to(tensord.int8)``.
+chunk(chunks, dim=0) -> List of Tensors
+    See :func:`tensord.chunk`.
+clamp(min=None, max=None) -> Tensor
+clamp_(min=None, max=None) -> Tensor
+clamp_max(max) -> Tensor
+    ``self.clamp(max=max)``.
+clamp_min(min) -> Tensor
+    ``self.clamp(min=min)``.
+clip(min=None, max=None) -> Tensor
+    Alias for :meth:`~Tensor.clamp`.
+clip_(min=None, max=None) -> Tensor
+    Alias for :meth:`~Tensor.clamp_`.
+clone(*, memory_format=tensord.preserve_format) -> Tensor
+    See :func:`tensord.clone`.
+contiguous(memory_format=tensord.contiguous_format) -> Tensor
+    Self if it is already contiguous in memory, else a contiguous copy (made on the server).
+copy_(src, non_blocking=False) -> Tensor
+    Copies the values of ``src`` (broadcast, cast to self's dtype) into self and
+    returns self. Autograd records the copy.
+cos() -> Tensor
+cos_() -> Tensor
+cpu() -> Tensor
+    A copy of this tensor in CPU memory of the server, or self if it is already there.
+    (The data stays on the server; use :meth:`numpy` or :meth:`tolist` to fetch it.)
+cuda(device=None) -> Tensor
+    A copy of this tensor on a CUDA device of the server, or self if it is already there.
+cumprod(dim, dtype=None) -> Tensor
+cumsum(dim, dtype=None) -> Tensor
+data
+    This tensor's values as a new tensor that shares its storage but is detached
+    from autograd.
+data_ptr() -> int
+detach() -> Tensor
+    A new tensor sharing this one's storage, cut from the autograd graph
+    (``requires_grad=False``).
+device
+    The :class:`tensord.device` the tensor lives on (on the server).
+dim() -> int
+    The number of dimensions.
+div(value, *, rounding_mode=None) -> Tensor
+div_(value, *, rounding_mode=None) -> Tensor
+divide(value, *, rounding_mode=None) -> Tensor
+    Alias for :meth:`~Tensor.div`.
+divide_(value, *, rounding_mode=None) -> Tensor
+    Alias for :meth:`~Tensor.div_`.
+dot(other) -> Tensor
+double() -> Tensor
+    ``self.to(tensord.float64)``.
+dtype
+    The :class:`tensord.dtype` of the elements.
+element_size() -> int
+    The size of one element in bytes.
+eq(other) -> Tensor
+erf() -> Tensor
+erf_() -> Tensor
+exp() -> Tensor
+exp_() -> Tensor
+expand(*sizes) -> Tensor
+    A view in which dimensions of size 1 are repeated to ``sizes`` (-1 keeps a
+    size) without copying: the repeated dimension gets stride 0. New leading
+    dimensions may be added.
+expand_as(other) -> Tensor
+    ``self.expand(other.size())``.
+expm1() -> Tensor
+expm1_() -> Tensor
+fill_(value) -> Tensor
+    Fills self with ``value`` and returns self.
+fix() -> Tensor
+    Alias for :meth:`~Tensor.trunc`.
+flatten(start_dim=0, end_dim=-1) -> Tensor
+float() -> Tensor
+    ``self.to(tensord.float32)``.
+floor() -> Tensor
+floor_() -> Tensor
+floor_divide(value) -> Tensor
+floor_divide_(value) -> Tensor
+fmod(divisor) -> Tensor
+fmod_(divisor) -> Tensor
+gather(dim, index) -> Tensor
+ge(other) -> Tensor
+ger(vec2) -> Tensor
+    Alias for :meth:`~Tensor.outer`.
+grad
+    The gradient accumulated by :meth:`backward` (a tensor on the server), or None.
+grad_fn
+    The autograd node that produced this tensor (e.g. ``<AddBackward0>``), or
+    None for leaves. Reading it may be a sync point.
+greater(other) -> Tensor
+    Alias for :meth:`~Tensor.gt`.
+greater_equal(other) -> Tensor
+    Alias for :meth:`~Tensor.ge`.
+gt(other) -> Tensor
+half() -> Tensor
+    ``self.to(tensord.float16)``.
+index_put(indices, values, accumulate=False) -> Tensor
+    Out-of-place version of :meth:`index_put_`.
+index_put_(indices, values, accumulate=False) -> Tensor
+index_select(dim, index) -> Tensor
+int() -> Tensor
+    ``self.to(tensord.int32)``.
+is_contiguous(memory_format=tensord.contiguous_format) -> bool
+    True if the elements are laid out row-major without gaps.
+is_cuda
+    True if the tensor lives on a CUDA device of the server.
+is_floating_point() -> bool
+    True if the dtype is a floating point type.
+is_leaf
+    True for tensors not produced by a recorded operation (created by the user,
+    or not requiring grad). Only leaves get ``.grad`` by default.
+isfinite() -> Tensor
+isinf() -> Tensor
+isnan() -> Tensor
+item() -> number
+    The value of a one-element tensor as a Python number. A sync point: it
+    waits for the server (and raises any deferred error).
+le(other) -> Tensor
+less(other) -> Tensor
+    Alias for :meth:`~Tensor.lt`.
+less_equal(other) -> Tensor
+    Alias for :meth:`~Tensor.le`.
+log() -> Tensor
+log1p() -> Tensor
+log1p_() -> Tensor
+log2() -> Tensor
+log2_() -> Tensor
+log_() -> Tensor
+log_softmax(dim, dtype=None) -> Tensor
+logical_and(other) -> Tensor
+logical_not() -> Tensor
+logical_not_() -> Tensor
+logical_or(other) -> Tensor
+logical_xor(other) -> Tensor
+logsumexp(dim, keepdim=False) -> Tensor
+long() -> Tensor
+    ``self.to(tensord.int64)``.
+lt(other) -> Tensor
+masked_fill(mask, value) -> Tensor
+    Out-of-place version of :meth:`masked_fill_`.
+masked_fill_(mask, value) -> Tensor
+    Writes ``value`` into self where the boolean ``mask`` (broadcast to self's
+    shape) is True; returns self.
+masked_select(mask) -> Tensor
+matmul(tensor2) -> Tensor
+max(dim=None, keepdim=False)
+maximum(other) -> Tensor
+mean(dim=None, keepdim=False, *, dtype=None) -> Tensor
+min(dim=None, keepdim=False)
+minimum(other) -> Tensor
+mm(mat2) -> Tensor
+mul(value) -> Tensor
+mul_(value) -> Tensor
+multiply(value) -> Tensor
+    Alias for :meth:`~Tensor.mul`.
+mv(vec) -> Tensor
+nan_to_num(nan=0.0, posinf=None, neginf=None) -> Tensor
+nan_to_num_(nan=0.0, posinf=None, neginf=None) -> Tensor
+narrow(dim, start, length) -> Tensor
+ndim
+    The number of dimensions (alias for :meth:`dim`).
+ndimension() -> int
+    Alias for :meth:`dim`.
+ne(other) -> Tensor
+neg() -> Tensor
+neg_() -> Tensor
+negative() -> Tensor
+    Alias for :meth:`~Tensor.neg`.
+nelement() -> int
+    Alias for :meth:`numel`.
+new_empty(size, *, dtype=None, device=None, requires_grad=False) -> Tensor
+    An uninitialised tensor of ``size`` with self's dtype and device unless given.
+new_full(size, fill_value, *, dtype=None, device=None, requires_grad=False) -> Tensor
+    A tensor of ``size`` filled with ``fill_value``, with self's dtype and device
+    unless given.
+new_ones(size, *, dtype=None, device=None, requires_grad=False) -> Tensor
+    A tensor of ones of ``size`` with self's dtype and device unless given.
+new_tensor(data, *, dtype=None, device=None, requires_grad=False) -> Tensor
+    A new tensor holding a copy of ``data``, with self's dtype and device unless given.
+new_zeros(size, *, dtype=None, device=None, requires_grad=False) -> Tensor
+    A tensor of zeros of ``size`` with self's dtype and device unless given.
+nonzero(*, as_tuple=False) -> LongTensor or tuple of LongTensors
+norm(p='fro', dim=None, keepdim=False, dtype=None) -> Tensor
+normal_(mean=0, std=1, *, generator=None) -> Tensor
+    Fills self with samples from the normal distribution N(mean, std^2), drawn
+    from the session's generator (the same numbers as PyTorch on CPU after the
+    same :func:`tensord.manual_seed`); returns self.
+not_equal(other) -> Tensor
+    Alias for :meth:`~Tensor.ne`.
+numel() -> int
+    The number of elements.
+numpy(*, force=False) -> numpy.ndarray
+outer(vec2) -> Tensor
+permute(*dims) -> Tensor
+pow(exponent) -> Tensor
+pow_(exponent) -> Tensor
+prod(dim=None, keepdim=False, dtype=None) -> Tensor
+reciprocal() -> Tensor
+reciprocal_() -> Tensor
+register_hook(hook)
+relu() -> Tensor
+relu_() -> Tensor
+remainder(divisor) -> Tensor
+remainder_(divisor) -> Tensor
+repeat(*sizes) -> Tensor
+    Tiles the tensor ``sizes[i]`` times along each dimension (copies the data,
+    unlike :meth:`expand`); extra leading sizes add dimensions.
+requires_grad
+    True if autograd records operations on this tensor.
+requires_grad_(requires_grad=True) -> Tensor
+reshape(*shape) -> Tensor
+    See :func:`tensord.reshape`.
+reshape_as(other) -> Tensor
+    ``self.reshape(other.shape)``.
+resize_(*sizes) -> Tensor
+resize_as_(tensor) -> Tensor
+    ``self.resize_(tensor.shape)``.
+retain_grad() -> None
+retains_grad
+    True if this non-leaf tensor keeps its ``.grad`` (see :meth:`retain_grad`).
+round() -> Tensor
+round_() -> Tensor
+rsqrt() -> Tensor
+rsqrt_() -> Tensor
+rsub(other, *, alpha=1) -> Tensor
+scatter(dim, index, src) -> Tensor
+scatter_(dim, index, src) -> Tensor
+    Writes the values of ``src`` (a tensor, or one number) into self at the
+    positions ``index`` gives along ``dim``; returns self.
+    ``reduce=`` is not supported by tensord.
+scatter_add(dim, index, src) -> Tensor
+scatter_add_(dim, index, src) -> Tensor
+    Like :meth:`scatter_`, but adds the values of ``src`` (repeated indices accumulate).
+select(dim, index) -> Tensor
+shape
+    The :class:`tensord.Size` of the tensor (cached; the first query may be a sync point).
+short() -> Tensor
+    ``self.to(tensord.int16)``.
+sigmoid() -> Tensor
+sigmoid_() -> Tensor
+sign() -> Tensor
+sign_() -> Tensor
+sin() -> Tensor
+sin_() -> Tensor
+size(dim=None) -> torch.Size or int
+softmax(dim, dtype=None) -> Tensor
+split(split_size, dim=0) -> List of Tensors
+split_with_sizes(split_sizes, dim=0) -> List of Tensors
+    Views of self along ``dim`` with the given sizes, which must sum to its size.
+sqrt() -> Tensor
+sqrt_() -> Tensor
+square() -> Tensor
+square_() -> Tensor
+squeeze(dim=None) -> Tensor
+std(dim=None, unbiased=True, keepdim=False, *, correction=1) -> Tensor
+    See :func:`tensord.std`.
+storage() -> Storage
+    Not supported: tensord tensors live on the server and expose no storage.
+storage_offset() -> int
+    The offset of the first element in the storage, in elements.
+stride(dim=None) -> tuple or int
+    The steps (in elements) between neighbours in each dimension, or in ``dim``.
+sub(other, *, alpha=1) -> Tensor
+sub_(other, *, alpha=1) -> Tensor
+subtract(other, *, alpha=1) -> Tensor
+    Alias for :meth:`~Tensor.sub`.
+sum(dim=None, keepdim=False, dtype=None) -> Tensor
+swapaxes(axis0, axis1) -> Tensor
+    Alias for :meth:`~Tensor.transpose`.
+swapdims(dim0, dim1) -> Tensor
+    Alias for :meth:`~Tensor.transpose`.
+t() -> Tensor
+t_() -> Tensor
+take(indices) -> Tensor
+tan() -> Tensor
+tan_() -> Tensor
+tanh() -> Tensor
+tanh_() -> Tensor
+tile(dims) -> Tensor
+to(*args, **kwargs) -> Tensor
+    A tensor with the given dtype and/or device: ``to(dtype)``, ``to(device,
+    dtype=None)`` or ``to(other)``. Returns self when nothing changes, else a
+    copy made on the server.
+tolist() -> list or number
+    The values as (nested) Python lists; a Python number for a 0-d tensor.
+    A sync point: it fetches the data from the server.
+transpose(dim0, dim1) -> Tensor
+true_divide(value) -> Tensor
+trunc() -> Tensor
+trunc_() -> Tensor
+type(dtype=None) -> str or Tensor
+    With no argument, the legacy type name (e.g. ``'torch.FloatTensor'``);
+    otherwise ``self`` cast to ``dtype`` (a dtype or such a name).
+type_as(tensor) -> Tensor
+    ``self.to(tensor.dtype)``.
+unbind(dim=0) -> seq
+unflatten(dim, sizes) -> Tensor
+uniform_(from=0, to=1, *, generator=None) -> Tensor
+unsqueeze(dim) -> Tensor
+untyped_storage() -> UntypedStorage
+    Not supported: tensord tensors live on the server and expose no storage.
+var(dim=None, unbiased=True, keepdim=False, *, correction=1) -> Tensor
+view(*shape) -> Tensor
+    A tensor with the same data and number of elements but another shape (one
+    size may be -1); it shares storage with self. Fails where the strides
+    cannot express the shape without a copy (see :meth:`reshape`).
+view_as(other) -> Tensor
+    ``self.view(other.size())``.
+where(condition, y) -> Tensor
+    ``tensord.where(condition, self, y)``.
+zero_() -> Tensor
+    Fills self with zeros and returns self.
+"""
+
+_apply_docs(Tensor, _TENSOR_DOCS, _tensor_default_doc,
+            generic=("Elementwise ", "In-place "))

@@ -220,7 +220,9 @@ def _encode_file(obj):
 
 
 def save(obj, f, pickle_module=None, pickle_protocol=None, _use_new_zipfile_serialization=True):
-    """Saves tensors, state dicts and containers of them to ``f`` (a path or a
+    """save(obj, f, pickle_module=pickle, pickle_protocol=DEFAULT_PROTOCOL, _use_new_zipfile_serialization=True) -> None
+
+    Saves tensors, state dicts and containers of them to ``f`` (a path or a
     binary file object) as a safetensors file (see Note [File format] in
     tensord/serialization.py). ``pickle_module`` and ``pickle_protocol`` are
     accepted for compatibility and ignored (nothing is pickled)."""
@@ -477,7 +479,9 @@ def _load_torch_archive(buf, map_location, name):
 
 def load(f, map_location=None, pickle_module=None, *, weights_only=False, mmap=None,
          **pickle_load_args):
-    """Loads what ``tensord.save`` wrote, any safetensors file, or a PyTorch
+    """load(f, map_location=None, pickle_module=pickle, *, weights_only=False, mmap=None, **pickle_load_args) -> Any
+
+    Loads what ``tensord.save`` wrote, any safetensors file, or a PyTorch
     zip archive written by ``torch.save`` (tensors and state dicts only; Note
     [PyTorch archives]) from ``f`` (a path or a binary file object).
 

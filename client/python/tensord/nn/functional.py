@@ -372,3 +372,73 @@ def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
     denom = input.norm(p, dim, keepdim=True).clamp_min(eps).expand_as(input)
     return run1("div", [input, denom])
 
+
+
+# ---------------------------------------------------------------- docstrings
+
+# Note [Docstring tables] (in tensord/_tensor.py).
+_DOCS = r"""
+relu(input, inplace=False) -> Tensor
+    ``max(x, 0)`` of each element; ``inplace=True`` writes into ``input``.
+relu_(input) -> Tensor
+    In-place version of :func:`relu`.
+relu6(input, inplace=False) -> Tensor
+    ``min(max(x, 0), 6)`` of each element.
+leaky_relu(input, negative_slope=0.01, inplace=False) -> Tensor
+    ``x`` for positive elements, ``negative_slope * x`` otherwise.
+elu(input, alpha=1.0, inplace=False) -> Tensor
+    ``x`` for positive elements, ``alpha * (exp(x) - 1)`` otherwise.
+gelu(input, approximate='none') -> Tensor
+    ``x * Phi(x)`` with Phi the standard normal CDF (computed with erf), or
+    its tanh approximation with ``approximate='tanh'``.
+silu(input, inplace=False) -> Tensor
+    ``x * sigmoid(x)`` of each element (also called swish).
+softplus(input, beta=1, threshold=20) -> Tensor
+    ``log(1 + exp(beta * x)) / beta`` of each element; where ``beta * x``
+    exceeds ``threshold`` the result is ``x`` itself.
+sigmoid(input) -> Tensor
+    ``1 / (1 + exp(-x))`` of each element.
+tanh(input) -> Tensor
+    The hyperbolic tangent of each element.
+hardtanh(input, min_val=-1., max_val=1., inplace=False) -> Tensor
+    Each element clamped to [min_val, max_val].
+logsigmoid(input) -> Tensor
+    ``log(sigmoid(x))`` of each element, computed stably as ``-softplus(-x)``.
+softmax(input, dim=None, _stacklevel=3, dtype=None) -> Tensor
+    ``exp(x) / sum(exp(x))`` along ``dim``, so each slice sums to 1.
+    Without ``dim`` (deprecated) it picks 0 for 0-, 1- and 3-D input, else 1,
+    with a warning.
+log_softmax(input, dim=None, _stacklevel=3, dtype=None) -> Tensor
+    ``log(softmax(x))`` along ``dim``, computed stably; see :func:`softmax` for ``dim=None``.
+softmin(input, dim=None, _stacklevel=3, dtype=None) -> Tensor
+    ``softmax(-x)`` along ``dim``.
+dropout(input, p=0.5, training=True, inplace=False) -> Tensor
+linear(input, weight, bias=None) -> Tensor
+    ``input @ weight.T + bias``: weight is (out_features, in_features), bias
+    (out_features). One op on the server when it has ``linear`` or ``addmm``.
+mse_loss(input, target, size_average=None, reduce=None, reduction='mean') -> Tensor
+    The squared differences ``(input - target) ** 2``, averaged (``'mean'``),
+    summed (``'sum'``) or returned per element (``'none'``).
+    ``size_average`` and ``reduce`` are deprecated spellings of ``reduction``.
+l1_loss(input, target, size_average=None, reduce=None, reduction='mean') -> Tensor
+    The absolute differences ``|input - target|``, reduced as ``reduction`` says.
+smooth_l1_loss(input, target, size_average=None, reduce=None, reduction='mean', beta=1.0) -> Tensor
+    ``0.5 * d**2 / beta`` where ``d = |input - target| < beta``, else
+    ``d - 0.5 * beta``; reduced as ``reduction`` says.
+huber_loss(input, target, reduction='mean', delta=1.0) -> Tensor
+    ``0.5 * d**2`` where ``d = |input - target| < delta``, else
+    ``delta * (d - 0.5 * delta)``; reduced as ``reduction`` says.
+nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction='mean') -> Tensor
+cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction='mean', label_smoothing=0.0) -> Tensor
+binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction='mean') -> Tensor
+binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None, reduction='mean', pos_weight=None) -> Tensor
+one_hot(tensor, num_classes=-1) -> LongTensor
+normalize(input, p=2.0, dim=1, eps=1e-12, out=None) -> Tensor
+    ``input`` divided by its p-norm along ``dim`` (at least ``eps``), so each
+    slice has unit norm. ``out=`` is not supported by tensord.
+"""
+
+from .._tensor import _apply_docs  # noqa: E402
+import sys as _sys  # noqa: E402
+
+_apply_docs(_sys.modules[__name__], _DOCS)
