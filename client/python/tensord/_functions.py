@@ -1164,8 +1164,8 @@ div(input, other, *, rounding_mode=None, out=None) -> Tensor
             round toward zero, ``'floor'`` to round down.
 divide(input, other, *, rounding_mode=None, out=None) -> Tensor
     Alias for :func:`tensord.div`.
-true_divide(dividend, divisor, *, out=None) -> Tensor
-    ``div(dividend, divisor, rounding_mode=None)``.
+true_divide(input, other, *, out=None) -> Tensor
+    ``div(input, other, rounding_mode=None)``.
 pow(input, exponent, *, out=None) -> Tensor
     ``input`` raised to ``exponent`` elementwise (either may be a number).
 neg(input, *, out=None) -> Tensor
@@ -1208,7 +1208,7 @@ bmm(input, mat2, *, out=None) -> Tensor
     Matrix products of two batches of matrices, (b, n, m) @ (b, m, p) -> (b, n, p).
 transpose(input, dim0, dim1) -> Tensor
     A view of ``input`` with dimensions ``dim0`` and ``dim1`` swapped.
-swapaxes(input, axis0, axis1) -> Tensor
+swapaxes(input, dim0, dim1) -> Tensor
     Alias for :func:`tensord.transpose`.
 t(input) -> Tensor
     ``transpose(input, 0, 1)`` for a 2-D tensor; 0-D and 1-D tensors are returned as they are.
@@ -1223,7 +1223,7 @@ unsqueeze(input, dim) -> Tensor
     A view of ``input`` with a new dimension of size 1 inserted at ``dim``.
 permute(input, dims) -> Tensor
     A view of ``input`` with its dimensions reordered to ``dims``.
-clone(input, *, memory_format=tensord.preserve_format) -> Tensor
+clone(input) -> Tensor
     A copy of ``input`` with its own storage; autograd records it (gradients flow back to input).
 detach(input) -> Tensor
     A new tensor sharing input's storage, cut from the autograd graph.
@@ -1275,7 +1275,7 @@ floor(input, *, out=None) -> Tensor
     Each element rounded down to an integer value (same dtype).
 ceil(input, *, out=None) -> Tensor
     Each element rounded up to an integer value (same dtype).
-round(input, *, decimals=0, out=None) -> Tensor
+round(input, *, out=None) -> Tensor
     Each element rounded to the nearest integer value, ties to even.
     ``decimals`` is not supported by tensord.
 trunc(input, *, out=None) -> Tensor
@@ -1287,14 +1287,14 @@ reciprocal(input, *, out=None) -> Tensor
 cat(tensors, dim=0, *, out=None) -> Tensor
 concat(tensors, dim=0, *, out=None) -> Tensor
     Alias for :func:`tensord.cat`.
-concatenate(tensors, axis=0, out=None) -> Tensor
+concatenate(tensors, dim=0, *, out=None) -> Tensor
     Alias for :func:`tensord.cat`.
 stack(tensors, dim=0, *, out=None) -> Tensor
 hstack(tensors, *, out=None) -> Tensor
 vstack(tensors, *, out=None) -> Tensor
 row_stack(tensors, *, out=None) -> Tensor
     Alias for :func:`tensord.vstack`.
-where(condition, input, other, *, out=None) -> Tensor
+where(condition, input, other) -> Tensor
     Elementwise ``input if condition else other`` (broadcast; numbers allowed).
     ``where(condition)`` is ``nonzero(condition, as_tuple=True)``.
 clamp(input, min=None, max=None, *, out=None) -> Tensor
@@ -1349,9 +1349,9 @@ var(input, dim=None, *, correction=1, keepdim=False, out=None) -> Tensor
     correction 0).
 std(input, dim=None, *, correction=1, keepdim=False, out=None) -> Tensor
     The standard deviation, ``sqrt(var(...))``; see :func:`tensord.var`.
-var_mean(input, dim=None, *, correction=1, keepdim=False, out=None) -> (Tensor, Tensor)
+var_mean(input, dim=None, *, correction=1, keepdim=False) -> (Tensor, Tensor)
     ``(var(input, ...), mean(input, ...))`` over the same dimensions.
-std_mean(input, dim=None, *, correction=1, keepdim=False, out=None) -> (Tensor, Tensor)
+std_mean(input, dim=None, *, correction=1, keepdim=False) -> (Tensor, Tensor)
     ``(std(input, ...), mean(input, ...))`` over the same dimensions.
 logsumexp(input, dim, keepdim=False, *, out=None) -> Tensor
     ``log(sum(exp(x)))`` over ``dim``, computed without overflow.
@@ -1371,11 +1371,11 @@ index_put(input, indices, values, accumulate=False) -> Tensor
     Out-of-place version of :meth:`Tensor.index_put_`.
 nonzero(input, *, out=None, as_tuple=False) -> LongTensor or tuple of LongTensors
     The indices of the nonzero elements: an (n, input.dim()) int64 tensor, or
-    one 1-D tensor per dimension with ``as_tuple=True``. A sync point (its
-    shape depends on the values).
+    one 1-D tensor per dimension with ``as_tuple=True``. Its shape depends on
+    the values, so reading it waits for the server.
 masked_select(input, mask, *, out=None) -> Tensor
     The elements of ``input`` where the bool ``mask`` (broadcast) is True, as a
-    1-D tensor. A sync point (its size depends on the values).
+    1-D tensor. Its size depends on the values, so reading it waits for the server.
 take(input, index) -> Tensor
     The elements of the flattened ``input`` at ``index``, in index's shape.
 bernoulli(input, *, generator=None, out=None) -> Tensor
@@ -1396,17 +1396,17 @@ unbind(input, dim=0) -> seq
 tile(input, dims) -> Tensor
     ``input`` repeated ``dims[i]`` times along each dimension (see :meth:`Tensor.repeat`).
 broadcast_shapes(*shapes) -> Size
-broadcast_to(input, shape) -> Tensor
-    ``input.expand(shape)``: a view with stride 0 in the broadcast dimensions.
+broadcast_to(input, size) -> Tensor
+    ``input.expand(size)``: a view with stride 0 in the broadcast dimensions.
 broadcast_tensors(*tensors) -> List of Tensors
     The tensors expanded (as views) to their common broadcast shape.
 rsub(input, other, *, alpha=1) -> Tensor
     ``other - alpha * input``, elementwise.
 square(input) -> Tensor
     ``input * input``, elementwise (bool input gives int64).
-outer(input, vec2, *, out=None) -> Tensor
+outer(input, vec2) -> Tensor
     The outer product of two vectors, (n) and (m) -> (n, m).
-ger(input, vec2, *, out=None) -> Tensor
+ger(input, vec2) -> Tensor
     Alias for :func:`tensord.outer`.
 addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None) -> Tensor
     ``beta * input + alpha * (mat1 @ mat2)``, one fused op on the server;

@@ -1962,7 +1962,7 @@ bitwise_or(other) -> Tensor
 bitwise_or_(other) -> Tensor
 bitwise_xor(other) -> Tensor
 bitwise_xor_(other) -> Tensor
-bmm(batch2) -> Tensor
+bmm(mat2) -> Tensor
 bool() -> Tensor
     ``self.to(tensord.bool)``.
 byte() -> Tensor
@@ -1983,9 +1983,9 @@ clip(min=None, max=None) -> Tensor
     Alias for :meth:`~Tensor.clamp`.
 clip_(min=None, max=None) -> Tensor
     Alias for :meth:`~Tensor.clamp_`.
-clone(*, memory_format=tensord.preserve_format) -> Tensor
+clone() -> Tensor
     See :func:`tensord.clone`.
-contiguous(memory_format=tensord.contiguous_format) -> Tensor
+contiguous() -> Tensor
     Self if it is already contiguous in memory, else a contiguous copy (made on the server).
 copy_(src, non_blocking=False) -> Tensor
     Copies the values of ``src`` (broadcast, cast to self's dtype) into self and
@@ -1993,10 +1993,11 @@ copy_(src, non_blocking=False) -> Tensor
 cos() -> Tensor
 cos_() -> Tensor
 cpu() -> Tensor
-    A copy of this tensor in CPU memory of the server, or self if it is already there.
-    (The data stays on the server; use :meth:`numpy` or :meth:`tolist` to fetch it.)
+    ``self.to('cpu')``: a copy in the server's CPU memory, or self if it is already
+    there. The data stays on the server; :meth:`numpy` or :meth:`tolist` fetch it.
 cuda(device=None) -> Tensor
-    A copy of this tensor on a CUDA device of the server, or self if it is already there.
+    ``self.to('cuda')`` (or the given device): a copy on a CUDA device of the
+    server, or self if it is already there.
 cumprod(dim, dtype=None) -> Tensor
 cumsum(dim, dtype=None) -> Tensor
 data
@@ -2010,11 +2011,11 @@ device
     The :class:`tensord.device` the tensor lives on (on the server).
 dim() -> int
     The number of dimensions.
-div(value, *, rounding_mode=None) -> Tensor
-div_(value, *, rounding_mode=None) -> Tensor
-divide(value, *, rounding_mode=None) -> Tensor
+div(other, *, rounding_mode=None) -> Tensor
+div_(other, *, rounding_mode=None) -> Tensor
+divide(other, *, rounding_mode=None) -> Tensor
     Alias for :meth:`~Tensor.div`.
-divide_(value, *, rounding_mode=None) -> Tensor
+divide_(other, *, rounding_mode=None) -> Tensor
     Alias for :meth:`~Tensor.div_`.
 dot(other) -> Tensor
 double() -> Tensor
@@ -2045,10 +2046,10 @@ float() -> Tensor
     ``self.to(tensord.float32)``.
 floor() -> Tensor
 floor_() -> Tensor
-floor_divide(value) -> Tensor
-floor_divide_(value) -> Tensor
-fmod(divisor) -> Tensor
-fmod_(divisor) -> Tensor
+floor_divide(other) -> Tensor
+floor_divide_(other) -> Tensor
+fmod(other) -> Tensor
+fmod_(other) -> Tensor
 gather(dim, index) -> Tensor
 ge(other) -> Tensor
 ger(vec2) -> Tensor
@@ -2071,7 +2072,7 @@ index_put_(indices, values, accumulate=False) -> Tensor
 index_select(dim, index) -> Tensor
 int() -> Tensor
     ``self.to(tensord.int32)``.
-is_contiguous(memory_format=tensord.contiguous_format) -> bool
+is_contiguous() -> bool
     True if the elements are laid out row-major without gaps.
 is_cuda
     True if the tensor lives on a CUDA device of the server.
@@ -2113,16 +2114,16 @@ masked_fill_(mask, value) -> Tensor
     Writes ``value`` into self where the boolean ``mask`` (broadcast to self's
     shape) is True; returns self.
 masked_select(mask) -> Tensor
-matmul(tensor2) -> Tensor
+matmul(other) -> Tensor
 max(dim=None, keepdim=False)
 maximum(other) -> Tensor
 mean(dim=None, keepdim=False, *, dtype=None) -> Tensor
 min(dim=None, keepdim=False)
 minimum(other) -> Tensor
 mm(mat2) -> Tensor
-mul(value) -> Tensor
-mul_(value) -> Tensor
-multiply(value) -> Tensor
+mul(other) -> Tensor
+mul_(other) -> Tensor
+multiply(other) -> Tensor
     Alias for :meth:`~Tensor.mul`.
 mv(vec) -> Tensor
 nan_to_num(nan=0.0, posinf=None, neginf=None) -> Tensor
@@ -2171,8 +2172,8 @@ reciprocal_() -> Tensor
 register_hook(hook)
 relu() -> Tensor
 relu_() -> Tensor
-remainder(divisor) -> Tensor
-remainder_(divisor) -> Tensor
+remainder(other) -> Tensor
+remainder_(other) -> Tensor
 repeat(*sizes) -> Tensor
     Tiles the tensor ``sizes[i]`` times along each dimension (copies the data,
     unlike :meth:`expand`); extra leading sizes add dimensions.
@@ -2184,8 +2185,8 @@ reshape(*shape) -> Tensor
 reshape_as(other) -> Tensor
     ``self.reshape(other.shape)``.
 resize_(*sizes) -> Tensor
-resize_as_(tensor) -> Tensor
-    ``self.resize_(tensor.shape)``.
+resize_as_(other) -> Tensor
+    ``self.resize_(other.shape)``.
 retain_grad() -> None
 retains_grad
     True if this non-leaf tensor keeps its ``.grad`` (see :meth:`retain_grad`).
@@ -2236,13 +2237,13 @@ sub_(other, *, alpha=1) -> Tensor
 subtract(other, *, alpha=1) -> Tensor
     Alias for :meth:`~Tensor.sub`.
 sum(dim=None, keepdim=False, dtype=None) -> Tensor
-swapaxes(axis0, axis1) -> Tensor
+swapaxes(dim0, dim1) -> Tensor
     Alias for :meth:`~Tensor.transpose`.
 swapdims(dim0, dim1) -> Tensor
     Alias for :meth:`~Tensor.transpose`.
 t() -> Tensor
 t_() -> Tensor
-take(indices) -> Tensor
+take(index) -> Tensor
 tan() -> Tensor
 tan_() -> Tensor
 tanh() -> Tensor
@@ -2256,14 +2257,14 @@ tolist() -> list or number
     The values as (nested) Python lists; a Python number for a 0-d tensor.
     A sync point: it fetches the data from the server.
 transpose(dim0, dim1) -> Tensor
-true_divide(value) -> Tensor
+true_divide(other) -> Tensor
 trunc() -> Tensor
 trunc_() -> Tensor
 type(dtype=None) -> str or Tensor
     With no argument, the legacy type name (e.g. ``'torch.FloatTensor'``);
     otherwise ``self`` cast to ``dtype`` (a dtype or such a name).
-type_as(tensor) -> Tensor
-    ``self.to(tensor.dtype)``.
+type_as(other) -> Tensor
+    ``self.to(other.dtype)``.
 unbind(dim=0) -> seq
 unflatten(dim, sizes) -> Tensor
 uniform_(from=0, to=1, *, generator=None) -> Tensor
@@ -2277,8 +2278,8 @@ view(*shape) -> Tensor
     cannot express the shape without a copy (see :meth:`reshape`).
 view_as(other) -> Tensor
     ``self.view(other.size())``.
-where(condition, y) -> Tensor
-    ``tensord.where(condition, self, y)``.
+where(condition, other) -> Tensor
+    ``tensord.where(condition, self, other)``.
 zero_() -> Tensor
     Fills self with zeros and returns self.
 """

@@ -415,7 +415,8 @@ softmin(input, dim=None, _stacklevel=3, dtype=None) -> Tensor
 dropout(input, p=0.5, training=True, inplace=False) -> Tensor
 linear(input, weight, bias=None) -> Tensor
     ``input @ weight.T + bias``: weight is (out_features, in_features), bias
-    (out_features). One op on the server when it has ``linear`` or ``addmm``.
+    (out_features). One op on the server when it has ``linear``, else addmm
+    for 2-D input with a bias, else matmul (+ add).
 mse_loss(input, target, size_average=None, reduce=None, reduction='mean') -> Tensor
     The squared differences ``(input - target) ** 2``, averaged (``'mean'``),
     summed (``'sum'``) or returned per element (``'none'``).
