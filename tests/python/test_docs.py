@@ -76,6 +76,44 @@ def test_cross_references_exist():
     assert not bad, "\n".join(bad)
 
 
+def _documented_params(first_line):
+    """Parameter names in a signature line (``*``, ``/`` and defaults dropped)."""
+    start = first_line.index("(") + 1
+    depth, end = 1, start
+    while depth:
+        depth += {"(": 1, "[": 1, ")": -1, "]": -1}.get(first_line[end], 0)
+        end += 1
+    names, depth, cur = [], 0, ""
+    for ch in first_line[start:end - 1] + ",":
+        if ch == "," and depth == 0:
+            name = cur.split("=")[0].strip()
+            if name not in ("", "*", "/"):
+                names.append(name)
+            cur = ""
+            continue
+        depth += {"(": 1, "[": 1, ")": -1, "]": -1}.get(ch, 0)
+        cur += ch
+    return names
+
+
+def test_signature_lines_name_parameters_the_function_accepts():
+    # A user calling with the documented keyword must not get a TypeError.
+    bad = []
+    for label, name, obj in _functions():
+        params = inspect.signature(obj).parameters
+        kinds = {p.kind for p in params.values()}
+        for doc_name in _documented_params(obj.__doc__.splitlines()[0]):
+            if doc_name.startswith("**"):
+                ok = inspect.Parameter.VAR_KEYWORD in kinds
+            elif doc_name.startswith("*"):
+                ok = inspect.Parameter.VAR_POSITIONAL in kinds or doc_name[1:] in params
+            else:
+                ok = doc_name in params or inspect.Parameter.VAR_KEYWORD in kinds
+            if not ok:
+                bad.append("%s: %s not in %s" % (label, doc_name, inspect.signature(obj)))
+    assert not bad, "\n".join(bad)
+
+
 @pytest.mark.parametrize("obj, first", [
     (tensord.add, "add(input, other, *, alpha=1, out=None) -> Tensor"),
     (tensord.matmul, "matmul(input, other, *, out=None) -> Tensor"),
@@ -96,6 +134,8 @@ def test_signature_lines(obj, first):
 
 
 def test_bodies():
+    for name in ("manual_seed", "initial_seed"):
+        assert getattr(tensord.Generator, name).__doc__.startswith(name + "(")
     assert tensord.Tensor.sum.__doc__.splitlines()[2] == "See :func:`tensord.sum`."
     assert tensord.Tensor.add_.__doc__.splitlines()[2] == "In-place version of :meth:`~Tensor.add`."
     assert tensord.clip.__doc__.splitlines()[2] == "Alias for :func:`tensord.clamp`."

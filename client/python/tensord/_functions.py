@@ -368,6 +368,10 @@ class Generator:
         self._seed = 67280421310721  # PyTorch's default CPU seed
 
     def manual_seed(self, seed):
+        """manual_seed(seed) -> Generator
+
+        Seeds the session's generator; returns self. See :func:`tensord.manual_seed`.
+        """
         seed = int(seed)
         if not -0x8000_0000_0000_0000 <= seed <= 0xFFFF_FFFF_FFFF_FFFF:
             raise RuntimeError("Overflow when unpacking long")
@@ -379,6 +383,10 @@ class Generator:
         return self
 
     def initial_seed(self):
+        """initial_seed() -> int
+
+        The seed last given to :meth:`manual_seed` (PyTorch's default seed if none).
+        """
         return self._seed
 
     def __repr__(self):

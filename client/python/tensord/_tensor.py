@@ -1951,7 +1951,7 @@ backward(gradient=None, retain_graph=None, create_graph=False, inputs=None)
     pipelined, so an error in it surfaces at the next sync point.
 baddbmm(batch1, batch2, *, beta=1, alpha=1) -> Tensor
     See :func:`tensord.baddbmm`.
-bernoulli(*, generator=None) -> Tensor
+bernoulli(p=None, *, generator=None) -> Tensor
 bernoulli_(p=0.5, *, generator=None) -> Tensor
 bfloat16() -> Tensor
     ``self.to(tensord.bfloat16)``.
@@ -2115,10 +2115,10 @@ masked_fill_(mask, value) -> Tensor
     shape) is True; returns self.
 masked_select(mask) -> Tensor
 matmul(other) -> Tensor
-max(dim=None, keepdim=False)
+max(dim=None, keepdim=False) -> Tensor or (Tensor, Tensor)
 maximum(other) -> Tensor
 mean(dim=None, keepdim=False, *, dtype=None) -> Tensor
-min(dim=None, keepdim=False)
+min(dim=None, keepdim=False) -> Tensor or (Tensor, Tensor)
 minimum(other) -> Tensor
 mm(mat2) -> Tensor
 mul(other) -> Tensor
