@@ -151,6 +151,9 @@ def test_bodies():
     # help() shows the signature line first.
     import pydoc
     assert "add(input, other, *, alpha=1, out=None) -> Tensor" in pydoc.render_doc(tensord.add)
+    assert "in module tensord\n" in pydoc.render_doc(tensord.add)
+    import pickle
+    assert pickle.loads(pickle.dumps(tensord.clip)) is tensord.clip
 
 
 def test_aliases_behave_like_their_targets(td):

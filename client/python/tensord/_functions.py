@@ -1466,3 +1466,8 @@ from ._tensor import _apply_docs as _apply_docs  # noqa: E402
 import sys as _sys  # noqa: E402
 
 _apply_docs(_sys.modules[__name__], _FUNCTION_DOCS)
+# help(tensord.add) says "in module tensord", as torch's says "in module torch".
+for _name in __all__:
+    if callable(globals()[_name]) and hasattr(globals()[_name], "__code__"):
+        globals()[_name].__module__ = "tensord"
+del _name
