@@ -213,6 +213,13 @@ bool Is16Bit(DType t) { return t == DType::kFloat16 || t == DType::kBFloat16; }
 Tensor Widened(const Tensor& x) { return Is16Bit(x.dtype()) ? fn::To(x, DType::kFloat32) : x; }
 Tensor Narrowed(const Tensor& r, DType like) { return r.dtype() == like ? r : fn::To(r, like); }
 
+double VarCorrection(const Attrs& a) {
+  double correction = 1;
+  if (const bool* unbiased = std::get_if<bool>(&a[1])) correction = *unbiased ? 1 : 0;
+  if (const Scalar* c = std::get_if<Scalar>(&a[2])) correction = c->to_double();  // correction wins
+  return correction;
+}
+
 absl::StatusOr<Tensor> Variance(OpCall& call) {
   const Tensor x = Widened(call.in(0));
   if (!IsFloating(x.dtype())) {
@@ -220,14 +227,38 @@ absl::StatusOr<Tensor> Variance(OpCall& call) {
                                               "point or complex dtype. Got: ", ScalarTypeName(x.dtype())));
   }
   TENSORD_ASSIGN_OR_RETURN(auto dc, DimsAndCount(call, x));
-  double correction = 1;
-  if (!call.IsNone(1)) correction = call.GetBool(1) ? 1 : 0;          // unbiased
-  if (!call.IsNone(2)) correction = call.GetScalar(2).to_double();   // correction wins
+  const double correction = VarCorrection(call.attrs);
   const bool keepdim = call.GetBool(3);
   Tensor mean = fn::Call1(OpId::kMean, {x}, {dc.first, true});
   Tensor d = fn::Sub(x, mean);
   Tensor ss = fn::Sum(fn::Mul(d, d), dc.first, keepdim);
   return fn::Div(ss, Scalar(std::max(0.0, static_cast<double>(dc.second) - correction)));  // widened
+}
+
+// PyTorch's var_backward: (2 / (n - correction)) * g * (x - mean), and, over
+// all elements (dim=None) with n == correction, inf * g. `g` is the
+// gradient of the variance.
+Tensor VarianceBackward(const BackwardCtx& c, Tensor g) {
+  const Tensor& x = c.in(0);
+  const int64_t nd = x.dim();
+  std::vector<int64_t> dims;
+  const auto* given = std::get_if<std::vector<int64_t>>(&c.attr(0));
+  if (given != nullptr && !given->empty() && nd > 0) {
+    for (int64_t d : *given) dims.push_back(d < 0 ? d + nd : d);
+    std::sort(dims.begin(), dims.end());
+  } else {
+    for (int64_t d = 0; d < nd; ++d) dims.push_back(d);
+  }
+  int64_t n = 1;
+  for (int64_t d : dims) n *= x.size(d);
+  const double dof = static_cast<double>(n) - VarCorrection(*c.attrs);
+  if (!std::get<bool>(c.attr(3))) {
+    for (int64_t d : dims) g = fn::Unsqueeze(g, d);
+  }
+  g = fn::Expand(g, x.sizes());
+  if (given == nullptr && dof == 0) return fn::Mul(g, Scalar(INFINITY));
+  Tensor mean = fn::Call1(OpId::kMean, {x}, {dims, true});
+  return fn::Mul(fn::Mul(g, fn::Sub(x, mean)), Scalar(2.0 / dof));
 }
 
 std::vector<AttrSpec> VarAttrs() {
@@ -485,7 +516,10 @@ const OpDef& VarOp() {
                          TENSORD_ASSIGN_OR_RETURN(Tensor v, Variance(call));
                          return std::vector<Tensor>{Narrowed(v, call.in(0).dtype())};
                        },
-                       .differentiable_composite = true};
+                       .backward = [](const BackwardCtx& c) {
+                         return std::vector<Tensor>{VarianceBackward(c, c.grad())};
+                       },
+                       .backward_name = "VarBackward0", .save = kSaveInputs};
   return d;
 }
 const OpDef& StdOp() {
@@ -495,7 +529,15 @@ const OpDef& StdOp() {
                          TENSORD_ASSIGN_OR_RETURN(Tensor v, Variance(call));
                          return std::vector<Tensor>{Narrowed(SafeSqrt(v), call.in(0).dtype())};
                        },
-                       .differentiable_composite = true};
+                       // PyTorch's std_backward: var's with g / (2 std), 0 where std is 0.
+                       .backward = [](const BackwardCtx& c) {
+                         const Tensor& r = c.out();
+                         Tensor gv = fn::Div(c.grad(), fn::Mul(r, Scalar(2)));
+                         gv = fn::Call1(OpId::kWhere, {fn::Call1(OpId::kEq, {r, fn::S(Scalar(0))}),
+                                                       fn::S(Scalar(0.0)), gv});
+                         return std::vector<Tensor>{VarianceBackward(c, gv)};
+                       },
+                       .backward_name = "StdBackward0", .save = kSaveInputs | kSaveOutputs};
   return d;
 }
 const OpDef& LogsumexpOp() {

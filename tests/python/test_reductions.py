@@ -203,3 +203,20 @@ def test_max_dim_of_a_scalar_and_of_empty_dims(td):
     assert v.shape == (0,) and i.shape == (0,)
     with pytest.raises(Exception, match="Expected reduction dim 1 to have non-zero size"):
         e.max(1)[0].tolist()
+
+
+def test_var_and_std_are_one_node_with_pytorchs_edge_gradients(td):
+    # PyTorch 1.13: grad_fn names VarBackward0/StdBackward0; with n <
+    # correction the gradient of a single element is -0 (2 / (n - correction)
+    # * 0). Over all elements with n == correction the gradient is inf
+    # (PyTorch's formula; 1.13 itself fails there, returning a 0-dim
+    # gradient for a 1-dim input).
+    x = td.tensor([1.0, 2.0, 4.0], dtype=td.float64, requires_grad=True)
+    assert x.var().grad_fn.name() == "VarBackward0"
+    assert x.std(0).grad_fn.name() == "StdBackward0"
+    y = td.tensor([1.0, 3.0], dtype=td.float64, requires_grad=True)
+    td.var(y, correction=2).backward()
+    assert y.grad.tolist() == [float("inf"), float("inf")]
+    z = td.tensor([5.0], dtype=td.float64, requires_grad=True)
+    td.var(z, 0, correction=2).backward()
+    assert z.grad.tolist() == [0.0]

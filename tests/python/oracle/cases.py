@@ -1590,17 +1590,7 @@ for op, fn, dom in _F16_OPS:
 # ---------------------------------------------------------------- known differences
 # Engine areas outside the elementwise/factory/index ops and kernels; each is a
 # strict xfail until fixed (remove the entry then).
-_VAR_GRAD = ("engine: var/std gradient with N - correction <= 0 is NaN (PyTorch: +-inf, "
-             "or 0 for a single element)")
 KNOWN.update({
-    "reduce-var_correction2-float32-d0": _VAR_GRAD,
-    "fuzz71-var_correction2-float64-1-0-keep": _VAR_GRAD,
-    "fuzz167-var_correction2-float32-2x1x2-1-keep": _VAR_GRAD,
-    "fuzz277-var_correction2-float64-3x1x2--1": _VAR_GRAD,
-    "fuzz596-var_correction2-float64-2x2x4x1--3": _VAR_GRAD,
-    "fuzz830-var_correction2-float64-2--1-keep": _VAR_GRAD,
-    "fuzz838-var_correction2-float64-2-0": _VAR_GRAD,
-    "reduce-var_correction2-float64-d0": _VAR_GRAD,
     "big-norm-float16": "pytorch: 1.13's float16 norm accumulates in float16 (norm() of 77,100 "
                         "values in [-2, 2): 90.5 where the float result is 319.9); tensord "
                         "accumulates in float and rounds once",
