@@ -37,6 +37,87 @@ void Update(const std::array<Tensor, N>& t, F f) {
 template <typename T>
 using Math = std::conditional_t<std::is_same_v<T, double>, double, float>;
 
+// SGD's constants for one parameter, in the element type's math type.
+template <typename M>
+struct SgdConsts {
+  M lr, momentum, wd, damp;
+  bool has_wd, has_momentum, nesterov, maximize, first;
+};
+
+// One element of SGD (PyTorch's single-tensor update). buf aliases param
+// when there is no momentum (and is then not touched).
+template <typename T, typename M>
+inline void SgdElement(T& p_, const T& g_, T& buf_, const SgdConsts<M>& c) {
+  M d = static_cast<M>(g_);
+  if (c.maximize) d = -d;
+  if (c.has_wd) d = std::fma(c.wd, static_cast<M>(p_), d);
+  if (c.has_momentum) {
+    M b = c.first ? d : std::fma(c.damp, d, static_cast<M>(static_cast<T>(static_cast<M>(buf_) * c.momentum)));
+    buf_ = static_cast<T>(b);
+    b = static_cast<M>(buf_);
+    d = c.nesterov ? std::fma(c.momentum, b, d) : b;
+  }
+  p_ = static_cast<T>(std::fma(c.lr, d, static_cast<M>(p_)));
+}
+
+__attribute__((target_clones("fma", "default"))) void SgdRun(float* p, const float* g, float* buf, int64_t n,
+                                                              const SgdConsts<float>& c) {
+  for (int64_t i = 0; i < n; ++i) SgdElement<float, float>(p[i], g[i], buf[i], c);
+}
+__attribute__((target_clones("fma", "default"))) void SgdRun(double* p, const double* g, double* buf, int64_t n,
+                                                              const SgdConsts<double>& c) {
+  for (int64_t i = 0; i < n; ++i) SgdElement<double, double>(p[i], g[i], buf[i], c);
+}
+
+// Adam's constants for one parameter, in the element type's math type.
+template <typename M>
+struct AdamConsts {
+  M w1, b2, w2, decay, wd, bias2, eps, step;
+  bool has_wd, decoupled, amsgrad, maximize;
+};
+
+// One element of Adam (PyTorch's single-tensor update, its FMA contractions
+// spelled as std::fma). Shared by the strided loop and the contiguous one.
+template <typename T, typename M>
+inline void AdamElement(T& p_, const T& g_, T& m_, T& v_, T& vmax_, const AdamConsts<M>& c) {
+  M grad = static_cast<M>(g_);
+  if (c.maximize) grad = -grad;
+  M param = static_cast<M>(p_);
+  if (c.has_wd) {
+    if (c.decoupled) param = static_cast<M>(static_cast<T>(param * c.decay));
+    else grad = std::fma(c.wd, param, grad);
+  }
+  // exp_avg.lerp_(grad, 1 - beta1)
+  M ea = static_cast<M>(m_);
+  ea = c.w1 < M(0.5) ? std::fma(c.w1, grad - ea, ea) : std::fma(-(M(1) - c.w1), grad - ea, grad);
+  m_ = static_cast<T>(ea);
+  // exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+  M sq = static_cast<M>(static_cast<T>(static_cast<M>(v_) * c.b2));
+  sq = std::fma(c.w2, grad * grad, sq);
+  v_ = static_cast<T>(sq);
+  if (c.amsgrad) {
+    M mx = std::max(static_cast<M>(vmax_), static_cast<M>(v_));
+    vmax_ = static_cast<T>(mx);
+    sq = mx;
+  }
+  // denom = (sq.sqrt() / bias_correction2_sqrt).add_(eps); param.addcdiv_(exp_avg, denom, -step_size)
+  M denom = static_cast<M>(static_cast<T>(std::sqrt(static_cast<M>(static_cast<T>(sq))) / c.bias2)) + c.eps;
+  denom = static_cast<M>(static_cast<T>(denom));
+  p_ = static_cast<T>(param + c.step * static_cast<M>(m_) / denom);
+}
+
+// The contiguous float32/float64 loop, cloned for CPUs with FMA so std::fma
+// is one instruction (and the loop vectorises) instead of a libm call; the
+// result is the same either way (std::fma is exact by definition).
+__attribute__((target_clones("fma", "default"))) void AdamRun(float* p, const float* g, float* m, float* v,
+                                                               float* vmax, int64_t n, const AdamConsts<float>& c) {
+  for (int64_t i = 0; i < n; ++i) AdamElement<float, float>(p[i], g[i], m[i], v[i], vmax[i], c);
+}
+__attribute__((target_clones("fma", "default"))) void AdamRun(double* p, const double* g, double* m, double* v,
+                                                               double* vmax, int64_t n, const AdamConsts<double>& c) {
+  for (int64_t i = 0; i < n; ++i) AdamElement<double, double>(p[i], g[i], m[i], v[i], vmax[i], c);
+}
+
 }  // namespace
 
 absl::Status FusedSgdKernel(const OpCall& call, std::vector<Tensor>&) {
@@ -51,20 +132,21 @@ absl::Status FusedSgdKernel(const OpCall& call, std::vector<Tensor>&) {
     const Tensor buf = momentum != 0 ? call.inputs[n + i] : p;
     DispatchFloating("_fused_sgd_", p.dtype(), [&]<typename T>() {
       using M = Math<T>;
-      const M m_lr = static_cast<M>(-lr), m_mom = static_cast<M>(momentum), m_wd = static_cast<M>(wd),
-              m_damp = static_cast<M>(1 - dampening);
-      Update<T, 3>({p, g, buf}, [&](std::array<T*, 3> e) {
-        M d = static_cast<M>(*e[1]);
-        if (maximize) d = -d;
-        if (wd != 0) d = std::fma(m_wd, static_cast<M>(*e[0]), d);
-        if (momentum != 0) {
-          M b = first ? d : std::fma(m_damp, d, static_cast<M>(static_cast<T>(static_cast<M>(*e[2]) * m_mom)));
-          *e[2] = static_cast<T>(b);
-          b = static_cast<M>(*e[2]);
-          d = nesterov ? std::fma(m_mom, b, d) : b;
+      const SgdConsts<M> c{.lr = static_cast<M>(-lr), .momentum = static_cast<M>(momentum),
+                           .wd = static_cast<M>(wd), .damp = static_cast<M>(1 - dampening), .has_wd = wd != 0,
+                           .has_momentum = momentum != 0, .nesterov = nesterov, .maximize = maximize,
+                           .first = first};
+      const std::array<Tensor, 3> t{p, g, buf};
+      if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
+        if (p.is_contiguous() && g.is_contiguous() && buf.is_contiguous()) {
+          ParallelFor(p.numel(), kGrainSize, [&](int64_t b, int64_t e) {
+            SgdRun(p.data<T>() + b, g.data<T>() + b, buf.data<T>() + b, e - b, c);
+          });
+          for (int k : {0, 2}) t[k].storage()->BumpVersion();  // as Update: all but the gradient
+          return absl::OkStatus();
         }
-        *e[0] = static_cast<T>(std::fma(m_lr, d, static_cast<M>(*e[0])));
-      });
+      }
+      Update<T, 3>(t, [&](std::array<T*, 3> e) { SgdElement<T, M>(*e[0], *e[1], *e[2], c); });
       return absl::OkStatus();
     }).IgnoreError();  // dtypes were validated
   }
@@ -91,35 +173,25 @@ absl::Status FusedAdamKernel(const OpCall& call, std::vector<Tensor>&) {
     const Tensor& vmax = amsgrad ? call.inputs[3 * n + i] : v;
     DispatchFloating("_fused_adam_", p.dtype(), [&]<typename T>() {
       using M = Math<T>;
-      const M w1 = static_cast<M>(1 - beta1), b2 = static_cast<M>(beta2), w2 = static_cast<M>(1 - beta2),
-              decay = static_cast<M>(1 - lr * wd), m_wd = static_cast<M>(wd), m_bias2 = static_cast<M>(bias2_sqrt),
-              m_eps = static_cast<M>(eps), m_step = static_cast<M>(-step_size);
-      Update<T, 5>({p, g, m, v, vmax}, [&](std::array<T*, 5> e) {
-        M grad = static_cast<M>(*e[1]);
-        if (maximize) grad = -grad;
-        M param = static_cast<M>(*e[0]);
-        if (wd != 0) {
-          if (decoupled) param = static_cast<M>(static_cast<T>(param * decay));
-          else grad = std::fma(m_wd, param, grad);
+      const AdamConsts<M> c{.w1 = static_cast<M>(1 - beta1), .b2 = static_cast<M>(beta2),
+                            .w2 = static_cast<M>(1 - beta2), .decay = static_cast<M>(1 - lr * wd),
+                            .wd = static_cast<M>(wd), .bias2 = static_cast<M>(bias2_sqrt),
+                            .eps = static_cast<M>(eps), .step = static_cast<M>(-step_size),
+                            .has_wd = wd != 0, .decoupled = decoupled, .amsgrad = amsgrad, .maximize = maximize};
+      const std::array<Tensor, 5> t{p, g, m, v, vmax};
+      bool contiguous = true;
+      for (const Tensor& x : t) contiguous = contiguous && x.is_contiguous();
+      if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
+        if (contiguous) {  // the usual case: parameters, grads and state are dense
+          ParallelFor(p.numel(), kGrainSize, [&](int64_t b, int64_t e) {
+            AdamRun(p.data<T>() + b, g.data<T>() + b, m.data<T>() + b, v.data<T>() + b, vmax.data<T>() + b,
+                    e - b, c);
+          });
+          for (int k : {0, 2, 3, 4}) t[k].storage()->BumpVersion();
+          return absl::OkStatus();
         }
-        // exp_avg.lerp_(grad, 1 - beta1)
-        M ea = static_cast<M>(*e[2]);
-        ea = w1 < M(0.5) ? std::fma(w1, grad - ea, ea) : std::fma(-(M(1) - w1), grad - ea, grad);
-        *e[2] = static_cast<T>(ea);
-        // exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
-        M sq = static_cast<M>(static_cast<T>(static_cast<M>(*e[3]) * b2));
-        sq = std::fma(w2, grad * grad, sq);
-        *e[3] = static_cast<T>(sq);
-        if (amsgrad) {
-          M mx = std::max(static_cast<M>(*e[4]), static_cast<M>(*e[3]));
-          *e[4] = static_cast<T>(mx);
-          sq = mx;
-        }
-        // denom = (sq.sqrt() / bias_correction2_sqrt).add_(eps); param.addcdiv_(exp_avg, denom, -step_size)
-        M denom = static_cast<M>(static_cast<T>(std::sqrt(static_cast<M>(static_cast<T>(sq))) / m_bias2)) + m_eps;
-        denom = static_cast<M>(static_cast<T>(denom));
-        *e[0] = static_cast<T>(param + m_step * static_cast<M>(*e[2]) / denom);
-      });
+      }
+      Update<T, 5>(t, [&](std::array<T*, 5> e) { AdamElement<T, M>(*e[0], *e[1], *e[2], *e[3], *e[4], c); });
       return absl::OkStatus();
     }).IgnoreError();
   }
