@@ -1831,8 +1831,14 @@ def create_from_array(arr, d, requires_grad=False, device=None, session=None):
                            "gradients")
     session = session or default_session()
     dev = _canon_device(device) or "cpu"
-    payload = _dtype.to_bytes(arr, d)
-    shape = tuple(int(s) for s in np.shape(arr))
+    return create_from_bytes(session, _dtype.to_bytes(arr, d), d,
+                             tuple(int(s) for s in np.shape(arr)), requires_grad, dev, "create")
+
+
+def create_from_bytes(session, payload, d, shape, requires_grad, dev, label):
+    """Binds a new handle to little-endian row-major ``payload`` (inline, or
+    through the chunked Upload RPC when large); ``label`` names the call in
+    deferred errors."""
     h = session.new_handle()
     if len(payload) > INLINE_LIMIT:
         session.upload(h, payload, d, shape, requires_grad, dev)
@@ -1840,7 +1846,7 @@ def create_from_array(arr, d, requires_grad=False, device=None, session=None):
         cmd = pb.Command(create=pb.CreateCommand(
             handle=h, data=pb.TensorData(dtype=d.wire, shape=shape, data=payload),
             requires_grad=requires_grad, device=dev))
-        session.enqueue(cmd, "create", nbytes=len(payload))
+        session.enqueue(cmd, label, nbytes=len(payload))
     return wrap_created(session, h, shape, d, dev if dev == "cpu" or ":" in dev else None,
                         requires_grad)
 

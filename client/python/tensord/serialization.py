@@ -70,7 +70,7 @@ from . import _dtype
 from ._device import device as _device_cls
 from ._session import INLINE_LIMIT, default_session, pb
 from ._size import Size
-from ._tensor import Tensor, wrap_created
+from ._tensor import Tensor, create_from_bytes
 
 __all__ = ["save", "load"]
 
@@ -277,16 +277,7 @@ def _target_device(saved, map_location):
 
 
 def _create(session, payload, d, shape, requires_grad, dev):
-    h = session.new_handle()
-    if len(payload) > INLINE_LIMIT:
-        session.upload(h, payload, d, shape, requires_grad, dev)
-    else:
-        cmd = pb.Command(create=pb.CreateCommand(
-            handle=h, data=pb.TensorData(dtype=d.wire, shape=shape, data=payload),
-            requires_grad=requires_grad, device=dev))
-        session.enqueue(cmd, "load", nbytes=len(payload))
-    return wrap_created(session, h, shape, d, dev if dev == "cpu" or ":" in dev else None,
-                        requires_grad)
+    return create_from_bytes(session, payload, d, shape, requires_grad, dev, "load")
 
 
 class _Decoder:
