@@ -23,4 +23,7 @@ struct Device {
 
 inline constexpr Device kCPU{};
 
+// Why "cuda" devices are not offered, in words for users; "" when they are.
+std::string CudaUnavailableReason();
+
 }  // namespace tensord::engine

@@ -12,6 +12,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
+#include "engine/device.h"
 #include "engine/op.h"
 #include "engine/status.h"
 #include "server/convert.h"
@@ -322,6 +323,7 @@ grpc::Status TensordService::ServerInfo(grpc::ServerContext* ctx, const v1::Empt
   resp->set_default_idle_ttl_seconds(
       static_cast<uint32_t>(absl::ToInt64Seconds(sessions_.limits().default_idle_ttl)));
   resp->set_max_session_bytes(limits.max_session_bytes);
+  resp->set_cuda_status(engine::CudaUnavailableReason());
   return grpc::Status::OK;
 }
 

@@ -570,6 +570,15 @@ TEST_F(E2eTest, ListOpsDescribesTheRegistry) {
   EXPECT_EQ(info.num_ops(), resp.ops_size());
   ASSERT_GE(info.devices_size(), 1);
   EXPECT_EQ(info.devices(0).name(), "cpu");
+  // No cuda device is offered yet (engine/device.cc, Note [Device
+  // availability]), so ServerInfo says why.
+  bool has_cuda = false;
+  for (const auto& d : info.devices()) has_cuda = has_cuda || d.name().rfind("cuda", 0) == 0;
+  EXPECT_EQ(info.cuda_status().empty(), has_cuda);
+  if (!has_cuda) {
+    EXPECT_THAT(info.cuda_status(),
+                ::testing::AnyOf(::testing::HasSubstr("without CUDA"), ::testing::HasSubstr("visible")));
+  }
   EXPECT_EQ(info.max_tensor_elements(), 1 << 22);
   EXPECT_EQ(info.max_message_bytes(), kMaxMessage);
   EXPECT_EQ(info.max_sessions(), 8);

@@ -6,6 +6,8 @@ is_available() is False, device_count() is 0, seeding and empty_cache are
 silently ignored, and anything that needs a device raises a clear error.
 """
 
+import re
+
 import pytest
 
 
@@ -24,9 +26,11 @@ def test_cpu_only_server_behaves_like_cpu_only_pytorch(td):
     td.cuda.manual_seed(0)       # ignored, as PyTorch does without CUDA
     td.cuda.manual_seed_all(0)
     td.cuda.empty_cache()
+    reason = td.default_session().server_info().cuda_status
+    assert reason  # the server says why it offers no cuda device
     for call in (td.cuda.current_device, td.cuda.get_device_name, td.cuda.memory_allocated,
                  td.cuda.synchronize, td.cuda.get_device_properties):
-        with pytest.raises(RuntimeError, match="no usable CUDA device"):
+        with pytest.raises(RuntimeError, match="no usable CUDA device: " + re.escape(reason)):
             call()
 
 

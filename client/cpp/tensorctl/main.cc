@@ -465,6 +465,7 @@ class Cli {
         w.EndObject();
       }
       w.EndArray();
+      if (!info.cuda_status().empty()) w.Key("cuda_status").String(info.cuda_status());
       w.Key("limits").BeginObject();
       w.Key("max_tensor_elements").Int(info.max_tensor_elements());
       w.Key("max_message_bytes").Int(info.max_message_bytes());
@@ -489,6 +490,7 @@ class Cli {
       if (!d.compute_capability().empty()) line += ", sm " + d.compute_capability();
       Row("  " + d.name(), line);
     }
+    if (!info.cuda_status().empty()) Row("  cuda", "none: " + info.cuda_status());
     std::cout << "limits:\n";
     Row("  max tensor elements", Limit(info.max_tensor_elements()));
     Row("  max message size", info.max_message_bytes() > 0 ? Bytes(info.max_message_bytes())

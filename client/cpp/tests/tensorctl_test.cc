@@ -118,6 +118,10 @@ TEST_F(TensorctlTest, InfoJsonHasVersionDevicesLimits) {
   EXPECT_EQ(text.exit_code, 0);
   EXPECT_THAT(text.out, StartsWith("tensord "));
   EXPECT_THAT(text.out, HasSubstr("devices:"));
+  // This server offers no cuda device (none visible, or the backend does not
+  // run ops yet): info says why, in both forms.
+  EXPECT_FALSE(Field(v, "cuda_status").string_value().empty());
+  EXPECT_THAT(text.out, HasSubstr("cuda"));
 }
 
 TEST_F(TensorctlTest, OpsListsTheRegistry) {

@@ -26,8 +26,9 @@ def _devices():
 def _device(index):
     devices = _devices()
     if not devices:
-        raise RuntimeError("the tensord server has no usable CUDA device "
-                           "(torch.cuda.is_available() is False; `tensorctl info` lists its devices)")
+        reason = default_session().server_info().cuda_status
+        raise RuntimeError("the tensord server has no usable CUDA device%s "
+                           "(torch.cuda.is_available() is False)" % (": " + reason if reason else ""))
     if index is None:
         index = 0
     if hasattr(index, "index"):  # a torch.device
