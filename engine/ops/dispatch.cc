@@ -237,6 +237,18 @@ absl::StatusOr<std::vector<Tensor>> Invoke(const OpDef& def, std::vector<Tensor>
     }
     for (const TensorMeta& m : metas) outputs.push_back(Tensor::Empty(m.sizes, m.dtype, device));
     TENSORD_RETURN_IF_ERROR(kernel(call, outputs));
+    // Note [Random fills under autograd]
+    //   uniform_/normal_/bernoulli_ of a non-leaf that requires grad (their
+    //   prepare refused leaves) overwrite values the graph may still route
+    //   gradients through. As PyTorch (NormalBackward0 & co.), the tensor's
+    //   history moves onto a node giving its old values zero gradient: a
+    //   copy_ of the filled values onto themselves records exactly that
+    //   (CopyBackwards, through CopySlices when it is a view).
+    if ((def.id == OpId::kUniform_ || def.id == OpId::kNormal_ || def.id == OpId::kBernoulli_) &&
+        GradModeEnabled() && call.in(0).requires_grad()) {
+      const Tensor self = call.in(0);
+      TENSORD_RETURN_IF_ERROR(Invoke(GetOp(OpId::kCopy_), {self, Detach(self)}, {}).status());
+    }
   } else {
     // A differentiable forward records itself below, not the ops inside it.
     GradModeGuard guard(def.backward == nullptr && GradModeEnabled());

@@ -2,6 +2,7 @@
 #include <cmath>
 
 #include "engine/autograd.h"
+#include "engine/autograd_internal.h"
 #include "engine/ops/common.h"
 
 namespace tensord::engine {
@@ -172,13 +173,13 @@ const OpDef& RandintOp() {
 namespace tensord::engine {
 namespace {
 
-// In-place random fills of self: no history to keep, so a tensor that
-// requires grad may only be filled under no_grad (nn.init does that).
+// In-place random fills of self. Under autograd a leaf that requires grad
+// (or a view of one) is refused as for any in-place op (nn.init fills under
+// no_grad); a non-leaf is filled and its history rebased onto a zero
+// gradient (dispatch.cc, Note [Random fills under autograd]).
 absl::Status CheckRandomFill(const OpCall& call) {
   const Tensor& self = call.in(0);
-  if (GradModeEnabled() && self.requires_grad()) {
-    return Error(call.def->name, "a leaf Variable that requires grad is being used in an in-place operation.");
-  }
+  if (GradModeEnabled() && self.requires_grad()) TENSORD_RETURN_IF_ERROR(CheckInplace(call.def->name, self));
   for (size_t d = 0; d < self.sizes().size(); ++d) {
     if (self.strides()[d] == 0 && self.sizes()[d] > 1) {  // an expand()ed tensor
       return Error(call.def->name,

@@ -585,3 +585,20 @@ def test_second_derivative_through_a_broadcast(td):
     assert g.tolist() == [[8.0, 12.0], [8.0, 12.0]]
     h, = td.autograd.grad(g.sum(), x)
     assert h.tolist() == [[4.0, 4.0], [4.0, 4.0]]
+
+
+def test_random_fill_of_a_non_leaf_view_gives_its_old_values_zero_gradient(td):
+    # PyTorch 1.13: x = a * 2; x[0].normal_(); x.sum().backward() -> a.grad row 0 is 0,
+    # the rest 2. A leaf (or a view of one) is refused; under no_grad anything goes.
+    a = td.ones(2, 3, requires_grad=True)
+    x = a * 2
+    x[0].normal_()
+    assert x.grad_fn.name() == "CopySlices"
+    x.sum().backward()
+    assert a.grad.tolist() == [[0.0, 0.0, 0.0], [2.0, 2.0, 2.0]]
+    with pytest.raises(Exception, match="a leaf Variable that requires grad"):
+        a.uniform_().tolist()
+    with pytest.raises(Exception, match="a view of a leaf Variable"):
+        a[0].bernoulli_(0.5).tolist()
+    with td.no_grad():
+        a.uniform_()
