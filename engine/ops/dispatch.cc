@@ -244,8 +244,7 @@ absl::StatusOr<std::vector<Tensor>> Invoke(const OpDef& def, std::vector<Tensor>
     //   history moves onto a node giving its old values zero gradient: a
     //   copy_ of the filled values onto themselves records exactly that
     //   (CopyBackwards, through CopySlices when it is a view).
-    if ((def.id == OpId::kUniform_ || def.id == OpId::kNormal_ || def.id == OpId::kBernoulli_) &&
-        GradModeEnabled() && call.in(0).requires_grad()) {
+    if (def.overwrites_self && GradModeEnabled() && call.in(0).requires_grad()) {
       const Tensor self = call.in(0);
       TENSORD_RETURN_IF_ERROR(Invoke(GetOp(OpId::kCopy_), {self, Detach(self)}, {}).status());
     }

@@ -216,14 +216,14 @@ const OpDef& Uniform_Op() {
   static const OpDef d{.id = OpId::kUniform_, .name = "uniform_", .inputs = {{"self"}},
                        .attrs = {WithDefault("from", AttrType::kFloat, 0.0), WithDefault("to", AttrType::kFloat, 1.0)},
                        .doc = "Fills self with uniform samples in [from, to).", .num_outputs = 0, .inplace = true,
-                       .prepare = FloatFillPrepare};
+                       .prepare = FloatFillPrepare, .overwrites_self = true};
   return d;
 }
 const OpDef& Normal_Op() {
   static const OpDef d{.id = OpId::kNormal_, .name = "normal_", .inputs = {{"self"}},
                        .attrs = {WithDefault("mean", AttrType::kFloat, 0.0), WithDefault("std", AttrType::kFloat, 1.0)},
                        .doc = "Fills self with normal samples.", .num_outputs = 0, .inplace = true,
-                       .prepare = FloatFillPrepare};
+                       .prepare = FloatFillPrepare, .overwrites_self = true};
   return d;
 }
 const OpDef& Bernoulli_Op() {
@@ -234,7 +234,8 @@ const OpDef& Bernoulli_Op() {
                          TENSORD_RETURN_IF_ERROR(CheckRandomFill(call));
                          TENSORD_RETURN_IF_ERROR(CheckProbability("bernoulli_", call.GetFloat(0)));
                          return std::vector<TensorMeta>{};
-                       }};
+                       },
+                       .overwrites_self = true};
   return d;
 }
 const OpDef& BernoulliOp() {

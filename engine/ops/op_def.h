@@ -101,6 +101,10 @@ struct OpDef {
   bool differentiable_composite = false;
   // In-place variants: the out-of-place op they write back (Note [In-place variants]).
   const OpDef* inplace_of = nullptr;
+  // An in-place primitive whose new values do not depend on the old ones
+  // (random fills): under autograd the old values get zero gradient (Note
+  // [Random fills under autograd], dispatch.cc).
+  bool overwrites_self = false;
 };
 
 // The op for an id / a name (nullptr if unknown).

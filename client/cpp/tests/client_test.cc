@@ -11,7 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "tensord/tensord.h"
-#include "test_util.h"
+#include "client_suite.h"
 
 namespace tensord {
 namespace {
@@ -23,44 +23,11 @@ using ::testing::Pointwise;
 using ::testing::FloatNear;
 using ::testing::DoubleNear;
 
-class ClientTest : public ::testing::Test {
+class ClientTest : public testing::ClientSuite<ClientTest> {
  protected:
-  static void SetUpTestSuite() {
-    server_ = new testing::ServerProcess();
-    if (!server_->Start("", {}, &start_error_)) {
-      delete server_;
-      server_ = nullptr;
-    }
-  }
-
-  static void TearDownTestSuite() {
-    if (server_ != nullptr) {
-      if (::testing::UnitTest::GetInstance()->failed_test_count() > 0) {
-        std::cerr << "---- tensord log ----\n" << server_->Log() << "---- end ----\n";
-      }
-      delete server_;
-      server_ = nullptr;
-    }
-  }
-
-  void SetUp() override {
-    ASSERT_NE(server_, nullptr) << start_error_;
-    client_ = std::make_unique<Client>(server_->address());
-  }
-
-  Client& client() { return *client_; }
-  static const std::string& address() { return server_->address(); }
-
   // Bound handles of the session, as the server counts them.
   int64_t ServerTensorCount() { return client().Session().tensors; }
-
-  std::unique_ptr<Client> client_;
-  static testing::ServerProcess* server_;
-  static std::string start_error_;
 };
-
-testing::ServerProcess* ClientTest::server_ = nullptr;
-std::string ClientTest::start_error_;
 
 std::vector<float> F(std::initializer_list<float> v) { return v; }
 

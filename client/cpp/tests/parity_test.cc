@@ -19,7 +19,7 @@
 #include "tensord/nn.h"
 #include "tensord/optim.h"
 #include "tensord/tensord.h"
-#include "test_util.h"
+#include "client_suite.h"
 
 namespace tensord {
 namespace {
@@ -31,31 +31,7 @@ using ::testing::FloatNear;
 using ::testing::HasSubstr;
 using ::testing::Pointwise;
 
-class ParityTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    server_ = new testing::ServerProcess();
-    if (!server_->Start("", {}, &start_error_)) {
-      delete server_;
-      server_ = nullptr;
-    }
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
-  void SetUp() override {
-    ASSERT_NE(server_, nullptr) << start_error_;
-    client_ = std::make_unique<Client>(server_->address());
-  }
-  Client& client() { return *client_; }
-
-  std::unique_ptr<Client> client_;
-  static testing::ServerProcess* server_;
-  static std::string start_error_;
-};
-testing::ServerProcess* ParityTest::server_ = nullptr;
-std::string ParityTest::start_error_;
+class ParityTest : public testing::ClientSuite<ParityTest> {};
 
 std::vector<float> F(const Tensor& t) { return t.ToVector<float>(); }
 

@@ -10,7 +10,7 @@
 #include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
 
-#include "test_util.h"
+#include "server_suite.h"
 
 #ifndef TENSORCTL_BIN
 #error "TENSORCTL_BIN must name the tensorctl binary"
@@ -37,21 +37,8 @@ const google::protobuf::Value& Field(const google::protobuf::Value& v, const std
   return it == v.struct_value().fields().end() ? kMissing : it->second;
 }
 
-class TensorctlTest : public ::testing::Test {
+class TensorctlTest : public testing::ServerSuite<TensorctlTest> {
  protected:
-  static void SetUpTestSuite() {
-    server_ = new testing::ServerProcess();
-    if (!server_->Start("", {}, &start_error_)) {
-      delete server_;
-      server_ = nullptr;
-    }
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
-  void SetUp() override { ASSERT_NE(server_, nullptr) << start_error_; }
-
   static testing::RunResult Ctl(std::vector<std::string> args) {
     args.insert(args.begin(), TENSORCTL_BIN);
     return testing::Run(args, 60, {{"TENSORD_ADDRESS", server_->address()}});
@@ -60,13 +47,7 @@ class TensorctlTest : public ::testing::Test {
   static std::string DeadAddress() {
     return "127.0.0.1:" + std::to_string(testing::FreePort());
   }
-
-  static testing::ServerProcess* server_;
-  static std::string start_error_;
 };
-
-testing::ServerProcess* TensorctlTest::server_ = nullptr;
-std::string TensorctlTest::start_error_;
 
 TEST_F(TensorctlTest, HealthServingExitsZero) {
   auto r = Ctl({"health"});
