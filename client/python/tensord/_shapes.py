@@ -40,6 +40,17 @@ def _wrap(d, n):
     return d + n1 if d < 0 else d
 
 
+def _wrap_all(dims, ndim):
+    """The set of wrapped dims of an int or a list of them; None if any is out of range."""
+    wrapped = set()
+    for d in [dims] if isinstance(dims, int) else dims:
+        w = _wrap(int(d), ndim)
+        if w is None:
+            return None
+        wrapped.add(w)
+    return wrapped
+
+
 def _same(shapes, attrs):
     return shapes[0]
 
@@ -59,17 +70,12 @@ def _reduce(shapes, attrs):
     keep = bool(attrs.get("keepdim", False))
     if dims is None:
         return tuple(1 for _ in s) if keep else ()
-    if isinstance(dims, int):
-        dims = [dims]
-    wrapped = set()
-    for d in dims:
-        w = _wrap(int(d), len(s))
-        if w is None:
-            return None
-        wrapped.add(w)
+    wrapped = _wrap_all(dims, len(s))
+    if wrapped is None:
+        return None
     if not s:
         return ()
-    if not dims:  # dim=[] reduces every dim (sum/mean/amax/...)
+    if not wrapped:  # dim=[] reduces every dim (sum/mean/amax/...)
         return tuple(1 for _ in s) if keep else ()
     if keep:
         return tuple(1 if i in wrapped else n for i, n in enumerate(s))
@@ -222,14 +228,9 @@ def _squeeze(shapes, attrs):
     dims = attrs.get("dim")
     if dims is None:
         return tuple(n for n in s if n != 1)
-    if isinstance(dims, int):
-        dims = [dims]
-    wrapped = set()
-    for d in dims:
-        w = _wrap(int(d), len(s))
-        if w is None:
-            return None
-        wrapped.add(w)
+    wrapped = _wrap_all(dims, len(s))
+    if wrapped is None:
+        return None
     return tuple(n for i, n in enumerate(s) if not (i in wrapped and n == 1))
 
 
