@@ -137,7 +137,7 @@ std::vector<Tensor> OpNode::Apply(std::vector<Tensor> grads) {
   ctx.grads = std::move(grads);
   ctx.grads.resize(output_meta_.size());
   for (size_t i = 0; i < ctx.grads.size(); ++i) {
-    if (!ctx.grads[i].defined()) ctx.grads[i] = fn::Full(output_meta_[i].sizes, Scalar(0), output_meta_[i].dtype);
+    if (!ctx.grads[i].defined()) ctx.grads[i] = fn::Full(output_meta_[i].sizes, Scalar(0), output_meta_[i].dtype, output_meta_[i].device);
   }
   for (const SavedTensor& s : saved_inputs) ctx.inputs.push_back(s.Unpack(name_));
   for (const SavedTensor& s : saved_outputs) ctx.outputs.push_back(s.Unpack(name_));
@@ -160,6 +160,7 @@ std::vector<Tensor> OpNode::Apply(std::vector<Tensor> grads) {
         result[i] = fn::SumToSize(result[i], m.sizes);
       }
       if (result[i].dtype() != m.dtype) result[i] = fn::To(result[i], m.dtype);
+      if (result[i].device() != m.device) result[i] = fn::ToDevice(result[i], m.device);
     }
   }
   return result;
@@ -177,7 +178,7 @@ std::vector<Tensor> AccumulateGrad::Apply(std::vector<Tensor> grads) {
   } else if (GradModeEnabled()) {
     meta.grad = fn::Add(meta.grad, g);  // create_graph: keep the graph, out of place
   } else {
-    cpu::AddInPlace(meta.grad, g);
+    ThrowIfError(AddInto(meta.grad, g));
     meta.grad.storage()->BumpVersion();
   }
   return {};
@@ -262,7 +263,7 @@ std::vector<Tensor> CopySlices::Apply(std::vector<Tensor> grads) {
 std::vector<Tensor> AsStridedBackward::Apply(std::vector<Tensor> grads) {
   const Tensor& g = grads[0];
   if (!g.defined()) return {Tensor()};
-  Tensor zeros = fn::Full({Numel(base_sizes_)}, Scalar(0), g.dtype());
+  Tensor zeros = fn::Full({Numel(base_sizes_)}, Scalar(0), g.dtype(), g.device());
   // accumulate: a view may show one base element several times (expand)
   Tensor flat = fn::Call1(OpId::kIndexPut, {zeros, g, positions_}, {true});
   return {fn::View(flat, base_sizes_)};
@@ -364,7 +365,7 @@ void RecordGraph(const OpCall& call, absl::string_view name, const std::vector<T
   const OpDef& def = *call.def;
   const std::vector<Tensor>& edge_to = callers_inputs ? *callers_inputs : call.inputs;
   auto meta = [](const Tensor& t) {
-    return t.defined() ? TensorMeta{t.dtype(), Shape(t.sizes().begin(), t.sizes().end())}
+    return t.defined() ? TensorMeta{t.dtype(), Shape(t.sizes().begin(), t.sizes().end()), t.device()}
                        : TensorMeta{DType::kFloat32, {}};
   };
   std::vector<TensorMeta> in_meta, out_meta, edge_meta;
@@ -375,10 +376,11 @@ void RecordGraph(const OpCall& call, absl::string_view name, const std::vector<T
     in_meta.push_back(meta(call.inputs[i]));
     edge_meta.push_back(meta(to));
     edges_differ = edges_differ || edge_meta.back().dtype != in_meta.back().dtype ||
-                   edge_meta.back().sizes != in_meta.back().sizes;
+                   edge_meta.back().sizes != in_meta.back().sizes ||
+                   (to.defined() && !outputs.empty() && to.device() != outputs[0].device());
     needs.push_back(to.defined() && to.requires_grad());
   }
-  for (const Tensor& t : outputs) out_meta.push_back({t.dtype(), Shape(t.sizes().begin(), t.sizes().end())});
+  for (const Tensor& t : outputs) out_meta.push_back({t.dtype(), Shape(t.sizes().begin(), t.sizes().end()), t.device()});
   auto node = std::make_shared<OpNode>(def, name, call.attrs, std::move(in_meta), std::move(out_meta), needs);
   for (const Tensor& t : edge_to) node->next_edges.push_back(GradientEdge(t));
   if (edges_differ) node->edge_meta = std::move(edge_meta);

@@ -81,11 +81,12 @@ inline Tensor Squeeze(const Tensor& a, int64_t d) { return Call1(OpId::kSqueeze,
 inline Tensor Contiguous(const Tensor& a) { return Call1(OpId::kContiguous, {a}); }
 inline Tensor Clone(const Tensor& a) { return Call1(OpId::kClone, {a}); }
 inline Tensor To(const Tensor& a, DType dtype) { return Call1(OpId::kTo, {a}, {dtype}); }
-inline Tensor Full(IntSpan size, const Scalar& value, DType dtype) {
-  return Call1(OpId::kFull, {}, {Ints(size.begin(), size.end()), value, dtype});
+inline Tensor ToDevice(const Tensor& a, Device device) { return Call1(OpId::kTo, {a}, {AttrValue{}, device.ToString()}); }
+inline Tensor Full(IntSpan size, const Scalar& value, DType dtype, Device device = kCPU) {
+  return Call1(OpId::kFull, {}, {Ints(size.begin(), size.end()), value, dtype, device.ToString()});
 }
-inline Tensor ZerosLike(const Tensor& a) { return Full(a.sizes(), Scalar(0), a.dtype()); }
-inline Tensor OnesLike(const Tensor& a) { return Full(a.sizes(), Scalar(1), a.dtype()); }
+inline Tensor ZerosLike(const Tensor& a) { return Full(a.sizes(), Scalar(0), a.dtype(), a.device()); }
+inline Tensor OnesLike(const Tensor& a) { return Full(a.sizes(), Scalar(1), a.dtype(), a.device()); }
 
 }  // namespace fn
 }  // namespace tensord::engine

@@ -9,6 +9,10 @@
 #include "absl/strings/str_join.h"
 #include "engine/autograd_internal.h"
 #include "engine/cpu/kernels.h"
+#include "engine/cuda/context.h"
+#include "engine/cuda/kernels.h"
+#include "engine/cuda/runtime.h"
+#include "engine/functional.h"
 #include "engine/status.h"
 
 namespace tensord::engine {
@@ -54,25 +58,63 @@ std::atomic<uint64_t> next_storage_id{1};
 constexpr size_t kAlignment = 64;
 }  // namespace
 
+namespace {
+
+// Device memory from the device's caching allocator, charged to the current
+// context's account and zeroed on its stream (Note [Streams and sessions]).
+void* DeviceAlloc(Device device, size_t nbytes) {
+  const int index = device.index;
+  auto fail = [&](const absl::Status& s) { throw EngineError(s); };
+  absl::StatusOr<cuda::StreamId> stream = cuda::CurrentStream(index);
+  if (!stream.ok()) fail(stream.status());
+  absl::StatusOr<void*> p = cuda::Allocator(index).Allocate(std::max<size_t>(nbytes, 1), *stream, cuda::CurrentAccount());
+  if (!p.ok()) fail(p.status());
+  if (absl::Status s = cuda::Get().Zero(index, *p, nbytes, *stream); !s.ok()) {
+    cuda::Allocator(index).Free(*p);
+    fail(s);
+  }
+  return *p;
+}
+
+void* HostAlloc(size_t nbytes) {
+  size_t padded = (std::max<size_t>(nbytes, 1) + kAlignment - 1) / kAlignment * kAlignment;
+  void* p = std::aligned_alloc(kAlignment, padded);
+  if (p == nullptr) throw std::bad_alloc();
+  std::memset(p, 0, padded);
+  return p;
+}
+
+}  // namespace
+
 Storage::Storage(Device device, size_t nbytes)
     : nbytes_(nbytes), device_(device), id_(next_storage_id.fetch_add(1)) {
   // Zero-filled: freshly allocated memory must never show another session's data.
-  size_t padded = (std::max<size_t>(nbytes, 1) + kAlignment - 1) / kAlignment * kAlignment;
-  data_ = std::aligned_alloc(kAlignment, padded);
-  if (data_ == nullptr) throw std::bad_alloc();
-  std::memset(data_, 0, padded);
+  data_ = device.type == DeviceType::kCPU ? HostAlloc(nbytes) : DeviceAlloc(device, nbytes);
 }
 
-Storage::~Storage() { std::free(data_); }
+Storage::~Storage() {
+  if (device_.type == DeviceType::kCPU) std::free(data_);
+  else cuda::Allocator(device_.index).Free(data_);
+}
 
 void Storage::Grow(size_t nbytes) {
   if (nbytes <= nbytes_) return;
-  size_t padded = (nbytes + kAlignment - 1) / kAlignment * kAlignment;
-  void* fresh = std::aligned_alloc(kAlignment, padded);
-  if (fresh == nullptr) throw std::bad_alloc();
-  std::memset(fresh, 0, padded);
-  if (nbytes_ > 0) std::memcpy(fresh, data_, nbytes_);
-  std::free(data_);
+  void* fresh;
+  if (device_.type == DeviceType::kCPU) {
+    fresh = HostAlloc(nbytes);
+    if (nbytes_ > 0) std::memcpy(fresh, data_, nbytes_);
+    std::free(data_);
+  } else {
+    fresh = DeviceAlloc(device_, nbytes);
+    absl::StatusOr<cuda::StreamId> stream = cuda::CurrentStream(device_.index);
+    absl::Status s = stream.status();
+    if (s.ok()) s = cuda::Get().CopyOnDevice(device_.index, fresh, data_, nbytes_, *stream);
+    if (!s.ok()) {
+      cuda::Allocator(device_.index).Free(fresh);
+      throw EngineError(s);
+    }
+    cuda::Allocator(device_.index).Free(data_);
+  }
   data_ = fresh;
   nbytes_ = nbytes;
 }
@@ -99,7 +141,19 @@ absl::StatusOr<Tensor> Tensor::FromBytes(DType dtype, IntSpan shape, const void*
         DTypeName(dtype), " needs ", numel * ItemSize(dtype)));
   }
   if (device != kCPU) {
-    return absl::UnimplementedError(absl::StrCat("[tensor] no kernel for device ", device.ToString()));
+    Tensor host = Empty(shape, dtype);
+    if (nbytes > 0) std::memcpy(host.raw_data(), data, nbytes);
+    if (dtype == DType::kBool) {
+      auto* p = host.data<uint8_t>();
+      for (int64_t i = 0; i < numel; ++i) p[i] = p[i] != 0;
+    }
+    try {
+      Tensor t = Empty(shape, dtype, device);
+      TENSORD_RETURN_IF_ERROR(cuda::CopyFromHost(t, host.raw_data(), nbytes));
+      return t;
+    } catch (const EngineError& e) {
+      return e.status();
+    }
   }
   Tensor t = Empty(shape, dtype, device);
   if (nbytes > 0) std::memcpy(t.raw_data(), data, nbytes);
@@ -141,7 +195,9 @@ void Tensor::AppendBytes(std::string* out) const {
   size_t old = out->size();
   out->resize(old + nbytes());
   if (nbytes() == 0) return;
-  if (is_contiguous()) {
+  if (device().type == DeviceType::kCUDA) {
+    ThrowIfError(cuda::CopyToHostContiguous(*this, out->data() + old));
+  } else if (is_contiguous()) {
     std::memcpy(out->data() + old, raw_data(), nbytes());
   } else {
     cpu::CopyToContiguous(*this, out->data() + old);
@@ -150,7 +206,13 @@ void Tensor::AppendBytes(std::string* out) const {
 
 Scalar Tensor::item() const {
   return DispatchAll(dtype(), [&]<typename T>() -> Scalar {
-    T v = *data<T>();
+    T v;
+    if (device().type == DeviceType::kCUDA) {
+      const Tensor one = MakeView(*this, {}, {}, storage_offset());
+      ThrowIfError(cuda::CopyToHostContiguous(one, &v));
+    } else {
+      v = *data<T>();
+    }
     if constexpr (std::is_same_v<T, bool>) return Scalar(v);
     else if constexpr (std::is_integral_v<T>) return Scalar(static_cast<int64_t>(v));
     else return Scalar(static_cast<double>(v));

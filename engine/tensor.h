@@ -94,12 +94,15 @@ class Tensor {
   const std::shared_ptr<Storage>& storage() const;
   size_t nbytes() const { return static_cast<size_t>(numel()) * ItemSize(dtype()); }
 
-  // Typed pointer to element [0,...,0] (storage data + offset). CPU only.
+  // Typed pointer to element [0,...,0] (storage data + offset): host memory
+  // for CPU tensors, device memory for cuda ones (never dereferenced here).
   template <typename T>
   T* data() const { return static_cast<T*>(raw_data()); }
   void* raw_data() const;
 
   // Copies the elements out as contiguous little-endian bytes (appends).
+  // Device tensors are copied to the host first; a device failure throws
+  // EngineError (functional.h), as do the device paths of item().
   void AppendBytes(std::string* out) const;
   // First element converted to a Scalar of this dtype's kind (.item()).
   Scalar item() const;

@@ -1,15 +1,18 @@
-// The CUDA runtime side of the backend: device discovery, one caching
-// allocator per device over cudaMalloc/cudaFree, and copies.
+// The real CUDA backend: device discovery, one caching allocator per device
+// over cudaMalloc/cudaFree, streams, staged copies, cuBLAS. Compiled only
+// where nvcc was found (runtime_none.cc otherwise).
 #include "engine/cuda/runtime.h"
 
+#include <cublas_v2.h>
 #include <cuda_runtime_api.h>
 
+#include <algorithm>
+#include <cstring>
 #include <memory>
 #include <mutex>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "engine/cuda/fill.h"
 
 namespace tensord::engine::cuda {
 
@@ -17,11 +20,16 @@ namespace {
 
 absl::Status CudaError(cudaError_t err, absl::string_view what) {
   if (err == cudaSuccess) return absl::OkStatus();
-  cudaGetLastError();  // clear the sticky-free error state for the next call
+  cudaGetLastError();  // clear the error so the next call starts clean
   const auto code = err == cudaErrorMemoryAllocation ? absl::StatusCode::kResourceExhausted
                                                      : absl::StatusCode::kInternal;
   return absl::Status(code, absl::StrCat("CUDA error in ", what, ": ", cudaGetErrorString(err)));
 }
+
+#define TENSORD_CUDA_RETURN_IF_ERROR(expr, what)                          \
+  do {                                                                    \
+    if (absl::Status s_ = CudaError((expr), (what)); !s_.ok()) return s_; \
+  } while (0)
 
 class DeviceMemory : public RawMemory {
  public:
@@ -47,70 +55,214 @@ class DeviceMemory : public RawMemory {
   int64_t total_;
 };
 
-struct Runtime {
-  std::vector<DeviceProperties> devices;
-  std::string reason;
-  std::vector<std::unique_ptr<CachingAllocator>> allocators;
+// Pinned host buffers that host <-> device copies go through: pageable
+// memory would make the driver stage (and block) on its own. Two buffers
+// alternate, so filling one overlaps the DMA of the other.
+class Staging {
+ public:
+  static constexpr size_t kChunk = size_t{8} << 20;
+
+  ~Staging() {
+    for (int i = 0; i < 2; ++i) {
+      if (buffers_[i] != nullptr) cudaFreeHost(buffers_[i]);
+      if (events_[i] != nullptr) cudaEventDestroy(events_[i]);
+    }
+  }
+
+  absl::Status Init() {
+    if (buffers_[0] != nullptr) return absl::OkStatus();
+    for (int i = 0; i < 2; ++i) {
+      TENSORD_CUDA_RETURN_IF_ERROR(cudaHostAlloc(&buffers_[i], kChunk, cudaHostAllocDefault), "pinned staging buffer");
+      TENSORD_CUDA_RETURN_IF_ERROR(cudaEventCreateWithFlags(&events_[i], cudaEventDisableTiming), "staging event");
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status ToDevice(char* dst, const char* src, size_t nbytes, cudaStream_t stream) {
+    if (absl::Status s = Init(); !s.ok()) return s;
+    for (size_t done = 0, k = 0; done < nbytes; done += kChunk, ++k) {
+      const size_t n = std::min(kChunk, nbytes - done);
+      const int b = static_cast<int>(k % 2);
+      if (k >= 2) TENSORD_CUDA_RETURN_IF_ERROR(cudaEventSynchronize(events_[b]), "copy to device");
+      std::memcpy(buffers_[b], src + done, n);
+      TENSORD_CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(dst + done, buffers_[b], n, cudaMemcpyHostToDevice, stream),
+                                   "copy to device");
+      TENSORD_CUDA_RETURN_IF_ERROR(cudaEventRecord(events_[b], stream), "copy to device");
+    }
+    return CudaError(cudaStreamSynchronize(stream), "copy to device");
+  }
+
+  absl::Status ToHost(char* dst, const char* src, size_t nbytes, cudaStream_t stream) {
+    if (absl::Status s = Init(); !s.ok()) return s;
+    // Queue chunk k+1's DMA before copying chunk k out of its buffer.
+    const size_t chunks = (nbytes + kChunk - 1) / kChunk;
+    auto issue = [&](size_t k) -> absl::Status {
+      const size_t off = k * kChunk, n = std::min(kChunk, nbytes - off);
+      const int b = static_cast<int>(k % 2);
+      TENSORD_CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(buffers_[b], src + off, n, cudaMemcpyDeviceToHost, stream),
+                                   "copy to host");
+      return CudaError(cudaEventRecord(events_[b], stream), "copy to host");
+    };
+    if (chunks > 0) {
+      if (absl::Status s = issue(0); !s.ok()) return s;
+    }
+    for (size_t k = 0; k < chunks; ++k) {
+      if (k + 1 < chunks) {
+        if (absl::Status s = issue(k + 1); !s.ok()) return s;
+      }
+      const int b = static_cast<int>(k % 2);
+      TENSORD_CUDA_RETURN_IF_ERROR(cudaEventSynchronize(events_[b]), "copy to host");
+      const size_t off = k * kChunk;
+      std::memcpy(dst + off, buffers_[b], std::min(kChunk, nbytes - off));
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  void* buffers_[2] = {nullptr, nullptr};
+  cudaEvent_t events_[2] = {nullptr, nullptr};
 };
 
-const Runtime& Get() {
-  static const Runtime* const runtime = [] {
-    auto* r = new Runtime;
+struct PerDevice {
+  std::mutex staging_mu;
+  Staging staging;
+  std::mutex blas_mu;
+  cublasHandle_t blas = nullptr;
+};
+
+bool CublasType(int8_t dtype, cudaDataType_t* type, cublasComputeType_t* compute) {
+  switch (dtype) {
+    case kFloat32: *type = CUDA_R_32F; *compute = CUBLAS_COMPUTE_32F; return true;  // no TF32, as PyTorch's default
+    case kFloat64: *type = CUDA_R_64F; *compute = CUBLAS_COMPUTE_64F; return true;
+    case kFloat16: *type = CUDA_R_16F; *compute = CUBLAS_COMPUTE_32F; return true;
+    case kBFloat16: *type = CUDA_R_16BF; *compute = CUBLAS_COMPUTE_32F; return true;
+    default: return false;
+  }
+}
+
+class RealBackend : public Backend {
+ public:
+  RealBackend() {
     int count = 0;
     cudaError_t err = cudaGetDeviceCount(&count);
     if (err != cudaSuccess) {
-      r->reason = absl::StrCat("no CUDA device is visible (", cudaGetErrorString(err), ")");
+      reason_ = absl::StrCat("no CUDA device is visible (", cudaGetErrorString(err), ")");
       cudaGetLastError();
-      return r;
+      return;
     }
     for (int i = 0; i < count; ++i) {
       cudaDeviceProp prop;
       if (cudaGetDeviceProperties(&prop, i) != cudaSuccess) continue;
-      r->devices.push_back({i, prop.name, static_cast<int64_t>(prop.totalGlobalMem), prop.major, prop.minor});
-      r->allocators.push_back(
-          std::make_unique<CachingAllocator>(std::make_unique<DeviceMemory>(i, prop.totalGlobalMem)));
+      devices_.push_back({i, prop.name, static_cast<int64_t>(prop.totalGlobalMem), prop.major, prop.minor});
+      allocators_.push_back(std::make_unique<CachingAllocator>(std::make_unique<DeviceMemory>(i, prop.totalGlobalMem)));
+      per_device_.push_back(std::make_unique<PerDevice>());
     }
-    if (r->devices.empty()) r->reason = "no CUDA device is visible";
-    return r;
-  }();
-  return *runtime;
-}
+    if (devices_.empty()) reason_ = "no CUDA device is visible";
+  }
+
+  bool emulated() const override { return false; }
+  const Launchers& launchers() const override {
+    static const Launchers table = {
+#define TENSORD_GPU_LAUNCHER_(name, Args) gpu::name,
+        TENSORD_FORALL_CUDA_LAUNCHERS(TENSORD_GPU_LAUNCHER_)
+#undef TENSORD_GPU_LAUNCHER_
+    };
+    return table;
+  }
+
+  absl::StatusOr<StreamId> NewStream(int device) override {
+    TENSORD_CUDA_RETURN_IF_ERROR(cudaSetDevice(device), "cudaSetDevice");
+    cudaStream_t stream = nullptr;
+    TENSORD_CUDA_RETURN_IF_ERROR(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking), "cudaStreamCreate");
+    return reinterpret_cast<StreamId>(stream);
+  }
+  void DestroyStream(int device, StreamId stream) override {
+    if (stream == 0) return;
+    cudaSetDevice(device);
+    cudaStreamDestroy(reinterpret_cast<cudaStream_t>(stream));
+  }
+  absl::Status Synchronize(int device, StreamId stream) override {
+    TENSORD_CUDA_RETURN_IF_ERROR(cudaSetDevice(device), "cudaSetDevice");
+    return CudaError(cudaStreamSynchronize(reinterpret_cast<cudaStream_t>(stream)), "synchronize");
+  }
+
+  absl::Status CopyToDevice(int device, void* dst, const void* src, size_t nbytes, StreamId stream) override {
+    if (nbytes == 0) return absl::OkStatus();
+    TENSORD_CUDA_RETURN_IF_ERROR(cudaSetDevice(device), "cudaSetDevice");
+    PerDevice& d = *per_device_.at(device);
+    std::lock_guard<std::mutex> lock(d.staging_mu);
+    return d.staging.ToDevice(static_cast<char*>(dst), static_cast<const char*>(src), nbytes,
+                              reinterpret_cast<cudaStream_t>(stream));
+  }
+  absl::Status CopyToHost(int device, void* dst, const void* src, size_t nbytes, StreamId stream) override {
+    if (nbytes == 0) return absl::OkStatus();
+    TENSORD_CUDA_RETURN_IF_ERROR(cudaSetDevice(device), "cudaSetDevice");
+    PerDevice& d = *per_device_.at(device);
+    std::lock_guard<std::mutex> lock(d.staging_mu);
+    return d.staging.ToHost(static_cast<char*>(dst), static_cast<const char*>(src), nbytes,
+                            reinterpret_cast<cudaStream_t>(stream));
+  }
+  absl::Status CopyOnDevice(int device, void* dst, const void* src, size_t nbytes, StreamId stream) override {
+    if (nbytes == 0) return absl::OkStatus();
+    TENSORD_CUDA_RETURN_IF_ERROR(cudaSetDevice(device), "cudaSetDevice");
+    return CudaError(cudaMemcpyAsync(dst, src, nbytes, cudaMemcpyDeviceToDevice, reinterpret_cast<cudaStream_t>(stream)),
+                     "copy on device");
+  }
+  absl::Status Zero(int device, void* dst, size_t nbytes, StreamId stream) override {
+    if (nbytes == 0) return absl::OkStatus();
+    TENSORD_CUDA_RETURN_IF_ERROR(cudaSetDevice(device), "cudaSetDevice");
+    return CudaError(cudaMemsetAsync(dst, 0, nbytes, reinterpret_cast<cudaStream_t>(stream)), "zero fill");
+  }
+
+  absl::Status Gemm(int device, const GemmArgs& g, StreamId stream) override {
+    TENSORD_CUDA_RETURN_IF_ERROR(cudaSetDevice(device), "cudaSetDevice");
+    cudaDataType_t type;
+    cublasComputeType_t compute;
+    if (!CublasType(g.dtype, &type, &compute) || g.m > INT32_MAX || g.n > INT32_MAX || g.k > INT32_MAX ||
+        g.batch > INT32_MAX) {
+      return Check(gpu::Gemm(g, stream), "gemm");  // integers: no cuBLAS routine
+    }
+    PerDevice& d = *per_device_.at(device);
+    std::lock_guard<std::mutex> lock(d.blas_mu);
+    if (d.blas == nullptr && cublasCreate(&d.blas) != CUBLAS_STATUS_SUCCESS) {
+      d.blas = nullptr;
+      return absl::InternalError("CUDA error in gemm: cublasCreate failed");
+    }
+    cublasSetStream(d.blas, reinterpret_cast<cudaStream_t>(stream));
+    const float alpha_f = static_cast<float>(g.alpha), beta_f = static_cast<float>(g.beta);
+    const double alpha_d = g.alpha, beta_d = g.beta;
+    const void* alpha = g.dtype == kFloat64 ? static_cast<const void*>(&alpha_d) : &alpha_f;
+    const void* beta = g.dtype == kFloat64 ? static_cast<const void*>(&beta_d) : &beta_f;
+    const cublasOperation_t ta = g.trans_a ? CUBLAS_OP_T : CUBLAS_OP_N, tb = g.trans_b ? CUBLAS_OP_T : CUBLAS_OP_N;
+    cublasStatus_t st;
+    if (g.batch == 1) {
+      st = cublasGemmEx(d.blas, ta, tb, static_cast<int>(g.m), static_cast<int>(g.n), static_cast<int>(g.k), alpha,
+                        g.a, type, static_cast<int>(g.lda), g.b, type, static_cast<int>(g.ldb), beta, g.c, type,
+                        static_cast<int>(g.ldc), compute, CUBLAS_GEMM_DEFAULT);
+    } else {
+      st = cublasGemmStridedBatchedEx(d.blas, ta, tb, static_cast<int>(g.m), static_cast<int>(g.n),
+                                      static_cast<int>(g.k), alpha, g.a, type, static_cast<int>(g.lda), g.stride_a,
+                                      g.b, type, static_cast<int>(g.ldb), g.stride_b, beta, g.c, type,
+                                      static_cast<int>(g.ldc), g.stride_c, static_cast<int>(g.batch), compute,
+                                      CUBLAS_GEMM_DEFAULT);
+    }
+    if (st != CUBLAS_STATUS_SUCCESS) {
+      return absl::InternalError(absl::StrCat("CUDA error in gemm: cuBLAS status ", static_cast<int>(st)));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status Check(int error, const char* what) const override {
+    return CudaError(static_cast<cudaError_t>(error), what);
+  }
+
+ private:
+  std::vector<std::unique_ptr<PerDevice>> per_device_;
+};
 
 }  // namespace
 
 bool CompiledWithCuda() { return true; }
-const std::vector<DeviceProperties>& Devices() { return Get().devices; }
-const std::string& UnavailableReason() { return Get().reason; }
-CachingAllocator& Allocator(int index) { return *Get().allocators.at(index); }
-
-absl::Status CopyToDevice(int index, void* dst, const void* src, size_t nbytes) {
-  if (nbytes == 0) return absl::OkStatus();
-  if (auto s = CudaError(cudaSetDevice(index), "cudaSetDevice"); !s.ok()) return s;
-  return CudaError(cudaMemcpy(dst, src, nbytes, cudaMemcpyHostToDevice), "copy to device");
-}
-
-absl::Status CopyToHost(int index, void* dst, const void* src, size_t nbytes) {
-  if (nbytes == 0) return absl::OkStatus();
-  if (auto s = CudaError(cudaSetDevice(index), "cudaSetDevice"); !s.ok()) return s;
-  return CudaError(cudaMemcpy(dst, src, nbytes, cudaMemcpyDeviceToHost), "copy to host");
-}
-
-absl::Status CopyOnDevice(int index, void* dst, const void* src, size_t nbytes) {
-  if (nbytes == 0) return absl::OkStatus();
-  if (auto s = CudaError(cudaSetDevice(index), "cudaSetDevice"); !s.ok()) return s;
-  return CudaError(cudaMemcpy(dst, src, nbytes, cudaMemcpyDeviceToDevice), "copy on device");
-}
-
-absl::Status Zero(int index, void* dst, size_t nbytes) {
-  if (nbytes == 0) return absl::OkStatus();
-  if (auto s = CudaError(cudaSetDevice(index), "cudaSetDevice"); !s.ok()) return s;
-  return CudaError(cudaMemset(dst, 0, nbytes), "zero fill");
-}
-
-absl::Status Fill(int index, void* dst, int64_t n, int itemsize, uint64_t pattern) {
-  if (auto s = CudaError(cudaSetDevice(index), "cudaSetDevice"); !s.ok()) return s;
-  if (auto s = CudaError(static_cast<cudaError_t>(LaunchFill(dst, n, itemsize, pattern, 0)), "fill"); !s.ok()) return s;
-  return CudaError(cudaDeviceSynchronize(), "fill");
-}
+std::unique_ptr<Backend> MakeRealBackend() { return std::make_unique<RealBackend>(); }
 
 }  // namespace tensord::engine::cuda

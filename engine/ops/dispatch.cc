@@ -9,6 +9,7 @@
 #include "engine/autograd.h"
 #include "engine/autograd_internal.h"
 #include "engine/cpu/kernels.h"
+#include "engine/cuda/kernels.h"
 #include "engine/functional.h"
 #include "engine/ops/op_def.h"
 #include "engine/random.h"
@@ -194,6 +195,60 @@ DType ResultType(absl::Span<const Tensor> tensors) {
   return combine(dim_result, combine(zero_result, wrapped_result)).value_or(kDefaultFloat);
 }
 
+absl::StatusOr<Device> CommonDevice(absl::string_view op, absl::Span<const Tensor> inputs) {
+  std::optional<Device> device;
+  for (const Tensor& t : inputs) {
+    if (!t.defined() || t.is_wrapped_number()) continue;
+    if (t.device() == kCPU && t.dim() == 0) continue;  // a CPU scalar may join any device
+    if (!device) {
+      device = t.device();
+    } else if (*device != t.device()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "[", op, "] Expected all tensors to be on the same device, but found at least two devices, ",
+          device->ToString(), " and ", t.device().ToString(), "!"));
+    }
+  }
+  return device.value_or(kCPU);
+}
+
+absl::Status CopyInto(const Tensor& src, const Tensor& dst) {
+  if (src.device() == kCPU && dst.device() == kCPU) {
+    cpu::CopyCast(src, dst);
+    return absl::OkStatus();
+  }
+  return cuda::CopyCast(src, dst);
+}
+
+absl::Status AddInto(const Tensor& dst, const Tensor& src) {
+  if (dst.device() == kCPU && src.device() == kCPU) {
+    cpu::AddInPlace(dst, src);
+    return absl::OkStatus();
+  }
+  return cuda::AddInPlace(dst, src);
+}
+
+namespace {
+
+// Note [Device routing]
+//   A primitive runs on its inputs' common device (CommonDevice), or for a
+//   factory on its `device` attribute; _to_copy allocates on the device it
+//   is asked for and runs on the CUDA side whenever either end is a GPU.
+//   The kernel comes from that device's table; a primitive without a kernel
+//   there fails with a clear error, never silently on another device.
+absl::StatusOr<Device> OpDevice(const OpCall& call) {
+  const bool has_tensor = std::any_of(call.inputs.begin(), call.inputs.end(),
+                                      [](const Tensor& t) { return t.defined() && !t.is_wrapped_number(); });
+  for (size_t i = 0; i < call.def->attrs.size(); ++i) {
+    if (call.def->attrs[i].name != "device") continue;
+    if (const std::string* s = call.GetStr(static_cast<int>(i)); s != nullptr) return Device::Parse(*s);
+    break;
+  }
+  if (!has_tensor) return kCPU;
+  return CommonDevice(call.def->name, call.inputs);
+}
+
+}  // namespace
+
 absl::StatusOr<std::vector<Tensor>> Invoke(const OpDef& def, std::vector<Tensor> inputs, Attrs attrs) {
   for (size_t i = attrs.size(); i < def.attrs.size(); ++i) attrs.push_back(def.attrs[i].default_value);
   OpCall call{&def, std::move(inputs), std::move(attrs)};
@@ -215,18 +270,20 @@ absl::StatusOr<std::vector<Tensor>> Invoke(const OpDef& def, std::vector<Tensor>
                            def.id != OpId::kIndexPut && GradModeEnabled() && AnyRequiresGrad(call.inputs);
   if (transparent) callers_inputs = call.inputs;
   if (def.prepare != nullptr) {
+    if (!def.cross_device) TENSORD_RETURN_IF_ERROR(CommonDevice(def.name, call.inputs).status());
     TENSORD_ASSIGN_OR_RETURN(std::vector<TensorMeta> metas, def.prepare(call));
     if (transparent && call.inputs.size() != callers_inputs.size()) callers_inputs.clear();
     if (transparent && def.id == OpId::kRsub && callers_inputs.size() == 2) {
       std::swap(callers_inputs[0], callers_inputs[1]);  // prepare swapped them: other - alpha * self
     }
-    Device device = kCPU;
-    for (const Tensor& t : call.inputs) {
-      if (t.defined() && !t.is_wrapped_number()) { device = t.device(); break; }
-    }
-    cpu::KernelFn kernel = cpu::KernelTable()[static_cast<int>(def.id)];
-    if (kernel == nullptr || device != kCPU) {
-      return absl::UnimplementedError(absl::StrCat("[", def.name, "] no ", device.ToString(), " kernel"));
+    TENSORD_ASSIGN_OR_RETURN(const Device device, OpDevice(call));
+    const bool on_cuda = device.type == DeviceType::kCUDA ||
+                         (!call.inputs.empty() && call.in(0).defined() && call.in(0).device().type == DeviceType::kCUDA);
+    const cpu::KernelFn kernel = on_cuda ? cuda::KernelTable()[static_cast<int>(def.id)]
+                                         : cpu::KernelTable()[static_cast<int>(def.id)];
+    if (kernel == nullptr) {
+      return absl::UnimplementedError(
+          absl::StrCat("[", def.name, "] is not implemented for ", on_cuda ? "cuda" : "cpu", " tensors yet"));
     }
     for (const TensorMeta& m : metas) {
       if (Numel(m.sizes) > MaxTensorElements()) {

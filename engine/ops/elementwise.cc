@@ -18,10 +18,6 @@ absl::StatusOr<std::vector<TensorMeta>> BinaryPrepare(OpCall& call) {
   const absl::string_view op = call.def->name;
   const Tensor& a = call.in(0);
   const Tensor& b = call.in(1);
-  if (a.device() != b.device() && !a.is_wrapped_number() && !b.is_wrapped_number()) {
-    return Error(op, absl::StrCat("Expected all tensors to be on the same device, but found at least two devices, ",
-                                  a.device().ToString(), " and ", b.device().ToString(), "!"));
-  }
   TENSORD_ASSIGN_OR_RETURN(Shape shape, BroadcastShapes(op, a.sizes(), b.sizes()));
   DType common = ResultType(call.inputs);
   if (kKind == BinaryKind::kTrueDiv && !IsFloating(common) && call.IsNone(0)) common = kDefaultFloat;

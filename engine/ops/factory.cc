@@ -111,7 +111,7 @@ const OpDef& LinspaceOp() {
                        .forward = [](OpCall& call) -> absl::StatusOr<std::vector<Tensor>> {
                          const int64_t steps = call.GetInt(2);
                          if (steps < 0) return Error("linspace", "number of steps must be non-negative");
-                         TENSORD_RETURN_IF_ERROR(Device::Parse(*call.GetStr(4)).status());
+                         TENSORD_ASSIGN_OR_RETURN(const Device device, Device::Parse(*call.GetStr(4)));
                          const double a = call.GetScalar(0).to_double(), b = call.GetScalar(1).to_double();
                          const DType dtype = call.GetDType(3).value_or(kDefaultFloat);
                          Tensor out = Tensor::Empty({steps}, kDefaultFloat == dtype ? DType::kFloat32 : DType::kFloat64);
@@ -125,7 +125,8 @@ const OpDef& LinspaceOp() {
                            }
                            return absl::OkStatus();
                          }).IgnoreError();
-                         return std::vector<Tensor>{fn::To(out, dtype)};
+                         out = fn::To(out, dtype);  // computed on the host, then placed
+                         return std::vector<Tensor>{device == kCPU ? out : fn::ToDevice(out, device)};
                        }};
   return d;
 }
@@ -136,8 +137,8 @@ const OpDef& EyeOp() {
                        .forward = [](OpCall& call) -> absl::StatusOr<std::vector<Tensor>> {
                          const int64_t n = call.GetInt(0), m = call.IsNone(1) ? n : call.GetInt(1);
                          if (n < 0 || m < 0) return Error("eye", absl::StrCat("n and m must be non-negative, got ", n, ", ", m));
-                         TENSORD_RETURN_IF_ERROR(Device::Parse(*call.GetStr(3)).status());
-                         Tensor out = fn::Full(std::vector<int64_t>{n, m}, Scalar(0), call.GetDType(2).value_or(kDefaultFloat));
+                         TENSORD_ASSIGN_OR_RETURN(const Device device, Device::Parse(*call.GetStr(3)));
+                         Tensor out = fn::Full(std::vector<int64_t>{n, m}, Scalar(0), call.GetDType(2).value_or(kDefaultFloat), device);
                          Tensor diag = MakeView(out, Shape{std::min(n, m)}, Shape{m + 1}, 0);
                          ThrowIfError(Invoke(Fill_Op(), {diag}, {Scalar(1)}).status());
                          return std::vector<Tensor>{out};

@@ -128,7 +128,7 @@ std::vector<Tensor> IndexInputs(const BackwardCtx& c, size_t first, int dims_att
 // `t` zero-padded at the end of each dim up to `shape` (t fits inside it).
 Tensor PadTo(const Tensor& t, IntSpan shape) {
   if (std::equal(shape.begin(), shape.end(), t.sizes().begin(), t.sizes().end())) return t;
-  Tensor z = fn::Full(shape, Scalar(0), t.dtype());
+  Tensor z = fn::Full(shape, Scalar(0), t.dtype(), t.device());
   Tensor view = z;
   for (int64_t d = 0; d < t.dim(); ++d) view = fn::Call1(OpId::kNarrow, {view}, {d, int64_t{0}, t.size(d)});
   ThrowIfError(Invoke(Copy_Op(), {view, t}, {}).status());
@@ -137,7 +137,7 @@ Tensor PadTo(const Tensor& t, IntSpan shape) {
 
 // d index = scatter-add of g into zeros at the same positions
 std::vector<Tensor> IndexBackward(const BackwardCtx& c) {
-  std::vector<Tensor> in{fn::Full(c.in_sizes(0), Scalar(0), c.grad().dtype()), c.grad()};
+  std::vector<Tensor> in{fn::Full(c.in_sizes(0), Scalar(0), c.grad().dtype(), c.grad().device()), c.grad()};
   for (const Tensor& t : IndexInputs(c, 1, kIndexedDims)) in.push_back(t);
   std::vector<Tensor> grads(c.needs_input_grad.size());
   grads[0] = fn::Call1(OpId::kIndexPut, std::move(in), {true});
@@ -276,7 +276,7 @@ const OpDef& GatherOp() {
                        .doc = "out[i][j] = self[index[i][j]][j] (dim 0), etc.", .prepare = GatherPrepare,
                        .backward = [](const BackwardCtx& c) {
                          const int64_t dim = std::get<int64_t>(c.attr(0));
-                         Tensor z = fn::Full(c.in_sizes(0), Scalar(0), c.grad().dtype());
+                         Tensor z = fn::Full(c.in_sizes(0), Scalar(0), c.grad().dtype(), c.grad().device());
                          return std::vector<Tensor>{fn::Call1(OpId::kScatterAdd, {z, c.in(1), c.grad()}, {dim}), Tensor()};
                        },
                        .backward_name = "GatherBackward0", .save = kSaveInputs};

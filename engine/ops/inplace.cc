@@ -46,7 +46,7 @@ absl::Status WriteBack(absl::string_view op, const Tensor& self, const Tensor& r
                                   DTypeName(self.dtype())));
   }
   if (recording) TENSORD_RETURN_IF_ERROR(RebaseHistory(op, self, result));
-  cpu::CopyCast(result, self);
+  TENSORD_RETURN_IF_ERROR(CopyInto(result, self));
   self.storage()->BumpVersion();
   return absl::OkStatus();
 }

@@ -324,7 +324,7 @@ absl::StatusOr<Tensor> EinsumDiagonals(Tensor t, Labels& labels, size_t operand)
       Shape row(t.dim(), 1), col(t.dim(), 1);
       row[p] = n;
       col[q] = n;
-      Tensor ar = fn::Call1(OpId::kArange, {}, {Scalar(int64_t{0}), Scalar(n), Scalar(int64_t{1}), DType::kInt64});
+      Tensor ar = fn::Call1(OpId::kArange, {}, {Scalar(int64_t{0}), Scalar(n), Scalar(int64_t{1}), DType::kInt64, t.device().ToString()});
       Tensor eye = fn::Call1(OpId::kEq, {fn::View(ar, row), fn::View(ar, col)});
       t = fn::Sum(fn::Call1(OpId::kWhere, {eye, t, fn::Full({}, Scalar(0), t.dtype())}), std::vector<int64_t>{int64_t(q)}, false);
       labels.erase(labels.begin() + q);

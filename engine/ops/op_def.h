@@ -54,6 +54,7 @@ struct OpCall {
 struct TensorMeta {
   DType dtype;
   Shape sizes;
+  Device device = kCPU;  // autograd's records; prepare rules leave it (the op's device decides)
 };
 
 struct BackwardCtx {
@@ -69,6 +70,7 @@ struct BackwardCtx {
   const Tensor& out(int i = 0) const { return outputs[i]; }
   IntSpan in_sizes(int i) const { return (*input_meta)[i].sizes; }
   DType in_dtype(int i) const { return (*input_meta)[i].dtype; }
+  Device in_device(int i) const { return (*input_meta)[i].device; }
   const AttrValue& attr(int i) const { return (*attrs)[i]; }
 };
 
@@ -105,6 +107,9 @@ struct OpDef {
   // (random fills): under autograd the old values get zero gradient (Note
   // [Random fills under autograd], dispatch.cc).
   bool overwrites_self = false;
+  // Inputs may live on different devices (index's CPU indices, _to_copy):
+  // the prepare rule or kernel moves what it needs (Note [Device routing]).
+  bool cross_device = false;
 };
 
 // The op for an id / a name (nullptr if unknown).
@@ -122,6 +127,13 @@ absl::StatusOr<std::vector<Tensor>> Invoke(const OpDef& def, std::vector<Tensor>
 absl::StatusOr<int64_t> WrapDim(absl::string_view op, int64_t dim, int64_t ndim);
 // NumPy/PyTorch broadcast of two shapes.
 absl::StatusOr<Shape> BroadcastShapes(absl::string_view op, IntSpan a, IntSpan b);
+// The device tensors share: PyTorch's rule that all are on one device,
+// except CPU 0-dim tensors and Python numbers, which may join cuda tensors.
+absl::StatusOr<Device> CommonDevice(absl::string_view op, absl::Span<const Tensor> inputs);
+// dst[...] = cast(src[...]) for tensors on any devices (same shape).
+absl::Status CopyInto(const Tensor& src, const Tensor& dst);
+// dst += src (same shape and dtype, one device). Gradient accumulation.
+absl::Status AddInto(const Tensor& dst, const Tensor& src);
 // PyTorch's result_type over tensors, honouring dim-0 and wrapped numbers.
 DType ResultType(absl::Span<const Tensor> tensors);
 

@@ -408,7 +408,7 @@ Tensor CumprodGradByOmittedProducts(const Tensor& g, const Tensor& x, int64_t di
   const int64_t n = x.size(dim);
   Shape one_shape = ToShape(x.sizes());
   one_shape[dim] = 1;
-  Tensor ones = fn::Full(one_shape, Scalar(1), x.dtype());
+  Tensor ones = fn::Full(one_shape, Scalar(1), x.dtype(), x.device());
   auto slice = [&](const Tensor& t, int64_t start, int64_t end) {
     return fn::Call1(OpId::kSlice, {t}, {dim, start, end, int64_t{1}});
   };
@@ -480,7 +480,7 @@ std::vector<Tensor> ExtremumDimBackward(const BackwardCtx& c) {
     grad = fn::Unsqueeze(grad, dim);
     index = fn::Unsqueeze(index, dim);
   }
-  return {fn::Call1(OpId::kScatter, {fn::Full(c.in_sizes(0), Scalar(0), grad.dtype()), index, grad}, {dim, AttrValue{}})};
+  return {fn::Call1(OpId::kScatter, {fn::Full(c.in_sizes(0), Scalar(0), grad.dtype(), grad.device()), index, grad}, {dim, AttrValue{}})};
 }
 
 template <bool kMax>

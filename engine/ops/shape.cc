@@ -234,18 +234,23 @@ absl::StatusOr<std::vector<TensorMeta>> SameMeta(OpCall& call) {
 }
 
 absl::StatusOr<std::vector<TensorMeta>> ToCopyPrepare(OpCall& call) {
+  if (const std::string* dev = call.GetStr(1)) TENSORD_RETURN_IF_ERROR(Device::Parse(*dev).status());
   return std::vector<TensorMeta>{MetaOf(call.GetDType(0).value_or(call.in(0).dtype()), call.in(0).sizes())};
 }
 
 absl::StatusOr<std::vector<Tensor>> ToForward(OpCall& call) {
   const Tensor& x = call.in(0);
+  AttrValue device;  // None: stays where it is
   if (const std::string* dev = call.GetStr(1)) {
-    TENSORD_ASSIGN_OR_RETURN(Device device, Device::Parse(*dev));
-    if (device != x.device()) return Error("to", absl::StrCat("cannot move to ", device.ToString()));
+    TENSORD_ASSIGN_OR_RETURN(Device d, Device::Parse(*dev));
+    if (d != x.device()) device = d.ToString();
   }
-  std::optional<DType> dtype = call.GetDType(0);
-  if (!dtype || *dtype == x.dtype()) return One(x);  // PyTorch returns self
-  return fn::Call(OpId::kToCopy, {x}, {*dtype});
+  AttrValue dtype;
+  if (std::optional<DType> d = call.GetDType(0); d && *d != x.dtype()) dtype = *d;
+  if (std::holds_alternative<std::monostate>(dtype) && std::holds_alternative<std::monostate>(device)) {
+    return One(x);  // PyTorch returns self
+  }
+  return fn::Call(OpId::kToCopy, {x}, {dtype, device});
 }
 
 Tensor ReshapeGradTo(const BackwardCtx& c) { return fn::Reshape(c.grad(), c.in_sizes(0)); }
@@ -361,9 +366,13 @@ const OpDef& ToOp() {
 const OpDef& ToCopyOp() {
   // d cast = cast the gradient back
   static const OpDef d{.id = OpId::kToCopy, .name = "_to_copy", .inputs = kSelf,
-                       .attrs = {Optional("dtype", AttrType::kDType)}, .doc = "A converted copy.",
-                       .prepare = ToCopyPrepare,
-                       .backward = [](const BackwardCtx& c) { return One(fn::To(c.grad(), c.in_dtype(0))); },
+                       .attrs = {Optional("dtype", AttrType::kDType), Optional("device", AttrType::kStr)},
+                       .doc = "A converted copy (dtype and/or device).", .prepare = ToCopyPrepare,
+                       .backward = [](const BackwardCtx& c) {
+                         Tensor g = c.grad();
+                         if (g.device() != c.in_device(0)) g = fn::ToDevice(g, c.in_device(0));
+                         return One(fn::To(g, c.in_dtype(0)));
+                       },
                        .backward_name = "ToCopyBackward0"};
   return d;
 }
@@ -379,7 +388,7 @@ namespace {
 // part set to the incoming gradient.
 template <typename ViewFn>
 Tensor ScatterIntoZeros(const BackwardCtx& c, ViewFn view_of) {
-  Tensor z = fn::Full(c.in_sizes(0), Scalar(0), c.grad().dtype());
+  Tensor z = fn::Full(c.in_sizes(0), Scalar(0), c.grad().dtype(), c.grad().device());
   ThrowIfError(Invoke(Copy_Op(), {view_of(z), c.grad()}, {}).status());
   return z;
 }
@@ -481,7 +490,7 @@ std::vector<Tensor> CatBackward(const BackwardCtx& c) {
   for (size_t i = 0; i < c.needs_input_grad.size(); ++i) {
     IntSpan sizes = c.in_sizes(i);
     if (sizes.size() == 1 && sizes[0] == 0 && c.grad().dim() != 1) {
-      grads.push_back(c.needs_input_grad[i] ? fn::Full(sizes, Scalar(0), c.grad().dtype()) : Tensor());
+      grads.push_back(c.needs_input_grad[i] ? fn::Full(sizes, Scalar(0), c.grad().dtype(), c.grad().device()) : Tensor());
       continue;
     }
     int64_t n = sizes[d];

@@ -1,5 +1,6 @@
 // The CUDA runtime: device discovery, the caching allocator over cudaMalloc,
-// copies and fills. Needs a GPU; skipped (and reported skipped) without one.
+// copies and fills. Needs a GPU, or the emulator (ctest runs this binary
+// again with TENSORD_CUDA_EMULATOR); skipped (and reported skipped) without.
 #include "engine/cuda/runtime.h"
 
 #include <cstring>
@@ -12,6 +13,9 @@ namespace tensord::engine::cuda {
 namespace {
 
 TEST(CudaRuntimeTest, BuildAndDevicesAreReportedConsistently) {
+  if (Get().emulated()) {
+    for (const DeviceProperties& d : Devices()) EXPECT_THAT(d.name, ::testing::HasSubstr("emulator"));
+  }
 #ifdef TENSORD_HAVE_CUDA
   EXPECT_TRUE(CompiledWithCuda());
 #else
@@ -39,9 +43,9 @@ TEST_F(CudaDeviceTest, FillCopyAndReadBackEveryItemSize) {
   for (int itemsize : {1, 2, 4, 8}) {
     void* d = alloc.Allocate(n * itemsize, 0, 1).value();
     const uint64_t pattern = 0x0123456789abcdefull & ((itemsize == 8 ? 0 : (uint64_t{1} << (8 * itemsize))) - 1);
-    ASSERT_TRUE(Fill(0, d, n, itemsize, pattern).ok());
+    ASSERT_TRUE(Get().Check(Get().launchers().Fill(FillArgs{d, n, itemsize, pattern}, 0), "fill").ok());
     std::vector<unsigned char> host(n * itemsize);
-    ASSERT_TRUE(CopyToHost(0, host.data(), d, host.size()).ok());
+    ASSERT_TRUE(Get().CopyToHost(0, host.data(), d, host.size(), 0).ok());
     for (int64_t i = 0; i < n; i += 9973) {
       uint64_t v = 0;
       std::memcpy(&v, host.data() + i * itemsize, itemsize);
@@ -49,10 +53,10 @@ TEST_F(CudaDeviceTest, FillCopyAndReadBackEveryItemSize) {
     }
     // Round trip through a second block.
     void* d2 = alloc.Allocate(n * itemsize, 0, 1).value();
-    ASSERT_TRUE(CopyOnDevice(0, d2, d, host.size()).ok());
-    ASSERT_TRUE(Zero(0, d, host.size()).ok());
+    ASSERT_TRUE(Get().CopyOnDevice(0, d2, d, host.size(), 0).ok());
+    ASSERT_TRUE(Get().Zero(0, d, host.size(), 0).ok());
     std::vector<unsigned char> back(host.size());
-    ASSERT_TRUE(CopyToHost(0, back.data(), d2, back.size()).ok());
+    ASSERT_TRUE(Get().CopyToHost(0, back.data(), d2, back.size(), 0).ok());
     EXPECT_EQ(back, host);
     alloc.Free(d);
     alloc.Free(d2);
@@ -66,7 +70,7 @@ TEST_F(CudaDeviceTest, OutOfMemoryIsResourceExhaustedAndTheDeviceStaysUsable) {
   EXPECT_EQ(huge.status().code(), absl::StatusCode::kResourceExhausted);
   EXPECT_THAT(std::string(huge.status().message()), ::testing::HasSubstr("CUDA out of memory"));
   void* p = alloc.Allocate(1 << 20, 0, 1).value();
-  EXPECT_TRUE(Zero(0, p, 1 << 20).ok());
+  EXPECT_TRUE(Get().Zero(0, p, 1 << 20, 0).ok());
   alloc.Free(p);
 }
 

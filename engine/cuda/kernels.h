@@ -1,0 +1,54 @@
+// The CUDA kernel table and the engine-side glue of the CUDA backend: turns
+// an OpCall into kernel arguments (kernel_args.h) and launches on the
+// current context's stream (context.h). Mirrors engine/cpu/kernels.h: same
+// signature, same contract (validated input; the op's prepare ran).
+// Compiled by g++ on every machine; the device code is in kernels/*.cu.
+#pragma once
+
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "engine/cuda/kernel_args.h"
+#include "engine/ops/op_def.h"
+#include "engine/tensor.h"
+
+namespace tensord::engine::cuda {
+
+using KernelFn = absl::Status (*)(const OpCall& call, std::vector<Tensor>& outputs);
+
+// One slot per op (nullptr: no CUDA kernel).
+const KernelFn* KernelTable();
+
+// Kernel entry points, grouped by file (the host side of kernels/<file>.cu).
+// copy.cc
+absl::Status FullKernel(const OpCall&, std::vector<Tensor>&);
+absl::Status FillKernel(const OpCall&, std::vector<Tensor>&);
+absl::Status ArangeKernel(const OpCall&, std::vector<Tensor>&);
+absl::Status CopyKernel(const OpCall&, std::vector<Tensor>&);  // clone, _to_copy
+absl::Status CatKernel(const OpCall&, std::vector<Tensor>&);
+// blas.cc
+absl::Status MmKernel(const OpCall&, std::vector<Tensor>&);
+absl::Status MvKernel(const OpCall&, std::vector<Tensor>&);
+absl::Status DotKernel(const OpCall&, std::vector<Tensor>&);
+absl::Status BmmKernel(const OpCall&, std::vector<Tensor>&);
+
+// Helpers for the rest of the engine (tensor.cc, autograd, copy_).
+// dst[...] = cast(src[...]): same shape, any strides and dtypes, any devices
+// (host <-> device through a contiguous staging copy).
+absl::Status CopyCast(const Tensor& src, const Tensor& dst);
+// A device tensor's elements as contiguous bytes in host memory at `dst`.
+absl::Status CopyToHostContiguous(const Tensor& src, void* dst);
+// Uploads `nbytes` of contiguous host bytes into a contiguous device tensor.
+absl::Status CopyFromHost(const Tensor& dst, const void* src, size_t nbytes);
+// dst += src on a device (same shape and dtype). Gradient accumulation.
+absl::Status AddInPlace(const Tensor& dst, const Tensor& src);
+
+// The walk of `operands` (output first) over `shape`, dims coalesced.
+// Operands on the CPU must be broadcast scalars (all strides 0: a CPU 0-dim
+// tensor or a Python number beside cuda tensors) and pass by value.
+absl::StatusOr<Iter> MakeIter(IntSpan shape, absl::Span<const Tensor> operands);
+// The stream of the current context on `t`'s device.
+absl::StatusOr<StreamId> StreamOf(const Tensor& t);
+
+}  // namespace tensord::engine::cuda
