@@ -244,6 +244,7 @@ absl::StatusOr<Device> OpDevice(const OpCall& call) {
     break;
   }
   if (!has_tensor) return kCPU;
+  if (call.def->cross_device) return call.in(0).device();
   return CommonDevice(call.def->name, call.inputs);
 }
 
@@ -270,13 +271,13 @@ absl::StatusOr<std::vector<Tensor>> Invoke(const OpDef& def, std::vector<Tensor>
                            def.id != OpId::kIndexPut && GradModeEnabled() && AnyRequiresGrad(call.inputs);
   if (transparent) callers_inputs = call.inputs;
   if (def.prepare != nullptr) {
-    if (!def.cross_device) TENSORD_RETURN_IF_ERROR(CommonDevice(def.name, call.inputs).status());
+    // Decided on the caller's tensors: prepare may broadcast a CPU scalar.
+    TENSORD_ASSIGN_OR_RETURN(const Device device, OpDevice(call));
     TENSORD_ASSIGN_OR_RETURN(std::vector<TensorMeta> metas, def.prepare(call));
     if (transparent && call.inputs.size() != callers_inputs.size()) callers_inputs.clear();
     if (transparent && def.id == OpId::kRsub && callers_inputs.size() == 2) {
       std::swap(callers_inputs[0], callers_inputs[1]);  // prepare swapped them: other - alpha * self
     }
-    TENSORD_ASSIGN_OR_RETURN(const Device device, OpDevice(call));
     const bool on_cuda = device.type == DeviceType::kCUDA ||
                          (!call.inputs.empty() && call.in(0).defined() && call.in(0).device().type == DeviceType::kCUDA);
     const cpu::KernelFn kernel = on_cuda ? cuda::KernelTable()[static_cast<int>(def.id)]
