@@ -11,7 +11,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "engine/autograd.h"
+#include "engine/cuda/context.h"
+#include "engine/cuda/runtime.h"
 #include "engine/device.h"
+#include "engine/functional.h"
 #include "engine/graph.h"
 #include "engine/status.h"
 #include "server/convert.h"
@@ -39,16 +42,41 @@ absl::Status MarkPoisoned(absl::Status status) {
 }
 
 // Runs an engine call, turning exceptions into statuses: nothing a client
-// sends may take the daemon down.
+// sends may take the daemon down. An EngineError escaping the engine's own
+// boundary (a device allocation or copy outside CallOp, e.g. creating or
+// fetching a cuda tensor) carries its status: an exhausted device is
+// RESOURCE_EXHAUSTED for this command, not an internal error.
 template <typename Fn>
 auto Guarded(absl::string_view op, Fn&& fn) -> decltype(fn()) {
   try {
     return fn();
+  } catch (const engine::EngineError& e) {
+    return e.status();
   } catch (const std::bad_alloc&) {
     return absl::ResourceExhaustedError(absl::StrCat("[", op, "] out of memory"));
   } catch (const std::exception& e) {
     return absl::InternalError(absl::StrCat("[", op, "] internal error: ", e.what()));
   }
+}
+
+// The generator an op draws from: the session's cuda generator when the op
+// runs on a cuda device (ManualSeedCommand in tensord.proto), i.e. when its
+// `device` attribute names one (factories) or, without that attribute, its
+// first tensor input lives on one.
+engine::Generator& GeneratorFor(Session& s, absl::Span<const engine::Tensor> inputs,
+                                const engine::AttrMap& attrs) ABSL_EXCLUSIVE_LOCKS_REQUIRED(s.mu()) {
+  for (const auto& [name, value] : attrs) {
+    if (name != "device") continue;
+    const std::string* text = std::get_if<std::string>(&value);
+    if (text == nullptr) break;
+    absl::StatusOr<engine::Device> d = engine::Device::Parse(*text);
+    return d.ok() && d->type == engine::DeviceType::kCUDA ? s.cuda_generator() : s.generator();
+  }
+  for (const engine::Tensor& t : inputs) {
+    if (!t.defined() || t.is_wrapped_number()) continue;
+    return t.device().type == engine::DeviceType::kCUDA ? s.cuda_generator() : s.generator();
+  }
+  return s.generator();
 }
 
 }  // namespace
@@ -270,7 +298,7 @@ absl::StatusOr<std::vector<engine::Tensor>> Executor::RunOp(Session& s,
   TENSORD_RETURN_IF_ERROR(CheckFreshOutputs(s, op, cmd.outputs()));
   TENSORD_ASSIGN_OR_RETURN(engine::AttrMap attrs, ToEngineAttrs(op, cmd.attrs()));
 
-  const engine::CallOptions options{&s.generator(), !cmd.no_grad()};
+  const engine::CallOptions options{&GeneratorFor(s, inputs, attrs), !cmd.no_grad()};
   TENSORD_ASSIGN_OR_RETURN(
       std::vector<engine::Tensor> outputs,
       Guarded(op, [&]() -> absl::StatusOr<std::vector<engine::Tensor>> {
@@ -362,6 +390,7 @@ void Executor::ReleaseLocked(Session& s, absl::Span<const uint64_t> handles) {
 
 absl::Status Executor::Create(Session& s, const v1::CreateCommand& cmd, absl::string_view site) {
   absl::MutexLock lock(&s.mu());
+  engine::cuda::ContextScope device_work(&s.cuda_context());
   ComputeSlot slot(*this);
   return CreateLocked(s, cmd, site);
 }
@@ -369,12 +398,14 @@ absl::Status Executor::Create(Session& s, const v1::CreateCommand& cmd, absl::st
 absl::Status Executor::BindPayload(Session& s, const TensorSpec& spec, absl::string_view data,
                                    absl::string_view op, absl::string_view site) {
   absl::MutexLock lock(&s.mu());
+  engine::cuda::ContextScope device_work(&s.cuda_context());
   ComputeSlot slot(*this);
   return BindPayloadLocked(s, spec, data, op, site);
 }
 
 absl::Status Executor::Op(Session& s, const v1::OpCommand& cmd, absl::string_view site) {
   absl::MutexLock lock(&s.mu());
+  engine::cuda::ContextScope device_work(&s.cuda_context());
   ComputeSlot slot(*this);
   return OpLocked(s, cmd, site);
 }
@@ -382,12 +413,14 @@ absl::Status Executor::Op(Session& s, const v1::OpCommand& cmd, absl::string_vie
 absl::Status Executor::Backward(Session& s, const v1::BackwardCommand& cmd,
                                 absl::string_view site) {
   absl::MutexLock lock(&s.mu());
+  engine::cuda::ContextScope device_work(&s.cuda_context());
   ComputeSlot slot(*this);
   return BackwardLocked(s, cmd, site);
 }
 
 absl::StatusOr<v1::TensorData> Executor::Fetch(Session& s, uint64_t handle) {
   absl::MutexLock lock(&s.mu());
+  engine::cuda::ContextScope device_work(&s.cuda_context());
   TENSORD_ASSIGN_OR_RETURN(engine::Tensor t, Resolve(s, "fetch", handle));
   ComputeSlot slot(*this);
   return Guarded("fetch", [&]() -> absl::StatusOr<v1::TensorData> { return ToTensorData(t); });
@@ -395,12 +428,14 @@ absl::StatusOr<v1::TensorData> Executor::Fetch(Session& s, uint64_t handle) {
 
 absl::StatusOr<v1::TensorInfo> Executor::Describe(Session& s, uint64_t handle) {
   absl::MutexLock lock(&s.mu());
+  engine::cuda::ContextScope device_work(&s.cuda_context());
   TENSORD_ASSIGN_OR_RETURN(engine::Tensor t, Resolve(s, "describe", handle));
   return ToTensorInfo(handle, t);
 }
 
 absl::StatusOr<v1::AutogradGraph> Executor::Graph(Session& s, const v1::GraphCommand& cmd) {
   absl::MutexLock lock(&s.mu());
+  engine::cuda::ContextScope device_work(&s.cuda_context());
   return GraphLocked(s, cmd);
 }
 
@@ -427,17 +462,78 @@ absl::StatusOr<v1::AutogradGraph> Executor::GraphLocked(const Session& s, const 
 
 void Executor::Release(Session& s, absl::Span<const uint64_t> handles) {
   absl::MutexLock lock(&s.mu());
+  engine::cuda::ContextScope device_work(&s.cuda_context());
   ReleaseLocked(s, handles);
 }
 
-void Executor::ManualSeed(Session& s, uint64_t seed) {
+absl::Status Executor::ManualSeedLocked(Session& s, uint64_t seed, absl::string_view device) {
+  if (device.empty()) {
+    s.generator().ManualSeed(seed);
+    s.cuda_generator().ManualSeed(seed);
+    return absl::OkStatus();
+  }
+  // Only the device's type matters (the cuda generator is shared by the
+  // session's devices), but a named device must exist.
+  absl::StatusOr<engine::Device> d = engine::Device::Parse(device);
+  if (!d.ok()) return absl::InvalidArgumentError(absl::StrCat("[manual_seed] ", d.status().message()));
+  if (d->type != engine::DeviceType::kCUDA) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "[manual_seed] device must be empty (every generator) or a cuda device, got '", device, "'"));
+  }
+  s.cuda_generator().ManualSeed(seed);
+  return absl::OkStatus();
+}
+
+absl::Status Executor::ManualSeed(Session& s, uint64_t seed, absl::string_view device) {
   absl::MutexLock lock(&s.mu());
-  s.generator().ManualSeed(seed);
+  return ManualSeedLocked(s, seed, device);
+}
+
+absl::StatusOr<v1::MemoryStatsResponse> Executor::MemoryStats(Session& s,
+                                                               absl::string_view device,
+                                                               bool reset_peak) {
+  absl::StatusOr<engine::Device> d = engine::Device::Parse(device);
+  if (!d.ok()) return absl::InvalidArgumentError(absl::StrCat("[memory_stats] ", d.status().message()));
+  if (d->type != engine::DeviceType::kCUDA) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "[memory_stats] expected a cuda device, got '", device, "'"));
+  }
+  absl::MutexLock lock(&s.mu());
+  engine::cuda::CachingAllocator& allocator = engine::cuda::Allocator(d->index);
+  const engine::cuda::AccountId account = s.cuda_context().account();
+  const engine::cuda::MemoryStats mine = allocator.AccountStats(account);
+  const engine::cuda::MemoryStats all = allocator.Stats();
+  v1::MemoryStatsResponse out;
+  out.set_device(d->ToString());
+  out.set_allocated_bytes(mine.allocated_bytes);
+  out.set_peak_allocated_bytes(mine.peak_allocated_bytes);
+  out.set_reserved_bytes(all.reserved_bytes);
+  out.set_peak_reserved_bytes(all.peak_reserved_bytes);
+  out.set_device_allocated_bytes(all.allocated_bytes);
+  out.set_num_allocs(all.num_allocs);
+  out.set_num_raw_allocs(all.num_raw_allocs);
+  out.set_num_raw_frees(all.num_raw_frees);
+  if (reset_peak) allocator.ResetPeak(account);
+  return out;
+}
+
+void Executor::EmptyCache(Session& s) {
+  absl::MutexLock lock(&s.mu());
+  const int n = static_cast<int>(engine::cuda::Devices().size());
+  for (int device = 0; device < n; ++device) engine::cuda::Allocator(device).EmptyCache();
+}
+
+absl::Status Executor::Synchronize(Session& s) {
+  absl::MutexLock lock(&s.mu());
+  absl::Status st = s.cuda_context().Synchronize();
+  if (!st.ok()) return absl::Status(st.code(), absl::StrCat("[synchronize] ", st.message()));
+  return absl::OkStatus();
 }
 
 void Executor::Execute(Session& s, const google::protobuf::RepeatedPtrField<v1::Command>& commands,
                        google::protobuf::RepeatedPtrField<v1::CommandResult>* results) {
   absl::MutexLock lock(&s.mu());
+  engine::cuda::ContextScope device_work(&s.cuda_context());
   ComputeSlot slot(*this);
   // Fetched payloads share one response message; keep it under the limit.
   int64_t inline_budget = limits_.max_inline_bytes;
@@ -494,7 +590,8 @@ void Executor::Execute(Session& s, const google::protobuf::RepeatedPtrField<v1::
         ReleaseLocked(s, cmd.release().handles());
         break;
       case v1::Command::kManualSeed:
-        s.generator().ManualSeed(cmd.manual_seed().seed());
+        st = WithSite(ManualSeedLocked(s, cmd.manual_seed().seed(), cmd.manual_seed().device()),
+                      cmd.site());
         break;
       case v1::Command::KIND_NOT_SET:
         st = WithSite(absl::InvalidArgumentError("command has no kind set"), cmd.site());

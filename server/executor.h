@@ -45,7 +45,9 @@ class Executor {
   explicit Executor(ExecutorLimits limits);
 
   // Each call holds the session's lock while it runs, so the commands of one
-  // session run one at a time (Note [Ordering and poisoning]). A failing
+  // session run one at a time (Note [Ordering and poisoning]), and runs
+  // under the session's CUDA context: its device memory is charged to the
+  // session and its device work is queued on the session's streams. A failing
   // command poisons its output handles; `site` is appended to its error.
   absl::Status Create(Session& s, const v1::CreateCommand& cmd, absl::string_view site = "");
   absl::Status Op(Session& s, const v1::OpCommand& cmd, absl::string_view site = "");
@@ -57,10 +59,22 @@ class Executor {
   absl::StatusOr<v1::AutogradGraph> Graph(Session& s, const v1::GraphCommand& cmd);
   // Unknown handles are ignored (idempotent).
   void Release(Session& s, absl::Span<const uint64_t> handles);
-  void ManualSeed(Session& s, uint64_t seed);
+  // ManualSeedCommand: `device` "" seeds both generators, "cuda[:N]" the
+  // cuda one; INVALID_ARGUMENT for anything else.
+  absl::Status ManualSeed(Session& s, uint64_t seed, absl::string_view device = "");
   // Binds spec.handle to `data` (Create and Upload).
   absl::Status BindPayload(Session& s, const TensorSpec& spec, absl::string_view data,
                            absl::string_view op, absl::string_view site = "");
+
+  // Device memory of the session's account on `device` ("cuda:N"), read
+  // after the session's earlier commands (Note [Device memory per session]
+  // in tensord.proto); with reset_peak, the peaks restart afterwards.
+  absl::StatusOr<v1::MemoryStatsResponse> MemoryStats(Session& s, absl::string_view device,
+                                                       bool reset_peak);
+  // Returns every device's cached blocks to the driver (all sessions').
+  void EmptyCache(Session& s);
+  // Waits for the work queued on the session's device streams.
+  absl::Status Synchronize(Session& s);
 
   // Runs a batch in order under one hold of the lock. Every command runs even
   // after a failure; results are reported for failures and for commands that
@@ -87,6 +101,8 @@ class Executor {
   absl::Status BackwardLocked(Session& s, const v1::BackwardCommand& cmd, absl::string_view site)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(s.mu());
   void ReleaseLocked(Session& s, absl::Span<const uint64_t> handles)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(s.mu());
+  absl::Status ManualSeedLocked(Session& s, uint64_t seed, absl::string_view device)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(s.mu());
   absl::StatusOr<v1::AutogradGraph> GraphLocked(const Session& s, const v1::GraphCommand& cmd) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(s.mu());

@@ -9,6 +9,8 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "engine/cuda/runtime.h"
+#include "engine/device.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/convert.h"
@@ -617,10 +619,10 @@ TEST_F(ExecutorTest, ManualSeedMakesRandomOpsRepeatable) {
                 IsOk());
     return FetchF32(out);
   };
-  executor_.ManualSeed(session_, 1234);
+  ASSERT_TRUE(executor_.ManualSeed(session_, 1234).ok());
   std::vector<float> a = draw(1);
   std::vector<float> b = draw(2);
-  executor_.ManualSeed(session_, 1234);
+  ASSERT_TRUE(executor_.ManualSeed(session_, 1234).ok());
   std::vector<float> c = draw(3);
   ASSERT_EQ(a.size(), 8u);
   EXPECT_EQ(a, c);
@@ -629,8 +631,8 @@ TEST_F(ExecutorTest, ManualSeedMakesRandomOpsRepeatable) {
 
 TEST_F(ExecutorTest, SessionsHaveIndependentGenerators) {
   Session other("4567", "alice", absl::Seconds(300), absl::Now());
-  executor_.ManualSeed(session_, 7);
-  executor_.ManualSeed(other, 7);
+  ASSERT_TRUE(executor_.ManualSeed(session_, 7).ok());
+  ASSERT_TRUE(executor_.ManualSeed(other, 7).ok());
   ASSERT_THAT(executor_.Op(session_, OpCmd("rand", {}, {1}, {{"size", Ints({4})}})), IsOk());
   ASSERT_THAT(executor_.Op(other, OpCmd("rand", {}, {1}, {{"size", Ints({4})}})), IsOk());
   EXPECT_EQ(executor_.Fetch(session_, 1)->data(), executor_.Fetch(other, 1)->data());
@@ -857,6 +859,122 @@ TEST(ComputeSlotsTest, OneSlotStillServesManySessionsWithoutDeadlock) {
   }
   for (auto& th : threads) th.join();
   for (const auto& s : sessions) EXPECT_EQ(s->num_handles(), 2 * 100 * 2);
+}
+
+// ---------------------------------------------------------------- cuda
+//
+// These need a cuda device; on a machine without a GPU run them on the
+// emulator (Note [CUDA emulator] in engine/cuda/runtime.h):
+//   TENSORD_CUDA_EMULATOR=1:64 build/server/tensord_server_test --gtest_filter='Cuda*'
+
+v1::AttrValue Str(std::string s) {
+  v1::AttrValue a;
+  a.set_s(std::move(s));
+  return a;
+}
+
+// zeros(size) on cuda:0, float32.
+v1::OpCommand CudaZeros(std::vector<int64_t> size, uint64_t out) {
+  return OpCmd("zeros", {}, {out}, {{"size", Ints(std::move(size))}, {"device", Str("cuda:0")}});
+}
+
+class CudaExecutorTest : public ::testing::Test {
+ protected:
+  CudaExecutorTest() : executor_(Limits()) {}
+
+  static ExecutorLimits Limits() {
+    ExecutorLimits l = TestLimits();
+    l.max_tensor_elements = int64_t{1} << 40;  // device memory is the limit here
+    return l;
+  }
+  void SetUp() override {
+    if (engine::cuda::Devices().empty()) {
+      GTEST_SKIP() << "no cuda device: " << engine::CudaUnavailableReason();
+    }
+  }
+  std::unique_ptr<Session> NewSession(std::string id) {
+    return std::make_unique<Session>(std::move(id), "alice", absl::Seconds(300), absl::Now());
+  }
+  v1::MemoryStatsResponse Stats(Session& s) {
+    absl::StatusOr<v1::MemoryStatsResponse> stats = executor_.MemoryStats(s, "cuda:0", false);
+    EXPECT_THAT(stats, IsOk());
+    return stats.ok() ? *stats : v1::MemoryStatsResponse();
+  }
+
+  Executor executor_;
+};
+
+TEST_F(CudaExecutorTest, DeviceMemoryIsChargedToTheSessionThatAllocatedIt) {
+  auto a = NewSession("a"), b = NewSession("b");
+  const int64_t before = Stats(*b).device_allocated_bytes();
+  ASSERT_THAT(executor_.Op(*a, CudaZeros({256, 1024}, 1)), IsOk());  // 1 MiB
+  const v1::MemoryStatsResponse mine = Stats(*a);
+  EXPECT_EQ(mine.device(), "cuda:0");
+  EXPECT_EQ(mine.allocated_bytes(), 1 << 20);
+  EXPECT_EQ(mine.peak_allocated_bytes(), 1 << 20);
+  EXPECT_GE(mine.reserved_bytes(), mine.allocated_bytes());
+  const v1::MemoryStatsResponse theirs = Stats(*b);
+  EXPECT_EQ(theirs.allocated_bytes(), 0);
+  EXPECT_EQ(theirs.device_allocated_bytes(), before + (1 << 20));
+
+  executor_.Release(*a, std::vector<uint64_t>{1});
+  EXPECT_EQ(Stats(*a).allocated_bytes(), 0);
+  EXPECT_EQ(Stats(*a).peak_allocated_bytes(), 1 << 20);
+  ASSERT_THAT(executor_.MemoryStats(*a, "cuda", /*reset_peak=*/true), IsOk());
+  EXPECT_EQ(Stats(*a).peak_allocated_bytes(), 0);
+}
+
+TEST_F(CudaExecutorTest, ClosingASessionFreesItsTensorsThenItsCachedBlocks) {
+  auto observer = NewSession("observer");
+  executor_.EmptyCache(*observer);
+  const v1::MemoryStatsResponse before = Stats(*observer);
+  auto s = NewSession("closing");
+  ASSERT_THAT(executor_.Op(*s, CudaZeros({1024, 1024}, 1)), IsOk());
+  ASSERT_THAT(executor_.Op(*s, CudaZeros({512, 1024}, 2)), IsOk());
+  executor_.Release(*s, std::vector<uint64_t>{2});  // one block cached on the session's stream
+  EXPECT_EQ(Stats(*observer).device_allocated_bytes(), before.device_allocated_bytes() + (4 << 20));
+  EXPECT_GE(Stats(*observer).reserved_bytes(), before.reserved_bytes() + (6 << 20));
+  s.reset();  // what closing and expiry do
+  const v1::MemoryStatsResponse after = Stats(*observer);
+  EXPECT_EQ(after.device_allocated_bytes(), before.device_allocated_bytes());
+  EXPECT_EQ(after.reserved_bytes(), before.reserved_bytes());
+}
+
+TEST_F(CudaExecutorTest, OutOfMemoryFailsOnlyThatCommand) {
+  auto s = NewSession("oom");
+  ASSERT_THAT(executor_.Op(*s, CudaZeros({4}, 1)), IsOk());
+  const int64_t total = engine::cuda::Devices()[0].total_memory;
+  // Twice the device's memory in float32.
+  EXPECT_THAT(executor_.Op(*s, CudaZeros({2, total / 4}, 2)),
+              StatusIs(absl::StatusCode::kResourceExhausted, "CUDA out of memory"));
+  // The failed output is poisoned with that error; everything else goes on.
+  EXPECT_THAT(executor_.Op(*s, OpCmd("neg", {H(2)}, {3})),
+              StatusIs(absl::StatusCode::kResourceExhausted, "CUDA out of memory"));
+  EXPECT_EQ(Stats(*s).allocated_bytes(), 512);  // the one small block
+  ASSERT_THAT(executor_.Op(*s, CudaZeros({8}, 4)), IsOk());
+  absl::StatusOr<v1::TensorData> d = executor_.Fetch(*s, 4);
+  ASSERT_THAT(d, IsOk());
+  EXPECT_THAT(Floats(*d), ElementsAre(0, 0, 0, 0, 0, 0, 0, 0));
+  // Uploads to the device work too, and the session's streams drain.
+  v1::CreateCommand up = CreateF32(5, {2}, {1, -2});
+  up.set_device("cuda:0");
+  ASSERT_THAT(executor_.Create(*s, up), IsOk());
+  ASSERT_THAT(executor_.Op(*s, OpCmd("neg", {H(5)}, {6})), IsOk());
+  ASSERT_THAT(executor_.Synchronize(*s), IsOk());
+}
+
+TEST_F(CudaExecutorTest, SeedsAndStatsNameCudaDevices) {
+  auto s = NewSession("seeds");
+  EXPECT_THAT(executor_.ManualSeed(*s, 1, "cuda"), IsOk());
+  EXPECT_THAT(executor_.ManualSeed(*s, 1, "cuda:0"), IsOk());
+  EXPECT_THAT(executor_.ManualSeed(*s, 1, "cpu"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "a cuda device, got 'cpu'"));
+  EXPECT_THAT(executor_.ManualSeed(*s, 1, "cuda:99"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "invalid device ordinal"));
+  EXPECT_THAT(executor_.MemoryStats(*s, "cpu", false),
+              StatusIs(absl::StatusCode::kInvalidArgument, "expected a cuda device, got 'cpu'"));
+  EXPECT_THAT(executor_.MemoryStats(*s, "gpu", false),
+              StatusIs(absl::StatusCode::kInvalidArgument, "Expected one of cpu, cuda"));
 }
 
 }  // namespace

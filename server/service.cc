@@ -7,11 +7,13 @@
 #include <string>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
+#include "engine/cuda/runtime.h"
 #include "engine/device.h"
 #include "engine/op.h"
 #include "engine/status.h"
@@ -48,6 +50,19 @@ v1::DeviceInfo CpuDeviceInfo() {
   const long page_size = sysconf(_SC_PAGESIZE);
   if (pages > 0 && page_size > 0) cpu.set_total_memory(int64_t{pages} * page_size);
   return cpu;
+}
+
+// The process's CUDA devices (the emulator's say so in their names).
+std::vector<v1::DeviceInfo> CudaDeviceInfos() {
+  std::vector<v1::DeviceInfo> out;
+  for (const engine::cuda::DeviceProperties& p : engine::cuda::Devices()) {
+    v1::DeviceInfo& d = out.emplace_back();
+    d.set_name(absl::StrCat("cuda:", p.index));
+    d.set_description(p.name);
+    d.set_total_memory(p.total_memory);
+    d.set_compute_capability(absl::StrCat(p.major, ".", p.minor));
+  }
+  return out;
 }
 
 absl::string_view MetadataValue(const grpc::ServerContext* ctx, absl::string_view key) {
@@ -291,6 +306,31 @@ grpc::Status TensordService::Stream(
   return grpc::Status::OK;
 }
 
+// ---------------------------------------------------------------- devices
+
+grpc::Status TensordService::MemoryStats(grpc::ServerContext* ctx,
+                                         const v1::MemoryStatsRequest* req,
+                                         v1::MemoryStatsResponse* resp) {
+  return WithSession(ctx, req->session_id(), [&](Session& s) -> absl::Status {
+    TENSORD_ASSIGN_OR_RETURN(*resp, executor_.MemoryStats(s, req->device(), req->reset_peak()));
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status TensordService::EmptyCache(grpc::ServerContext* ctx, const v1::SessionRequest* req,
+                                        v1::Empty*) {
+  return WithSession(ctx, req->session_id(), [&](Session& s) {
+    executor_.EmptyCache(s);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status TensordService::Synchronize(grpc::ServerContext* ctx, const v1::SessionRequest* req,
+                                         v1::Empty*) {
+  return WithSession(ctx, req->session_id(),
+                     [&](Session& s) { return executor_.Synchronize(s); });
+}
+
 // ---------------------------------------------------------------- server
 
 grpc::Status TensordService::ListOps(grpc::ServerContext* ctx, const v1::Empty*,
@@ -308,9 +348,12 @@ grpc::Status TensordService::ServerInfo(grpc::ServerContext* ctx, const v1::Empt
     return ToGrpcStatus(caller.status());
   }
   static const v1::DeviceInfo* const cpu = new v1::DeviceInfo(CpuDeviceInfo());
+  static const std::vector<v1::DeviceInfo>* const cuda =
+      new std::vector<v1::DeviceInfo>(CudaDeviceInfos());
   const ExecutorLimits& limits = executor_.limits();
   resp->set_version(TENSORD_VERSION);
   *resp->add_devices() = *cpu;
+  for (const v1::DeviceInfo& d : *cuda) *resp->add_devices() = d;
   resp->set_sessions(sessions_.size());
   resp->set_uptime_seconds(absl::ToInt64Seconds(absl::Now() - started_));
   resp->set_num_ops(ops_.ops_size());

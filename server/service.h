@@ -66,6 +66,12 @@ class TensordService final : public v1::Tensord::Service {
                        v1::ListOpsResponse* resp) override;
   grpc::Status ServerInfo(grpc::ServerContext* ctx, const v1::Empty* req,
                           v1::ServerInfoResponse* resp) override;
+  grpc::Status MemoryStats(grpc::ServerContext* ctx, const v1::MemoryStatsRequest* req,
+                           v1::MemoryStatsResponse* resp) override;
+  grpc::Status EmptyCache(grpc::ServerContext* ctx, const v1::SessionRequest* req,
+                          v1::Empty* resp) override;
+  grpc::Status Synchronize(grpc::ServerContext* ctx, const v1::SessionRequest* req,
+                           v1::Empty* resp) override;
 
  private:
   // Who is calling: the bearer token's identity when tokens are configured

@@ -1,14 +1,39 @@
 #include "server/session.h"
 
+#include <atomic>
 #include <utility>
 
 #include "absl/container/flat_hash_set.h"
 
 namespace tensord::server {
+namespace {
+
+// Device memory accounts: one per session, never reused within a process
+// (0 is the engine's "nobody").
+engine::cuda::AccountId NextAccount() {
+  static std::atomic<engine::cuda::AccountId> next{1};
+  return next.fetch_add(1, std::memory_order_relaxed);
+}
+
+}  // namespace
 
 Session::Session(std::string id, std::string owner, absl::Duration idle_ttl, absl::Time now)
     : id_(std::move(id)), owner_(std::move(owner)), idle_ttl_(idle_ttl),
+      cuda_context_(std::make_unique<engine::cuda::Context>(NextAccount())),
       last_used_ns_(absl::ToUnixNanos(now)) {}
+
+// The order matters: tensor storages return their device blocks to the free
+// lists of this session's streams, and only then does the Context wait for
+// those streams, destroy them and hand their cached blocks back to the
+// driver. Destroying the Context first would leave the blocks of every
+// still-bound tensor cached on a destroyed stream, lost to other sessions.
+// Nothing else holds the session now (commands hold its shared_ptr while
+// they run), so no lock is needed.
+Session::~Session() {
+  handles_.clear();
+  storages_.clear();
+  cuda_context_.reset();
+}
 
 const Session::Entry* Session::Find(uint64_t handle) const {
   auto it = handles_.find(handle);

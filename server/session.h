@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <variant>
 
@@ -13,6 +14,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
+#include "engine/cuda/context.h"
 #include "engine/random.h"
 #include "engine/tensor.h"
 
@@ -31,6 +33,9 @@ class Session {
   using Entry = std::variant<engine::Tensor, Poison>;
 
   Session(std::string id, std::string owner, absl::Duration idle_ttl, absl::Time now);
+  // Frees the session's tensors, then its CUDA context (Note [Streams and
+  // sessions] in engine/cuda/context.h).
+  ~Session();
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
@@ -55,7 +60,15 @@ class Session {
   int64_t AddedBytes(absl::Span<const engine::Tensor> tensors) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
+  // The generator of ops on the cpu, and of ops on a cuda device
+  // (ManualSeedCommand in tensord.proto).
   engine::Generator& generator() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return generator_; }
+  engine::Generator& cuda_generator() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return cuda_generator_; }
+
+  // Who the session's device work is done for: its memory account (a
+  // process-unique number, never 0) and its stream on each device. Every
+  // command of the session runs under an engine::cuda::ContextScope of it.
+  engine::cuda::Context& cuda_context() const { return *cuda_context_; }
 
   // Usage, readable from any thread without the lock.
   int64_t num_handles() const { return num_handles_.load(std::memory_order_relaxed); }
@@ -77,12 +90,15 @@ class Session {
   const std::string id_;
   const std::string owner_;
   const absl::Duration idle_ttl_;
+  // Outlives handles_ (the destructor frees the tensors first).
+  std::unique_ptr<engine::cuda::Context> cuda_context_;
 
   mutable absl::Mutex mu_;
   absl::flat_hash_map<uint64_t, Entry> handles_ ABSL_GUARDED_BY(mu_);
   // Storage id -> how many bound handles reference it (for bytes()).
   absl::flat_hash_map<uint64_t, StorageUse> storages_ ABSL_GUARDED_BY(mu_);
   engine::Generator generator_ ABSL_GUARDED_BY(mu_);
+  engine::Generator cuda_generator_ ABSL_GUARDED_BY(mu_);
 
   std::atomic<int64_t> num_handles_{0};
   std::atomic<int64_t> bytes_{0};
