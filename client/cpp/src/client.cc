@@ -1636,6 +1636,16 @@ Tensor Tensor::To(tensord::DType dtype, std::source_location loc) const {
   return Op1("to", {*this}, {{"dtype", dtype}}, loc);
 }
 
+Tensor Tensor::To(const std::string& device, std::source_location loc) const {
+  return Op1("to", {*this}, {{"device", device}}, loc);
+}
+
+Tensor Tensor::Cuda(int index, std::source_location loc) const {
+  return To("cuda:" + std::to_string(index), loc);
+}
+
+Tensor Tensor::Cpu(std::source_location loc) const { return To(std::string("cpu"), loc); }
+
 // ================================================================== free functions
 
 Tensor Add(const Operand& self, const Operand& other, Scalar alpha, std::source_location loc) {

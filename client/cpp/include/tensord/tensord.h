@@ -333,6 +333,11 @@ class Tensor {
   Tensor Permute(std::vector<int64_t> dims, TENSORD_HERE) const;
   Tensor Clone(TENSORD_HERE) const;
   Tensor To(tensord::DType dtype, TENSORD_HERE) const;
+  // A copy on another device ("cpu", "cuda", "cuda:1"); *this when it is
+  // already there, as torch's .to(). Gradients flow back across devices.
+  Tensor To(const std::string& device, TENSORD_HERE) const;
+  Tensor Cuda(int index = 0, TENSORD_HERE) const;  // To("cuda:<index>")
+  Tensor Cpu(TENSORD_HERE) const;                  // To("cpu")
 
   // More unary math (free functions of the same names exist for the
   // common ones).
