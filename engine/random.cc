@@ -20,6 +20,7 @@ void Generator::ManualSeed(uint64_t seed) {
   }
   left_ = 1;
   next_ = 0;
+  cuda_offset_ = 0;
   next_double_normal.reset();
   next_float_normal.reset();
 }

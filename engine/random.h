@@ -1,5 +1,7 @@
 // The per-session random generator, bit-compatible with PyTorch's CPU
-// generator: mt19937 seeded by manual_seed, with PyTorch's draw rules.
+// generator: mt19937 seeded by manual_seed, with PyTorch's draw rules; and
+// the counter-based state cuda random ops draw from (a different stream, as
+// PyTorch's CUDA generator's numbers differ from its CPU generator's).
 #pragma once
 
 #include <cstdint>
@@ -23,12 +25,25 @@ class Generator {
   std::optional<double> next_double_normal;
   std::optional<float> next_float_normal;
 
+  // The CUDA state (Note [CUDA random numbers], cuda/random.cc): cuda random
+  // ops draw from Philox4x32-10 keyed by the seed, at a counter offset that
+  // each launch advances by the blocks it uses; ManualSeed restarts it at 0.
+  uint64_t cuda_seed() const { return seed_; }
+  uint64_t cuda_offset() const { return cuda_offset_; }
+  // The offset of the next `blocks` counter blocks, reserved for one launch.
+  uint64_t TakeCudaBlocks(uint64_t blocks) {
+    const uint64_t first = cuda_offset_;
+    cuda_offset_ += blocks;
+    return first;
+  }
+
  private:
   static constexpr int kN = 624;
   uint64_t seed_ = 0;
   uint32_t state_[kN];
   int left_ = 1;
   int next_ = 0;
+  uint64_t cuda_offset_ = 0;
   void Twist();
 };
 

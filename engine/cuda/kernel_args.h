@@ -93,4 +93,86 @@ struct GemmArgs {  // (the Gemm launcher: any dtype, used where cuBLAS has none)
   double alpha = 1, beta = 0;
 };
 
+// ---- Indexing, random fills, fused optimizers (kernels/index.cu, random.cu, optim.cu)
+
+// An out-of-range index found on the device: kernels atomically lower *error
+// to the smallest bad position (initialised to kNoIndexError); the host reads
+// it back after the launch and reports exactly what the CPU kernel reports
+// (Note [Index bounds on the device], cuda/index.cc).
+inline constexpr unsigned long long kNoIndexError = ~0ull;
+
+// Advanced indexing in its normal form (Note [Advanced indexing],
+// ops/index.cc): self, `nidx` int64 index tensors of one shape B (one per
+// indexed dim), and `res` viewed as [B..., rest...]. One thread per
+// (b, rest element). A bad index is recorded as b * nidx + k.
+enum IndexMode : int { kIndexGather = 0, kIndexPut = 1, kIndexAccumulate = 2 };
+struct IndexArgs {
+  int8_t dtype = kFloat32;  // of self and res
+  int mode = kIndexGather;  // res = self[idx] / self[idx] = res / self[idx] += res
+  char* self = nullptr;     // self's first element
+  char* res = nullptr;      // res's first element
+  int nidx = 0;
+  const int64_t* idx[kMaxDims] = {};
+  int64_t idx_strides[kMaxDims][kMaxDims] = {};  // [k][d]: index k's strides over B
+  int64_t dim_size[kMaxDims] = {};                // self.size(dims[k])
+  int64_t dim_stride[kMaxDims] = {};              // self.stride(dims[k])
+  int nb = 0;                                     // dims of B
+  int64_t b_sizes[kMaxDims] = {}, res_b_strides[kMaxDims] = {};
+  int nrest = 0;                                  // the dims of self not indexed
+  int64_t rest_sizes[kMaxDims] = {}, self_rest_strides[kMaxDims] = {}, res_rest_strides[kMaxDims] = {};
+  int64_t numel_b = 0, numel_rest = 0;
+  unsigned long long* error = nullptr;
+};
+
+// gather / scatter / scatter_add along `dim`, one thread per element of
+// `index` (row-major; a bad index is recorded as that position). The side
+// that is indexed (gather: src = self, scatter: dst = out) has stride 0 at
+// dim and moves by v * dim_stride instead.
+enum GatherMode : int { kGather = 0, kScatter = 1, kScatterAdd = 2 };
+struct GatherArgs {
+  int8_t dtype = kFloat32;  // of dst and src
+  int mode = kGather;
+  int ndim = 0;
+  int64_t numel = 0;
+  int64_t sizes[kMaxDims] = {};  // index's shape
+  const int64_t* index = nullptr;
+  int64_t index_strides[kMaxDims] = {};
+  char* dst = nullptr;
+  int64_t dst_strides[kMaxDims] = {};
+  const char* src = nullptr;  // nullptr (scatter with a value): `value` holds dtype's bits
+  int64_t src_strides[kMaxDims] = {};
+  uint64_t value = 0;
+  int64_t dim_size = 1, dim_stride = 0;
+  unsigned long long* error = nullptr;
+};
+
+// Random fills from Philox4x32-10 (Note [CUDA random numbers], cuda/random.cc):
+// element i (row-major over sizes/strides) draws counter block offset + i
+// under key `seed`, so results do not depend on the launch configuration.
+enum RandomKind : int { kRandUniform = 0, kRandNormal, kRandBernoulli, kRandBernoulliTensor, kRandInt };
+struct RandomArgs {
+  int8_t dtype = kFloat32;  // of out
+  int kind = kRandUniform;
+  char* out = nullptr;
+  int ndim = 0;
+  int64_t numel = 0;
+  int64_t sizes[kMaxDims] = {}, strides[kMaxDims] = {};
+  uint64_t seed = 0, offset = 0;
+  double a = 0, b = 1;                // uniform [a, b); normal mean a, std b; bernoulli p = a
+  const double* probs = nullptr;      // bernoulli(self): contiguous float64 probabilities
+  int64_t low = 0;                    // randint: low + draw % range
+  uint64_t range = 1;
+};
+
+// One fused optimizer step over one parameter (cpu/optim.cc's arithmetic):
+// t[0] param, t[1] grad, then SGD: t[2] momentum buffer; Adam: t[2] exp_avg,
+// t[3] exp_avg_sq, t[4] max_exp_avg_sq (an unused slot aliases another).
+enum OptimKind : int { kOptimSgd = 0, kOptimAdam = 1 };
+struct OptimArgs {
+  int8_t dtype = kFloat32;
+  int kind = kOptimSgd;
+  int ndim = 0;
+  int64_t numel = 0;
+  int64_t sizes[kMaxDims] = {};
+
 }  // namespace tensord::engine::cuda

@@ -33,7 +33,25 @@ absl::Status MvKernel(const OpCall&, std::vector<Tensor>&);
 absl::Status DotKernel(const OpCall&, std::vector<Tensor>&);
 absl::Status BmmKernel(const OpCall&, std::vector<Tensor>&);
 
+// index.cc
+absl::Status IndexKernel(const OpCall&, std::vector<Tensor>&);
+absl::Status IndexPutKernel(const OpCall&, std::vector<Tensor>&);
+absl::Status GatherKernel(const OpCall&, std::vector<Tensor>&);
+absl::Status ScatterKernel(const OpCall&, std::vector<Tensor>&);  // scatter, scatter_add
+// random.cc
+absl::Status RandKernel(const OpCall&, std::vector<Tensor>&);
+absl::Status RandnKernel(const OpCall&, std::vector<Tensor>&);
+absl::Status RandintKernel(const OpCall&, std::vector<Tensor>&);
+absl::Status RandomFillKernel(const OpCall&, std::vector<Tensor>&);  // uniform_ normal_ bernoulli_
+absl::Status BernoulliKernel(const OpCall&, std::vector<Tensor>&);
+absl::Status RandpermKernel(const OpCall&, std::vector<Tensor>&);
+// optim.cc
+absl::Status FusedSgdKernel(const OpCall&, std::vector<Tensor>&);
+absl::Status FusedAdamKernel(const OpCall&, std::vector<Tensor>&);
+
 // Helpers for the rest of the engine (tensor.cc, autograd, copy_).
+// nonzero of a cuda tensor (ops/index.cc): [N, ndim] int64 on self's device.
+absl::StatusOr<Tensor> Nonzero(const Tensor& self);
 // dst[...] = cast(src[...]): same shape, any strides and dtypes, any devices
 // (host <-> device through a contiguous staging copy).
 absl::Status CopyCast(const Tensor& src, const Tensor& dst);

@@ -15,10 +15,14 @@
 #include "engine/cuda/kernel_args.h"
 
 #define TENSORD_FORALL_CUDA_LAUNCHERS(X) \
-  X(Fill, FillArgs)                      \
-  X(Copy, CopyArgs)                      \
-  X(Arange, ArangeArgs)                  \
-  X(Gemm, GemmArgs)
+  X(Fill, FillArgs)                    \
+  X(Copy, CopyArgs)                    \
+  X(Arange, ArangeArgs)                \
+  X(Gemm, GemmArgs)                    \
+  X(IndexCopy, IndexArgs)              \
+  X(GatherScatter, GatherArgs)         \
+  X(RandomFill, RandomArgs)            \
+  X(FusedOptim, OptimArgs)
 
 namespace tensord::engine::cuda {
 

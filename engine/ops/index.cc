@@ -10,10 +10,16 @@
 //   (self, one int64 index per indexed dim, all of shape B) and appends the
 //   indexed dims as attribute kIndexedDims; the kernels and index_put use
 //   the same normal form.
+//
+//   As in PyTorch, index tensors may live on the CPU when self is on a GPU
+//   (x_cuda[torch.tensor([0, 2])]): index and index_put are cross_device and
+//   prepare moves such indices (and masks' positions) to self's device. An
+//   index on another GPU, or on a GPU for a CPU self, is an error.
 #include <numeric>
 
 #include "absl/strings/match.h"
 #include "engine/cpu/kernels.h"
+#include "engine/cuda/kernels.h"
 #include "engine/ops/common.h"
 
 namespace tensord::engine {
@@ -59,6 +65,14 @@ absl::StatusOr<std::vector<int64_t>> NormalizeIndices(absl::string_view op, OpCa
     dims.push_back(dim++);
   }
   if (indices.empty()) return Error(op, "at least one index must be a tensor");
+  for (Tensor& t : indices) {
+    if (t.device() == self.device()) continue;
+    if (t.device() != kCPU) {
+      return Error(op, absl::StrCat("indices should be either on cpu or on the same device as the indexed tensor (",
+                                    self.device().ToString(), ")"));
+    }
+    t = fn::ToDevice(t, self.device());
+  }
   Shape b = ToShape(indices[0].sizes());
   for (size_t k = 1; k < indices.size(); ++k) {
     auto s = BroadcastShapes(op, b, indices[k].sizes());
@@ -99,6 +113,10 @@ absl::StatusOr<std::vector<TensorMeta>> IndexPutPrepare(OpCall& call) {
   TENSORD_ASSIGN_OR_RETURN(std::vector<int64_t> dims, NormalizeIndices("index_put", call, 2));
   const Tensor& self = call.in(0);
   Shape target = IndexResultShape(self, dims, call.in(2).sizes());
+  // Values follow the same-device rule (a CPU 0-dim tensor may join a cuda
+  // self); only the indices may cross devices.
+  TENSORD_RETURN_IF_ERROR(CommonDevice("index_put", {self, call.in(1)}).status());
+  if (call.in(1).device() != self.device()) call.inputs[1] = fn::ToDevice(call.in(1), self.device());
   const Tensor& values = call.in(1);
   if (values.dtype() != self.dtype() && values.dim() > 0) {
     return Error("index_put", absl::StrCat("Index put requires the source and destination dtypes match, got ",
@@ -225,7 +243,7 @@ const OpDef& IndexOp() {
                        .inputs = {{"self"}, {"indices", true, true}},
                        .doc = "Advanced indexing self[indices] (Note [Advanced indexing]); None = a whole dim.",
                        .prepare = IndexPrepare, .backward = IndexBackward, .backward_name = "IndexBackward0",
-                       .save = kSaveInputs};
+                       .save = kSaveInputs, .cross_device = true};
   return d;
 }
 const OpDef& IndexPutOp() {
@@ -234,7 +252,7 @@ const OpDef& IndexPutOp() {
                        .attrs = {WithDefault("accumulate", AttrType::kBool, false)},
                        .doc = "self with self[indices] = values (+= when accumulate).",
                        .prepare = IndexPutPrepare, .backward = IndexPutBackward,
-                       .backward_name = "IndexPutBackward0", .save = kSaveInputs};
+                       .backward_name = "IndexPutBackward0", .save = kSaveInputs, .cross_device = true};
   return d;
 }
 const OpDef& IndexSelectOp() {
@@ -245,8 +263,9 @@ const OpDef& IndexSelectOp() {
                          const Tensor& self = call.in(0);
                          TENSORD_ASSIGN_OR_RETURN(int64_t dim, WrapDim("index_select", call.GetInt(0), self.dim()));
                          if (call.in(1).dim() > 1) return Error("index_select", "Index is supposed to be a vector");
-                         {  // unlike indexing, index_select takes no negative indices
-                           const Tensor idx = fn::Contiguous(call.in(1));
+                         {  // unlike indexing, index_select takes no negative indices (checked on the host)
+                           const Tensor idx = fn::Contiguous(
+                               call.in(1).device() == kCPU ? call.in(1) : fn::ToDevice(call.in(1), kCPU));
                            bool negative = false;
                            if (idx.dtype() == DType::kInt64) {
                              for (int64_t i = 0; i < idx.numel(); ++i) negative |= idx.data<int64_t>()[i] < 0;
@@ -319,7 +338,10 @@ const OpDef& NonzeroOp() {
   static const OpDef d{.id = OpId::kNonzero, .name = "nonzero", .inputs = {{"self"}},
                        .doc = "Indices [N, ndim] of the nonzero elements, in row-major order.",
                        .forward = [](OpCall& call) -> absl::StatusOr<std::vector<Tensor>> {
-                         return One(cpu::Nonzero(call.in(0)));
+                         const Tensor& self = call.in(0);
+                         if (self.device() == kCPU) return One(cpu::Nonzero(self));
+                         TENSORD_ASSIGN_OR_RETURN(Tensor found, cuda::Nonzero(self));
+                         return One(std::move(found));
                        }};
   return d;
 }
