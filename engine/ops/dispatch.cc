@@ -199,7 +199,11 @@ absl::StatusOr<Device> CommonDevice(absl::string_view op, absl::Span<const Tenso
   std::optional<Device> device;
   for (const Tensor& t : inputs) {
     if (!t.defined() || t.is_wrapped_number()) continue;
-    if (t.device() == kCPU && t.dim() == 0) continue;  // a CPU scalar may join any device
+    // A CPU scalar may join any device: a 0-dim tensor, or one broadcast
+    // from it (all strides 0; prepare rules and saved inputs make those).
+    if (t.device() == kCPU && std::all_of(t.strides().begin(), t.strides().end(), [](int64_t s) { return s == 0; })) {
+      continue;
+    }
     if (!device) {
       device = t.device();
     } else if (*device != t.device()) {

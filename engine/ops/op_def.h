@@ -128,7 +128,8 @@ absl::StatusOr<int64_t> WrapDim(absl::string_view op, int64_t dim, int64_t ndim)
 // NumPy/PyTorch broadcast of two shapes.
 absl::StatusOr<Shape> BroadcastShapes(absl::string_view op, IntSpan a, IntSpan b);
 // The device tensors share: PyTorch's rule that all are on one device,
-// except CPU 0-dim tensors and Python numbers, which may join cuda tensors.
+// except CPU scalars (0-dim tensors, broadcasts of one, Python numbers),
+// which may join cuda tensors and reach kernels by value.
 absl::StatusOr<Device> CommonDevice(absl::string_view op, absl::Span<const Tensor> inputs);
 // dst[...] = cast(src[...]) for tensors on any devices (same shape).
 absl::Status CopyInto(const Tensor& src, const Tensor& dst);
