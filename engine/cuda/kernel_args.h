@@ -51,7 +51,13 @@ struct ElementwiseArgs {
   int op = 0;
   double f[4] = {};
   int64_t i[4] = {};
+  // Set nonzero by the kernel where an integer op leaves its domain (division
+  // by zero, negative powers): Note [Domain errors on the device],
+  // kernels/elementwise.cu. nullptr when the host has checked already.
+  int32_t* error = nullptr;
 };
+// div's rounding_mode in ElementwiseArgs::i[0].
+enum ElementwiseRounding : int64_t { kRoundNone = 0, kRoundTrunc = 1, kRoundFloor = 2 };
 
 // dst = cast(src), any strides and dtypes (copies, casts, cat, contiguous).
 struct CopyArgs {
@@ -174,5 +180,63 @@ struct OptimArgs {
   int ndim = 0;
   int64_t numel = 0;
   int64_t sizes[kMaxDims] = {};
+  char* t[5] = {};
+  int64_t strides[5][kMaxDims] = {};
+  // SGD: lr (already negated), momentum, wd, damp (1 - dampening).
+  // Adam: w1, b2, w2, decay, wd, bias2, eps, step (-step_size).
+  double lr = 0, momentum = 0, damp = 0, wd = 0;
+  double w1 = 0, b2 = 0, w2 = 0, decay = 0, bias2 = 0, eps = 0, step = 0;
+  bool has_wd = false, has_momentum = false, nesterov = false, maximize = false, first = false;
+  bool decoupled = false, amsgrad = false;
+};
+
+// Reductions (kernels/reduce.cu, Note [Reduce rows]): `rows` outputs, each
+// combining a run of `len` input elements. Row o's run starts at the input
+// offset of o walked row-major over the kept dims (outer_*), and element r
+// of the run lies at that plus the offset of r over the reduced dims
+// (inner_*). Strides are input element strides; size-1 dims are dropped.
+struct ReduceGeom {
+  int outer_ndim = 0;
+  int64_t outer_sizes[kMaxDims] = {};
+  int64_t outer_strides[kMaxDims] = {};
+  int inner_ndim = 0;
+  int64_t inner_sizes[kMaxDims] = {};
+  int64_t inner_strides[kMaxDims] = {};
+  int64_t rows = 0;
+  int64_t len = 0;
+};
+
+enum ReduceKindCode : int {
+  kReduceSum = 0, kReduceProd, kReduceMax, kReduceMin, kReduceAll, kReduceAny, kReduceArgMax, kReduceArgMin
+};
+
+// Bytes of one partial result in the two-pass scratch (the largest
+// accumulator: an argmax candidate, value and int64 index).
+inline constexpr int kReduceScratchItem = 16;
+
+// sum mean prod amax amin max min all any (out: `rows` elements of
+// out_dtype) and argmax argmin (out: int64), contiguous output.
+struct ReduceArgs {
+  ReduceGeom g;
+  const void* in = nullptr;
+  int8_t in_dtype = kFloat32;
+  void* out = nullptr;
+  int8_t out_dtype = kFloat32;
+  int kind = kReduceSum;
+  bool mean = false;        // sum / len
+  int64_t chunks = 1;       // > 1: each row in `chunks` pieces, then their partials
+  void* scratch = nullptr;  // rows * chunks * kReduceScratchItem bytes when chunks > 1
+};
+
+// An op along one dim of a contiguous tensor seen as [outer, n, inner]
+// (softmax/log_softmax, cumsum/cumprod): in and out contiguous, same dtype.
+// op: 0 softmax / cumsum, 1 log_softmax / cumprod.
+struct AlongDimArgs {
+  const void* in = nullptr;
+  void* out = nullptr;
+  int8_t dtype = kFloat32;
+  int64_t outer = 1, n = 1, inner = 1;
+  int op = 0;
+};
 
 }  // namespace tensord::engine::cuda

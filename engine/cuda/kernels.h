@@ -27,11 +27,20 @@ absl::Status FillKernel(const OpCall&, std::vector<Tensor>&);
 absl::Status ArangeKernel(const OpCall&, std::vector<Tensor>&);
 absl::Status CopyKernel(const OpCall&, std::vector<Tensor>&);  // clone, _to_copy
 absl::Status CatKernel(const OpCall&, std::vector<Tensor>&);
+// elementwise.cc
+absl::Status BinaryKernel(const OpCall&, std::vector<Tensor>&);  // arithmetic, comparisons, logical, bitwise
+absl::Status UnaryKernel(const OpCall&, std::vector<Tensor>&);   // math, predicates, clamp, nan_to_num
+absl::Status WhereKernel(const OpCall&, std::vector<Tensor>&);
 // blas.cc
 absl::Status MmKernel(const OpCall&, std::vector<Tensor>&);
 absl::Status MvKernel(const OpCall&, std::vector<Tensor>&);
 absl::Status DotKernel(const OpCall&, std::vector<Tensor>&);
 absl::Status BmmKernel(const OpCall&, std::vector<Tensor>&);
+// reduce.cc
+absl::Status ReduceKernel(const OpCall&, std::vector<Tensor>&);     // sum mean prod amax amin max min all any
+absl::Status ArgReduceKernel(const OpCall&, std::vector<Tensor>&);  // argmax argmin
+absl::Status SoftmaxKernel(const OpCall&, std::vector<Tensor>&);    // softmax log_softmax
+absl::Status CumKernel(const OpCall&, std::vector<Tensor>&);        // cumsum cumprod
 
 // index.cc
 absl::Status IndexKernel(const OpCall&, std::vector<Tensor>&);

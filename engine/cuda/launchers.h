@@ -15,13 +15,17 @@
 #include "engine/cuda/kernel_args.h"
 
 #define TENSORD_FORALL_CUDA_LAUNCHERS(X) \
-  X(Fill, FillArgs)                    \
-  X(Copy, CopyArgs)                    \
-  X(Arange, ArangeArgs)                \
-  X(Gemm, GemmArgs)                    \
-  X(IndexCopy, IndexArgs)              \
-  X(GatherScatter, GatherArgs)         \
-  X(RandomFill, RandomArgs)            \
+  X(Fill, FillArgs)                      \
+  X(Copy, CopyArgs)                      \
+  X(Arange, ArangeArgs)                  \
+  X(Elementwise, ElementwiseArgs)        \
+  X(Gemm, GemmArgs)                      \
+  X(Reduce, ReduceArgs)                  \
+  X(Softmax, AlongDimArgs)               \
+  X(Cumulative, AlongDimArgs)          \
+  X(IndexCopy, IndexArgs)                \
+  X(GatherScatter, GatherArgs)           \
+  X(RandomFill, RandomArgs)              \
   X(FusedOptim, OptimArgs)
 
 namespace tensord::engine::cuda {
