@@ -85,6 +85,8 @@ Exit codes: 0 SERVING; 1 NOT_SERVING, SERVICE_UNKNOWN or any other answer;
 constexpr char kInfoHelp[] = R"(Usage: tensorctl info [OPTIONS]
 
 Prints the server's version, devices, limits in force and load (ServerInfo).
+Each cuda device comes with its name, memory and compute capability; a
+server without one says why ("cuda  none: ...").
 Takes the global options (--address, --timeout, --json, --token).
 )";
 
@@ -487,7 +489,9 @@ class Cli {
     for (const auto& d : info.devices()) {
       std::string line = d.description();
       if (d.total_memory() > 0) line += ", " + Bytes(d.total_memory());
-      if (!d.compute_capability().empty()) line += ", sm " + d.compute_capability();
+      if (!d.compute_capability().empty()) {
+        line += ", compute capability " + d.compute_capability();
+      }
       Row("  " + d.name(), line);
     }
     if (!info.cuda_status().empty()) Row("  cuda", "none: " + info.cuda_status());

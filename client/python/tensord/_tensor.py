@@ -703,10 +703,11 @@ class Tensor:
                 raise TypeError("to() received an invalid combination of arguments: %r" % (a,))
         dtype = _dtype.canonical(dtype)
         device = _canon_device(device)
+        if device == "cuda":
+            device = "cuda:0"  # the current device, as in PyTorch (the server's device 0)
         self._meta()
         same_dtype = dtype is None or dtype is self._dtype
-        same_device = device is None or device == self._device or \
-            (device == "cuda" and self._device.startswith("cuda"))
+        same_device = device is None or device == self._device
         if same_dtype and same_device and not copy:
             return self
         attrs = {}
@@ -717,10 +718,7 @@ class Tensor:
         out = run1("to", [self], attrs)
         out._shape = self._shape
         out._dtype = dtype or self._dtype
-        if device is None:
-            out._device = self._device
-        elif ":" in device or device == "cpu":
-            out._device = device
+        out._device = self._device if device is None else device
         return out
 
     def float(self):
@@ -1332,7 +1330,8 @@ class Tensor:
             return run1("bernoulli", [self])
         from ._grad_mode import no_grad
         with no_grad():
-            out = run1("empty", [], {"size": list(self.shape), "dtype": self.dtype},
+            out = run1("empty", [], {"size": list(self.shape), "dtype": self.dtype,
+                                     "device": self._meta()._device},
                        session=self._session)
             return out.bernoulli_(p)
 
