@@ -22,7 +22,7 @@
   X(Gemm, GemmArgs)                      \
   X(Reduce, ReduceArgs)                  \
   X(Softmax, AlongDimArgs)               \
-  X(Cumulative, AlongDimArgs)          \
+  X(Cumulative, AlongDimArgs)            \
   X(IndexCopy, IndexArgs)                \
   X(GatherScatter, GatherArgs)           \
   X(RandomFill, RandomArgs)              \
