@@ -314,5 +314,22 @@ TEST_F(CudaReduceTest, CumulativeOpsMatchCpuForEveryDType) {
   }
 }
 
+TEST_F(CudaReduceTest, MaxMinAlongADimReturnValuesAndFirstIndices) {
+  // max_dim/min_dim are argmax/argmin then gather (ops/reduce.cc).
+  for (DType dtype : kAllDTypes) {
+    const Tensor x = Random({4, 7, 3}, dtype, -1, 1, 51);  // ties everywhere
+    for (const char* op : {"max_dim", "min_dim"}) {
+      for (int64_t d : {0, 1, 2, -1}) {
+        for (bool keepdim : {false, true}) {
+          ExpectMatchesCpu(op, x, {{"dim", d}, {"keepdim", keepdim}},
+                           absl::StrCat(op, " ", DTypeName(dtype), " dim ", d, " keepdim ", keepdim));
+        }
+      }
+      ExpectMatchesCpu(op, x, {{"dim", int64_t{1}}}, [](const Tensor& t) { return fn::Transpose(t, 0, 2); },
+                       absl::StrCat(op, " of a transposed ", DTypeName(dtype)));
+    }
+  }
+}
+
 }  // namespace
 }  // namespace tensord::engine

@@ -18,11 +18,13 @@
 //       there are few, long rows, e.g. a full sum of 1e8 elements); one task
 //       per (row, chunk) reduces its piece, into the scratch buffer when
 //       chunks > 1, and a second pass combines each row's chunk partials;
-//     * on the GPU a task is one block of kReduceThreads threads (strided
-//       loads, then a shared-memory tree) when its piece is long and either
-//       the run is contiguous or there are few tasks; otherwise one thread
-//       per task (a column reduction: neighbouring threads read neighbouring
-//       addresses, so one thread per output is the coalesced layout);
+//     * on the GPU a task is one block (strided loads, then a shared-memory
+//       tree; 32 to 256 threads, at least two elements each) when its run is
+//       contiguous and has 32 elements or more, or when its piece is long and
+//       there are few tasks; otherwise one thread per task (short runs, and
+//       column reductions with many outputs, where neighbouring threads read
+//       neighbouring addresses: one thread per output is the coalesced
+//       layout);
 //     * on the host emulator every task is a plain loop, so the emulator
 //       runs the very functors and the two-pass indexing the GPU runs.
 //   Floating sums accumulate in double as the CPU does (results agree with
@@ -33,8 +35,9 @@
 //   softmax/log_softmax and cumsum/cumprod get a contiguous input (their
 //   prepare made it so) seen as [outer, n, inner]: outer * inner lines of n
 //   elements, `inner` apart. softmax runs one block per line on the GPU when
-//   lines are contiguous and long (max, then sum of exp, by shared-memory
-//   trees), one thread per line otherwise. The cumulative ops run one thread
+//   lines are contiguous and have 32 elements or more (max, then sum of exp,
+//   by shared-memory trees), one thread per line otherwise (short lines, and
+//   lines `inner` apart, where neighbouring threads read neighbours). The cumulative ops run one thread
 //   per line (O(n) work for that thread: a single line of 1e8 elements is
 //   slow; a block scan would fix that, PyTorch uses one).
 #include "engine/cuda/kernels/common.cuh"
@@ -152,7 +155,15 @@ struct ArgOp {
 // ---------------------------------------------------------------- launching rows
 
 #if defined(__CUDACC__)
-inline constexpr int kReduceThreads = 256;  // a power of two (the tree halves it)
+inline constexpr int kReduceThreads = 256;  // the most threads of a block (shared arrays are this long)
+
+// Threads for a block that combines `n` elements: a power of two (the tree
+// halves it) from a warp to kReduceThreads, with at least two elements each.
+inline int BlockThreadsFor(int64_t n) {
+  int threads = 32;
+  while (threads < kReduceThreads && 4 * static_cast<int64_t>(threads) <= n) threads *= 2;
+  return threads;
+}
 inline constexpr int64_t kMaxGrid = 1 << 20;  // blocks beyond loop (block-stride)
 
 // Shared-memory tree over the block: every thread passes its value, every
@@ -205,10 +216,10 @@ int ReduceTasks(const Op& op, const ReduceArgs& a, typename Op::AccT* partial, S
 #if defined(__CUDACC__)
   const int64_t piece = len / chunks;
   const bool contiguous_run = a.g.inner_ndim > 0 && a.g.inner_strides[a.g.inner_ndim - 1] == 1;
-  if (piece >= 2 * kReduceThreads && (contiguous_run || tasks < 4096)) {
+  if ((contiguous_run && piece >= 32) || (piece >= 2 * kReduceThreads && tasks < 4096)) {
     const unsigned grid = static_cast<unsigned>(tasks < kMaxGrid ? tasks : kMaxGrid);
-    ReduceBlocksKernel<<<grid, kReduceThreads, 0, reinterpret_cast<cudaStream_t>(stream)>>>(op, len, chunks, tasks,
-                                                                                           partial);
+    const cudaStream_t st = reinterpret_cast<cudaStream_t>(stream);
+    ReduceBlocksKernel<<<grid, BlockThreadsFor(piece), 0, st>>>(op, len, chunks, tasks, partial);
     return static_cast<int>(cudaGetLastError());
   }
 #endif
@@ -317,9 +328,9 @@ int SoftmaxAs(const AlongDimArgs& a, StreamId stream) {
   const int64_t n = a.n, inner = a.inner, lines = a.outer * a.inner;
   const bool log = a.op != 0;
 #if defined(__CUDACC__)
-  if (inner == 1 && n >= 2 * kReduceThreads) {
+  if (inner == 1 && n >= 32) {
     const unsigned grid = static_cast<unsigned>(lines < kMaxGrid ? lines : kMaxGrid);
-    SoftmaxBlocksKernel<T><<<grid, kReduceThreads, 0, reinterpret_cast<cudaStream_t>(stream)>>>(in, out, lines, n, log);
+    SoftmaxBlocksKernel<T><<<grid, BlockThreadsFor(n), 0, reinterpret_cast<cudaStream_t>(stream)>>>(in, out, lines, n, log);
     return static_cast<int>(cudaGetLastError());
   }
 #endif
