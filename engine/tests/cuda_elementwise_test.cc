@@ -330,6 +330,24 @@ TEST_F(CudaElementwiseTest, IntegerDomainErrorsMatchCpu) {
   }
 }
 
+// The minimum divided by -1 overflows: the kernel wraps (as PyTorch's CUDA
+// kernels) where the CPU's `x / y` would trap, so this checks values, not
+// the CPU.
+TEST_F(CudaElementwiseTest, MinimumByMinusOneWrapsInsteadOfTrapping) {
+  for (DType dtype : {DType::kInt8, DType::kInt16, DType::kInt32, DType::kInt64}) {
+    const double lo = dtype == DType::kInt8 ? -128 : dtype == DType::kInt16 ? -32768
+                    : dtype == DType::kInt32 ? -2147483648.0 : -9223372036854775808.0;
+    const Tensor x = ToCuda(FromVector({lo, 7, -7}, {3}, dtype));
+    const Tensor m1 = ToCuda(FromVector({-1, -1, -1}, {3}, dtype));
+    for (const char* mode : {"trunc", "floor"}) {
+      EXPECT_EQ(Values(Call1("div", {x, m1}, {{"rounding_mode", std::string(mode)}})), (std::vector<double>{lo, -7, 7}))
+          << DTypeName(dtype) << " " << mode;
+    }
+    EXPECT_EQ(Values(Call1("remainder", {x, m1})), (std::vector<double>{0, 0, 0})) << DTypeName(dtype);
+    EXPECT_EQ(Values(Call1("fmod", {x, m1})), (std::vector<double>{0, 0, 0})) << DTypeName(dtype);
+  }
+}
+
 TEST_F(CudaElementwiseTest, EmptyAndZeroDimTensors) {
   for (DType dtype : {DType::kInt32, DType::kFloat16, DType::kFloat32}) {
     const Tensor empty = FromVector({}, {0, 3}, dtype), zero0 = FromVector({0}, {}, dtype);
