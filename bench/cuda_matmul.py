@@ -102,9 +102,13 @@ def check_result(td, a, b, c, dtype):
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--address", help="a running server (default: start build/server/tensord)")
-    p.add_argument("--server", default=os.path.join(REPO, "build", "server", "tensord"))
-    p.add_argument("--cublas", default=os.path.join(REPO, "build", "bench", "cublas_gemm"),
-                   help="the baseline binary (built where CUDA is: bench/CMakeLists.txt)")
+    p.add_argument("--server", default=os.environ.get(
+        "TENSORD_BIN", os.path.join(REPO, "build", "server", "tensord")),
+        help="the server binary (default $TENSORD_BIN or build/server/tensord)")
+    p.add_argument("--cublas", default=os.environ.get(
+        "CUBLAS_GEMM_BIN", os.path.join(REPO, "build", "bench", "cublas_gemm")),
+        help="the baseline binary, built where CUDA is (bench/CMakeLists.txt); "
+             "default $CUBLAS_GEMM_BIN or build/bench/cublas_gemm")
     p.add_argument("--n", type=int, default=8192)
     p.add_argument("--dtypes", default="float32,bfloat16")
     p.add_argument("--iters", type=int, default=20, help="timed matmuls per run and row")
