@@ -393,8 +393,19 @@ void RecordGraph(const OpCall& call, absl::string_view name, const std::vector<T
   if (def.save & kSaveInputs) {
     // A Python number is saved as a plain 0-dim tensor: a backward rule that
     // computes with it (pow's b - 1) must not promote it like a Python number.
+    // A CPU scalar that a prepare rule broadcast into an op on a GPU (all
+    // strides 0) is saved as its 0-dim self, so what backward computes from
+    // it (b - 1) stays a scalar that may join the GPU tensors.
+    const bool on_device = !outputs.empty() && outputs[0].defined() && outputs[0].device() != kCPU;
     for (const Tensor& t : call.inputs) {
-      node->saved_inputs.emplace_back(t.defined() && t.is_wrapped_number() ? Detach(t) : t, false);
+      if (t.defined() && t.is_wrapped_number()) {
+        node->saved_inputs.emplace_back(Detach(t), false);
+      } else if (on_device && t.defined() && t.device() == kCPU && t.dim() > 0 &&
+                 std::all_of(t.strides().begin(), t.strides().end(), [](int64_t s) { return s == 0; })) {
+        node->saved_inputs.emplace_back(MakeView(t, {}, {}, t.storage_offset()), false);
+      } else {
+        node->saved_inputs.emplace_back(t, false);
+      }
     }
   }
   for (size_t i = 0; i < outputs.size(); ++i) {
