@@ -963,6 +963,19 @@ TEST_F(CudaExecutorTest, OutOfMemoryFailsOnlyThatCommand) {
   ASSERT_THAT(executor_.Synchronize(*s), IsOk());
 }
 
+TEST_F(CudaExecutorTest, SessionByteLimitIsForHostMemory) {
+  ExecutorLimits limits = Limits();
+  limits.max_session_bytes = 64;
+  Executor executor(limits);
+  auto s = NewSession("limited");
+  ASSERT_THAT(executor.Op(*s, CudaZeros({1024}, 1)), IsOk());  // 4 KiB on the device
+  EXPECT_EQ(s->bytes(), 0);
+  EXPECT_THAT(executor.Op(*s, OpCmd("zeros", {}, {2}, {{"size", Ints({1024})}})),
+              StatusIs(absl::StatusCode::kResourceExhausted, "session memory limit exceeded"));
+  ASSERT_THAT(executor.Op(*s, OpCmd("to", {H(1)}, {3}, {{"device", Str("cpu")}})),
+              StatusIs(absl::StatusCode::kResourceExhausted, "session memory limit exceeded"));
+}
+
 TEST_F(CudaExecutorTest, SeedsAndStatsNameCudaDevices) {
   auto s = NewSession("seeds");
   EXPECT_THAT(executor_.ManualSeed(*s, 1, "cuda"), IsOk());

@@ -15,6 +15,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
+#include "engine/cuda/runtime.h"
+#include "engine/device.h"
 #include "server/auth.h"
 #include "server/log.h"
 #include "server/server.h"
@@ -33,8 +35,10 @@ Flags:
   --idle-ttl-seconds N       default idle TTL of a session (default 300)
   --max-idle-ttl-seconds N   largest TTL a client may ask for (default 86400)
   --max-tensor-elements N    elements per tensor at most (default 2147483648)
-  --max-session-bytes N      tensor bytes bound per session at most; 0 = no limit
-                             (default: half of physical memory)
+  --max-session-bytes N      host (cpu) tensor bytes bound per session at most;
+                             0 = no limit (default: half of physical memory).
+                             Device memory is bounded by the device: a command
+                             that does not fit fails alone (RESOURCE_EXHAUSTED)
   --max-message-bytes N      largest gRPC message in either direction
                              (default 67108864)
   --compute-slots N          commands computing at once across sessions
@@ -57,6 +61,12 @@ When every address is bound, one line "tensord listening on ADDR [ADDR...]"
 goes to stdout. Logs are key=value lines on stderr. SIGTERM or SIGINT drains
 and exits 0; a second signal exits at once. Exit codes: 0 after a signal,
 1 when it cannot start, 2 for bad flags.
+
+CUDA devices are the GPUs the CUDA runtime shows (CUDA_VISIBLE_DEVICES
+applies); each session gets its own stream per device and its own memory
+account. TENSORD_CUDA_EMULATOR=N[:MiB] offers N emulated devices of MiB each
+(default 1024) instead: host memory and the kernels compiled for the host,
+for tests on machines without a GPU.
 
 Without --tls-cert and --auth-tokens anyone who can reach an address can use
 the server: the default (localhost) is meant for one machine. unix: sockets
@@ -213,7 +223,9 @@ int Main(int argc, char** argv) {
            {"max_message_bytes", absl::StrCat(o.service.max_message_bytes)},
            {"threads", absl::StrCat(o.max_threads)},
            {"tls", o.tls.cert_file.empty() ? "off" : o.tls.client_ca_file.empty() ? "on" : "mtls"},
-           {"auth_tokens", absl::StrCat(o.service.tokens == nullptr ? 0 : o.service.tokens->size())}});
+           {"auth_tokens", absl::StrCat(o.service.tokens == nullptr ? 0 : o.service.tokens->size())},
+           {"cuda_devices", absl::StrCat(engine::cuda::Devices().size())},
+           {"cuda_status", engine::CudaUnavailableReason()}});
   std::cout << "tensord listening on " << absl::StrJoin((*server)->addresses(), " ")
             << std::endl;
 

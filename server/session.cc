@@ -15,6 +15,12 @@ engine::cuda::AccountId NextAccount() {
   return next.fetch_add(1, std::memory_order_relaxed);
 }
 
+// Only host storage counts (bytes() in session.h): device memory is bounded
+// by the device and accounted per session by its caching allocator.
+bool IsHostStorage(const engine::Tensor& t) {
+  return t.defined() && t.storage() != nullptr && t.storage()->device() == engine::kCPU;
+}
+
 }  // namespace
 
 Session::Session(std::string id, std::string owner, absl::Duration idle_ttl, absl::Time now)
@@ -66,7 +72,7 @@ int64_t Session::AddedBytes(absl::Span<const engine::Tensor> tensors) const {
   int64_t added = 0;
   absl::flat_hash_set<uint64_t> seen;
   for (const engine::Tensor& t : tensors) {
-    if (!t.defined() || t.storage() == nullptr) continue;
+    if (!IsHostStorage(t)) continue;
     const uint64_t id = t.storage()->id();
     if (storages_.contains(id) || !seen.insert(id).second) continue;
     added += static_cast<int64_t>(t.storage()->nbytes());
@@ -75,7 +81,7 @@ int64_t Session::AddedBytes(absl::Span<const engine::Tensor> tensors) const {
 }
 
 void Session::AddStorage(const engine::Tensor& t) {
-  if (!t.defined() || t.storage() == nullptr) return;
+  if (!IsHostStorage(t)) return;
   StorageUse& use = storages_[t.storage()->id()];
   if (use.handles++ == 0) {
     use.nbytes = static_cast<int64_t>(t.storage()->nbytes());
@@ -84,7 +90,7 @@ void Session::AddStorage(const engine::Tensor& t) {
 }
 
 void Session::DropStorage(const engine::Tensor& t) {
-  if (!t.defined() || t.storage() == nullptr) return;
+  if (!IsHostStorage(t)) return;
   auto it = storages_.find(t.storage()->id());
   if (it == storages_.end()) return;
   if (--it->second.handles == 0) {

@@ -55,8 +55,8 @@ class Session {
   void BindPoison(uint64_t handle, Poison poison) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Returns false if `handle` was not bound.
   bool Unbind(uint64_t handle) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Bytes that binding `tensors` would add: storages no handle references yet,
-  // each counted once.
+  // Host bytes that binding `tensors` would add: cpu storages no handle
+  // references yet, each counted once.
   int64_t AddedBytes(absl::Span<const engine::Tensor> tensors) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
@@ -72,7 +72,10 @@ class Session {
 
   // Usage, readable from any thread without the lock.
   int64_t num_handles() const { return num_handles_.load(std::memory_order_relaxed); }
-  // Sum of nbytes of the distinct storages referenced by bound handles.
+  // Sum of nbytes of the distinct cpu storages referenced by bound handles
+  // (--max-session-bytes limits it). Device memory is not counted here: the
+  // device bounds it, and its caching allocator accounts for it per session
+  // (Executor::MemoryStats).
   int64_t bytes() const { return bytes_.load(std::memory_order_relaxed); }
 
   // Idle accounting; any thread.
