@@ -12,6 +12,13 @@ namespace tensord::engine::cpu {
 
 namespace {
 
+// -x in two's complement without overflow (the minimum maps to itself), as
+// PyTorch's CUDA kernels give for minimum / -1.
+template <typename T>
+T WrappingNegate(T x) {
+  return static_cast<T>(static_cast<std::make_unsigned_t<T>>(0) - static_cast<std::make_unsigned_t<T>>(x));
+}
+
 template <typename T>
 T IntPow(T base, T exp) {
   T result = 1;
@@ -72,6 +79,7 @@ absl::Status BinaryKernel(const OpCall& call, std::vector<Tensor>& outputs) {
         } else if constexpr (std::is_integral_v<T>) {
           if (HasZero<T>(b)) { status = absl::InvalidArgumentError("[div] ZeroDivisionError"); return; }
           BinaryLoop<T, T>(out, a, b, [=](T x, T y) -> T {
+            if (y == T(-1)) return WrappingNegate(x);  // x / -1 traps for the minimum (SIGFPE)
             T q = static_cast<T>(x / y);
             if (floor && (x % y != 0) && ((x < 0) != (y < 0))) --q;
             return q;
@@ -100,6 +108,7 @@ absl::Status BinaryKernel(const OpCall& call, std::vector<Tensor>& outputs) {
         } else if constexpr (std::is_integral_v<T>) {
           if (HasZero<T>(b)) { status = absl::InvalidArgumentError(absl::StrCat("[", call.def->name, "] ZeroDivisionError")); return; }
           BinaryLoop<T, T>(out, a, b, [=](T x, T y) -> T {
+            if (y == T(-1)) return T(0);  // x % -1 traps for the minimum (SIGFPE)
             T r = static_cast<T>(x % y);
             if (python && r != 0 && ((r < 0) != (y < 0))) r = static_cast<T>(r + y);
             return r;

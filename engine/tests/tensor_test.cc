@@ -156,6 +156,21 @@ TEST(ElementwiseTest, IntegerDivisionRules) {
               StatusIs(absl::StatusCode::kInvalidArgument, "not implemented for 'Float'"));
 }
 
+// The minimum divided by -1 overflows: the hardware traps (SIGFPE) on x86,
+// so the kernels must not divide; the result wraps, as on PyTorch's GPUs.
+TEST(ElementwiseTest, MinimumDividedByMinusOneWrapsInsteadOfTrapping) {
+  for (DType dtype : {DType::kInt32, DType::kInt64}) {
+    const double lo = dtype == DType::kInt32 ? double(INT32_MIN) : double(INT64_MIN);
+    Tensor a = FromVector({lo, 6}, {2}, dtype);
+    Tensor m1 = FromVector({-1, -1}, {2}, dtype);
+    for (const char* mode : {"floor", "trunc"}) {
+      EXPECT_THAT(Values(Call1("div", {a, m1}, {{"rounding_mode", std::string(mode)}})), ElementsAre(lo, -6));
+    }
+    EXPECT_THAT(Values(Call1("remainder", {a, m1})), ElementsAre(0, 0));
+    EXPECT_THAT(Values(Call1("fmod", {a, m1})), ElementsAre(0, 0));
+  }
+}
+
 TEST(FactoryTest, LinspaceEyeArange) {
   Tensor l = Call1("linspace", {}, {{"start", Scalar(0.0)}, {"end", Scalar(1.0)}, {"steps", int64_t{5}}});
   EXPECT_THAT(Values(l), ElementsAre(0, 0.25, 0.5, 0.75, 1));
