@@ -389,6 +389,35 @@ def test_module_moves_between_devices(td):
         model.cuda()(x).tolist()  # a cpu input to a cuda model
 
 
+def test_optimizer_made_before_the_move_follows_its_parameters(td):
+    model = _mlp(td, 2)
+    opt = td.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)  # before .cuda()
+    model.cuda()
+    loss = model(td.ones(5, 8, device="cuda")).sum()
+    loss.backward()
+    opt.step()
+    buffers = [v for st in opt.state.values() for v in st.values() if isinstance(v, td.Tensor)]
+    assert len(buffers) == 6 and all(str(b.device) == "cuda:0" for b in buffers)
+    assert all(str(p.grad.device) == "cuda:0" for p in model.parameters())
+
+
+def test_repr_save_and_load_keep_the_device(td):
+    import io
+    x = td.arange(3.0, device="cuda:1")
+    assert repr(x) == "tensor([0., 1., 2.], device='cuda:1')"
+    buf = io.BytesIO()
+    td.save({"x": x}, buf)
+    buf.seek(0)
+    y = td.load(buf)["x"]
+    assert str(y.device) == "cuda:1" and y.cpu().tolist() == [0.0, 1.0, 2.0]
+    buf.seek(0)
+    assert str(td.load(buf, map_location="cpu")["x"].device) == "cpu"
+    cpu_model, gpu_model = td.nn.Linear(2, 2), td.nn.Linear(2, 2).cuda()
+    cpu_model.load_state_dict(gpu_model.state_dict())  # copies into the cpu parameters
+    assert all(str(p.device) == "cpu" for p in cpu_model.parameters())
+    assert cpu_model.weight.tolist() == gpu_model.weight.cpu().tolist()
+
+
 def test_training_memory_is_flat(td):
     x, y = _data(td)
     model = _mlp(td, 0).to("cuda")
