@@ -230,13 +230,17 @@ struct ReduceArgs {
 
 // An op along one dim of a contiguous tensor seen as [outer, n, inner]
 // (softmax/log_softmax, cumsum/cumprod): in and out contiguous, same dtype.
-// op: 0 softmax / cumsum, 1 log_softmax / cumprod.
+// op: 0 softmax / cumsum, 1 log_softmax / cumprod. The cumulative ops cut
+// few long lines into `chunks` pieces (three passes through `scratch`:
+// outer * inner * chunks 8-byte carries), softmax ignores both.
 struct AlongDimArgs {
   const void* in = nullptr;
   void* out = nullptr;
   int8_t dtype = kFloat32;
   int64_t outer = 1, n = 1, inner = 1;
   int op = 0;
+  int64_t chunks = 1;
+  void* scratch = nullptr;
 };
 
 }  // namespace tensord::engine::cuda

@@ -18,13 +18,15 @@ namespace {
 // Two-pass policy (Note [Reduce rows]): with fewer than kTargetTasks rows,
 // rows of at least 2 * kMinChunk elements are cut into pieces of at least
 // kMinChunk elements, up to kTargetTasks tasks in all; e.g. a full sum of
-// 1 << 20 elements runs as 256 tasks of 4096, then one pass over 256 partials.
-constexpr int64_t kTargetTasks = 1024;
-constexpr int64_t kMinChunk = 4096;
+// 1 << 20 elements runs as 256 tasks (blocks) of 4096, then one pass over
+// 256 partials. The cumulative ops' tasks are single threads, so they aim
+// for more, shorter pieces (Note [Ops along one dim]).
+constexpr int64_t kTargetTasks = 1024, kMinChunk = 4096;
+constexpr int64_t kCumTargetTasks = 1 << 16, kCumMinChunk = 1024;
 
-int64_t ChunksFor(int64_t rows, int64_t len) {
-  if (rows == 0 || rows >= kTargetTasks || len < 2 * kMinChunk) return 1;
-  return std::max<int64_t>(1, std::min(len / kMinChunk, (kTargetTasks + rows - 1) / rows));
+int64_t ChunksFor(int64_t rows, int64_t len, int64_t target_tasks = kTargetTasks, int64_t min_chunk = kMinChunk) {
+  if (rows == 0 || rows >= target_tasks || len < 2 * min_chunk) return 1;
+  return std::max<int64_t>(1, std::min(len / min_chunk, (target_tasks + rows - 1) / rows));
 }
 
 struct Dim {
@@ -190,8 +192,15 @@ absl::Status CumKernel(const OpCall& call, std::vector<Tensor>& outputs) {
   TENSORD_RETURN_IF_ERROR(CheckDense(out, "cumsum"));
   AlongDimArgs a = LinesAlong(in, out, call.GetInt(0));
   a.op = call.def->id == OpId::kCumprod ? 1 : 0;
+  const int64_t lines = a.outer * a.inner;
+  a.chunks = ChunksFor(lines, a.n, kCumTargetTasks, kCumMinChunk);
+  Tensor scratch;  // freed before the kernels run: see LaunchReduce
+  if (a.chunks > 1) {
+    scratch = Tensor::Empty(Shape{lines * a.chunks}, DType::kInt64, out.device());
+    a.scratch = scratch.raw_data();
+  }
   TENSORD_ASSIGN_OR_RETURN(StreamId stream, StreamOf(out));
-  return Get().Check(Get().launchers().Cumulative(a, stream), call.def->id == OpId::kCumprod ? "cumprod" : "cumsum");
+  return Get().Check(Get().launchers().Cumulative(a, stream), a.op == 1 ? "cumprod" : "cumsum");
 }
 
 }  // namespace tensord::engine::cuda

@@ -37,9 +37,17 @@
 //   elements, `inner` apart. softmax runs one block per line on the GPU when
 //   lines are contiguous and have 32 elements or more (max, then sum of exp,
 //   by shared-memory trees), one thread per line otherwise (short lines, and
-//   lines `inner` apart, where neighbouring threads read neighbours). The cumulative ops run one thread
-//   per line (O(n) work for that thread: a single line of 1e8 elements is
-//   slow; a block scan would fix that, PyTorch uses one).
+//   lines `inner` apart, where neighbouring threads read neighbours).
+//   The cumulative ops run one thread per line, and cut few long lines into
+//   chunks the way Note [Reduce rows] does: pass 1 totals each chunk, pass 2
+//   turns a line's totals into the carry into each chunk, pass 3 scans each
+//   chunk from its carry. All three are plain per-thread loops, so the
+//   emulator runs them as the GPU does. Each thread still walks its chunk
+//   alone (uncoalesced for contiguous lines; a block scan would do better),
+//   and floating sums are reassociated at chunk boundaries (in double: the
+//   results round as the CPU's nearly always, but a cumprod that overflows
+//   double partway may differ where the CPU's sequential product does not).
+
 #include "engine/cuda/kernels/common.cuh"
 
 namespace tensord::engine::cuda::TENSORD_KERNEL_NS {
@@ -240,6 +248,7 @@ int ReduceRows(const Op& op, const ReduceArgs& a, StreamId stream) {
   if (a.g.rows == 0) return 0;
   if (a.chunks <= 1) return ReduceTasks<Op>(op, a, nullptr, stream);
   if (a.scratch == nullptr) return 1;  // cudaErrorInvalidValue: two passes need the scratch buffer
+  static_assert(sizeof(A) <= kReduceScratchItem, "ReduceArgs::scratch holds kReduceScratchItem bytes per partial");
   A* partial = static_cast<A*>(a.scratch);
   const int64_t chunks = a.chunks;
   int err = ReduceTasks<Op>(op, a, partial, stream);
@@ -363,14 +372,46 @@ int CumAs(const AlongDimArgs& a, StreamId stream) {
   using A = Acc<T>;
   const T* in = static_cast<const T*>(a.in);
   T* out = static_cast<T*>(a.out);
-  const int64_t n = a.n, inner = a.inner;
+  const int64_t n = a.n, inner = a.inner, lines = a.outer * a.inner;
+  const int64_t chunks = a.chunks > 1 ? a.chunks : 1;
   const bool prod = a.op != 0;
-  return ParallelFor(a.outer * a.inner, stream, [=] TD_HD(int64_t l) {
+  static_assert(sizeof(A) == 8, "AlongDimArgs::scratch holds 8-byte carries");
+  A* carries = static_cast<A*>(a.scratch);
+  if (chunks > 1 && carries == nullptr) return 1;  // cudaErrorInvalidValue: three passes need the scratch buffer
+  if (chunks > 1) {
+    // Pass 1: each chunk's total.
+    int err = ParallelFor(lines * chunks, stream, [=] TD_HD(int64_t task) {
+      const int64_t l = task / chunks, c = task % chunks;
+      const T* x = in + (l / inner) * n * inner + l % inner;
+      const int64_t end = ChunkBegin(n, chunks, c + 1);
+      A acc = prod ? A(1) : A(0);
+      for (int64_t k = ChunkBegin(n, chunks, c); k < end; ++k) {
+        const A v = static_cast<A>(ToMath(x[k * inner]));
+        acc = prod ? acc * v : acc + v;
+      }
+      carries[task] = acc;
+    });
+    if (err != 0) return err;
+    // Pass 2: a line's totals become the carries into its chunks (exclusive scan).
+    err = ParallelFor(lines, stream, [=] TD_HD(int64_t l) {
+      A running = prod ? A(1) : A(0);
+      for (int64_t c = 0; c < chunks; ++c) {
+        const A total = carries[l * chunks + c];
+        carries[l * chunks + c] = running;
+        running = prod ? running * total : running + total;
+      }
+    });
+    if (err != 0) return err;
+  }
+  // The scan of each (line, chunk) from its carry (pass 3; the whole job when chunks == 1).
+  return ParallelFor(lines * chunks, stream, [=] TD_HD(int64_t task) {
+    const int64_t l = task / chunks, c = task % chunks;
     const int64_t base = (l / inner) * n * inner + l % inner;
     const T* x = in + base;
     T* y = out + base;  // captured here: nvcc refuses first captures inside `if constexpr`
-    A acc = prod ? A(1) : A(0);
-    for (int64_t k = 0; k < n; ++k) {
+    const int64_t end = ChunkBegin(n, chunks, c + 1);
+    A acc = chunks > 1 ? carries[task] : (prod ? A(1) : A(0));
+    for (int64_t k = ChunkBegin(n, chunks, c); k < end; ++k) {
       const A v = static_cast<A>(ToMath(x[k * inner]));
       acc = prod ? acc * v : acc + v;
       if constexpr (std::is_same_v<T, bool>) y[k * inner] = acc != 0;
