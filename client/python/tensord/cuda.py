@@ -20,6 +20,8 @@ Note [Session memory]
   ``memory_allocated()`` sees the memory returned.
 """
 
+import weakref
+
 from ._session import default_session
 from .v1 import tensord_pb2 as pb
 
@@ -30,10 +32,26 @@ __all__ = ["is_available", "device_count", "current_device", "get_device_name",
            "reset_max_memory_allocated", "memory_stats", "empty_cache"]
 
 
+# Per session: (the server's CUDA DeviceInfo messages by index, cuda_status).
+# A server's devices do not change while it runs, so one ServerInfo per
+# session answers is_available() and friends without a round trip each
+# (synchronize() in a timing loop pays only for the sync itself).
+_server_devices = weakref.WeakKeyDictionary()
+
+
+def _devices_and_status():
+    s = default_session()
+    known = _server_devices.get(s)
+    if known is None:
+        info = s.server_info()
+        known = ([d for d in info.devices if d.name.startswith("cuda")], info.cuda_status)
+        _server_devices[s] = known
+    return known
+
+
 def _devices():
     """The server's CUDA devices (DeviceInfo messages), by index."""
-    info = default_session().server_info()
-    return [d for d in info.devices if d.name.startswith("cuda")]
+    return _devices_and_status()[0]
 
 
 def _index(device):
@@ -53,9 +71,8 @@ def _index(device):
 
 
 def _device(device):
-    devices = _devices()
+    devices, reason = _devices_and_status()
     if not devices:
-        reason = default_session().server_info().cuda_status
         raise RuntimeError("the tensord server has no usable CUDA device%s "
                            "(torch.cuda.is_available() is False)" % (": " + reason if reason else ""))
     index = _index(device)
