@@ -213,6 +213,15 @@ enum ReduceKindCode : int {
 // Bytes of one partial result in the two-pass scratch (the largest
 // accumulator: an argmax candidate, value and int64 index).
 inline constexpr int kReduceScratchItem = 16;
+// The most pieces a row is cut into (the second pass walks them in one thread).
+inline constexpr int64_t kReduceMaxChunks = 4096;
+
+// Whether a run walks memory forwards by one element innermost (the GPU then
+// reduces it with a block; otherwise one thread per task). The host's chunk
+// policy (reduce.cc) and the launcher (kernels/reduce.cu) both ask this.
+inline bool ReduceRunIsContiguous(const ReduceGeom& g) {
+  return g.inner_ndim > 0 && g.inner_strides[g.inner_ndim - 1] == 1;
+}
 
 // sum mean prod amax amin max min all any (out: `rows` elements of
 // out_dtype) and argmax argmin (out: int64), contiguous output.

@@ -15,18 +15,20 @@ namespace tensord::engine::cuda {
 
 namespace {
 
-// Two-pass policy (Note [Reduce rows]): with fewer than kTargetTasks rows,
-// rows of at least 2 * kMinChunk elements are cut into pieces of at least
-// kMinChunk elements, up to kTargetTasks tasks in all; e.g. a full sum of
-// 1 << 20 elements runs as 256 tasks (blocks) of 4096, then one pass over
-// 256 partials. The cumulative ops' tasks are single threads, so they aim
-// for more, shorter pieces (Note [Ops along one dim]).
-constexpr int64_t kTargetTasks = 1024, kMinChunk = 4096;
-constexpr int64_t kCumTargetTasks = 1 << 16, kCumMinChunk = 1024;
+// Chunk policy (Note [Reduce rows]): few long rows are cut into pieces so
+// that the GPU has enough tasks. A contiguous run's task is a block: up to
+// kBlockTargetTasks of them, each at least kBlockMinChunk elements (a full
+// sum of 1 << 20 elements: 256 blocks of 4096, then one pass over 256
+// partials). Otherwise a task is one thread (column reductions, and the
+// cumulative ops, Note [Ops along one dim]): up to kThreadTargetTasks of
+// them, each at least kThreadMinChunk elements. At most kReduceMaxChunks
+// pieces per row, as the pass that combines them walks them in one thread.
+constexpr int64_t kBlockTargetTasks = 1024, kBlockMinChunk = 4096;
+constexpr int64_t kThreadTargetTasks = 1 << 16, kThreadMinChunk = 256;
 
-int64_t ChunksFor(int64_t rows, int64_t len, int64_t target_tasks = kTargetTasks, int64_t min_chunk = kMinChunk) {
+int64_t ChunksFor(int64_t rows, int64_t len, int64_t target_tasks, int64_t min_chunk) {
   if (rows == 0 || rows >= target_tasks || len < 2 * min_chunk) return 1;
-  return std::max<int64_t>(1, std::min(len / min_chunk, (target_tasks + rows - 1) / rows));
+  return std::max<int64_t>(1, std::min({len / min_chunk, (target_tasks + rows - 1) / rows, kReduceMaxChunks}));
 }
 
 struct Dim {
@@ -86,7 +88,8 @@ absl::StatusOr<ReduceGeom> MakeGeom(IntSpan sizes, IntSpan strides, const std::v
 // it needs. The scratch is freed on return, before the kernels run: the
 // caching allocator hands it out again only to later work on this stream.
 absl::Status LaunchReduce(ReduceArgs& a, const Tensor& like, StreamId stream, const char* what) {
-  a.chunks = ChunksFor(a.g.rows, a.g.len);
+  a.chunks = ReduceRunIsContiguous(a.g) ? ChunksFor(a.g.rows, a.g.len, kBlockTargetTasks, kBlockMinChunk)
+                                        : ChunksFor(a.g.rows, a.g.len, kThreadTargetTasks, kThreadMinChunk);
   Tensor scratch;
   if (a.chunks > 1) {
     const int64_t items = a.g.rows * a.chunks * (kReduceScratchItem / 8);
@@ -193,7 +196,7 @@ absl::Status CumKernel(const OpCall& call, std::vector<Tensor>& outputs) {
   AlongDimArgs a = LinesAlong(in, out, call.GetInt(0));
   a.op = call.def->id == OpId::kCumprod ? 1 : 0;
   const int64_t lines = a.outer * a.inner;
-  a.chunks = ChunksFor(lines, a.n, kCumTargetTasks, kCumMinChunk);
+  a.chunks = ChunksFor(lines, a.n, kThreadTargetTasks, kThreadMinChunk);
   Tensor scratch;  // freed before the kernels run: see LaunchReduce
   if (a.chunks > 1) {
     scratch = Tensor::Empty(Shape{lines * a.chunks}, DType::kInt64, out.device());

@@ -14,17 +14,20 @@
 //   where Combine is associative and commutative (argmax breaks ties by the
 //   smaller index, so any order finds the first extremum), and the launch
 //   decides only the order of the combines:
-//     * each row is cut into `chunks` pieces (the host picks chunks > 1 when
-//       there are few, long rows, e.g. a full sum of 1e8 elements); one task
-//       per (row, chunk) reduces its piece, into the scratch buffer when
-//       chunks > 1, and a second pass combines each row's chunk partials;
+//     * each row is cut into `chunks` pieces when there are few, long rows
+//       (the host's policy, reduce.cc: e.g. a full sum of 1e8 elements); one
+//       task per (row, chunk) reduces its piece, into the scratch buffer
+//       when chunks > 1, and a second pass combines each row's partials.
+//       Tasks are numbered c * rows + row: neighbouring tasks are
+//       neighbouring outputs;
 //     * on the GPU a task is one block (strided loads, then a shared-memory
 //       tree; 32 to 256 threads, at least two elements each) when its run is
-//       contiguous and has 32 elements or more, or when its piece is long and
-//       there are few tasks; otherwise one thread per task (short runs, and
-//       column reductions with many outputs, where neighbouring threads read
-//       neighbouring addresses: one thread per output is the coalesced
-//       layout);
+//       contiguous (innermost reduced stride 1) with 32 elements or more;
+//       otherwise one thread per task: short runs, and column reductions
+//       (e.g. a bias gradient, [N, C] summed over N), where neighbouring
+//       threads read neighbouring addresses, so that one thread per task is
+//       the coalesced layout, and the host cuts the columns into enough
+//       pieces to keep the GPU busy;
 //     * on the host emulator every task is a plain loop, so the emulator
 //       runs the very functors and the two-pass indexing the GPU runs.
 //   Floating sums accumulate in double as the CPU does (results agree with
@@ -197,11 +200,12 @@ struct CombineOf {
 
 // One block per task (row, chunk): strided loads, then the tree.
 template <typename Op>
-__global__ void ReduceBlocksKernel(Op op, int64_t len, int64_t chunks, int64_t tasks, typename Op::AccT* partial) {
+__global__ void ReduceBlocksKernel(Op op, int64_t rows, int64_t len, int64_t chunks, typename Op::AccT* partial) {
   using A = typename Op::AccT;
   __shared__ A smem[kReduceThreads];
+  const int64_t tasks = rows * chunks;
   for (int64_t task = blockIdx.x; task < tasks; task += gridDim.x) {
-    const int64_t row = task / chunks, c = task % chunks;
+    const int64_t row = task % rows, c = task / rows;
     const int64_t begin = ChunkBegin(len, chunks, c), end = ChunkBegin(len, chunks, c + 1);
     const int64_t base = op.Base(row);
     A a = op.Identity();
@@ -215,24 +219,23 @@ __global__ void ReduceBlocksKernel(Op op, int64_t len, int64_t chunks, int64_t t
 }
 #endif
 
-// Pass 1 (Note [Reduce rows]): task (row, c) reduces chunk c of `row`; with
-// chunks == 1 it stores the row's result, else its partial.
+// Pass 1 (Note [Reduce rows]): task c * rows + row reduces chunk c of `row`;
+// with chunks == 1 it stores the row's result, else its partial.
 template <typename Op>
 int ReduceTasks(const Op& op, const ReduceArgs& a, typename Op::AccT* partial, StreamId stream) {
   using A = typename Op::AccT;
-  const int64_t len = a.g.len, chunks = a.chunks, tasks = a.g.rows * chunks;
+  const int64_t rows = a.g.rows, len = a.g.len, chunks = a.chunks, tasks = rows * chunks;
 #if defined(__CUDACC__)
   const int64_t piece = len / chunks;
-  const bool contiguous_run = a.g.inner_ndim > 0 && a.g.inner_strides[a.g.inner_ndim - 1] == 1;
-  if ((contiguous_run && piece >= 32) || (piece >= 2 * kReduceThreads && tasks < 4096)) {
+  if (ReduceRunIsContiguous(a.g) && piece >= 32) {
     const unsigned grid = static_cast<unsigned>(tasks < kMaxGrid ? tasks : kMaxGrid);
     const cudaStream_t st = reinterpret_cast<cudaStream_t>(stream);
-    ReduceBlocksKernel<<<grid, BlockThreadsFor(piece), 0, st>>>(op, len, chunks, tasks, partial);
+    ReduceBlocksKernel<<<grid, BlockThreadsFor(piece), 0, st>>>(op, rows, len, chunks, partial);
     return static_cast<int>(cudaGetLastError());
   }
 #endif
   return ParallelFor(tasks, stream, [=] TD_HD(int64_t task) {
-    const int64_t row = task / chunks, c = task % chunks;
+    const int64_t row = task % rows, c = task / rows;
     const int64_t end = ChunkBegin(len, chunks, c + 1);
     const int64_t base = op.Base(row);
     A acc = op.Identity();
@@ -250,13 +253,13 @@ int ReduceRows(const Op& op, const ReduceArgs& a, StreamId stream) {
   if (a.scratch == nullptr) return 1;  // cudaErrorInvalidValue: two passes need the scratch buffer
   static_assert(sizeof(A) <= kReduceScratchItem, "ReduceArgs::scratch holds kReduceScratchItem bytes per partial");
   A* partial = static_cast<A*>(a.scratch);
-  const int64_t chunks = a.chunks;
+  const int64_t rows = a.g.rows, chunks = a.chunks;
   int err = ReduceTasks<Op>(op, a, partial, stream);
   if (err != 0) return err;
-  // Pass 2: a row's chunk partials, in chunk order (a few hundred at most).
-  return ParallelFor(a.g.rows, stream, [=] TD_HD(int64_t row) {
+  // Pass 2: a row's chunk partials, in chunk order (at most kReduceMaxChunks).
+  return ParallelFor(rows, stream, [=] TD_HD(int64_t row) {
     A acc = op.Identity();
-    for (int64_t c = 0; c < chunks; ++c) acc = op.Combine(acc, partial[row * chunks + c]);
+    for (int64_t c = 0; c < chunks; ++c) acc = op.Combine(acc, partial[c * rows + row]);
     op.Store(row, acc);
   });
 }
@@ -381,7 +384,7 @@ int CumAs(const AlongDimArgs& a, StreamId stream) {
   if (chunks > 1) {
     // Pass 1: each chunk's total.
     int err = ParallelFor(lines * chunks, stream, [=] TD_HD(int64_t task) {
-      const int64_t l = task / chunks, c = task % chunks;
+      const int64_t l = task % lines, c = task / lines;
       const T* x = in + (l / inner) * n * inner + l % inner;
       const int64_t end = ChunkBegin(n, chunks, c + 1);
       A acc = prod ? A(1) : A(0);
@@ -396,16 +399,17 @@ int CumAs(const AlongDimArgs& a, StreamId stream) {
     err = ParallelFor(lines, stream, [=] TD_HD(int64_t l) {
       A running = prod ? A(1) : A(0);
       for (int64_t c = 0; c < chunks; ++c) {
-        const A total = carries[l * chunks + c];
-        carries[l * chunks + c] = running;
+        const A total = carries[c * lines + l];
+        carries[c * lines + l] = running;
         running = prod ? running * total : running + total;
       }
     });
     if (err != 0) return err;
   }
-  // The scan of each (line, chunk) from its carry (pass 3; the whole job when chunks == 1).
+  // Tasks are c * lines + l (neighbouring threads: neighbouring lines, which
+  // for inner > 1 are neighbouring addresses). The scan of each (line, chunk) from its carry (pass 3; the whole job when chunks == 1).
   return ParallelFor(lines * chunks, stream, [=] TD_HD(int64_t task) {
-    const int64_t l = task / chunks, c = task % chunks;
+    const int64_t l = task % lines, c = task / lines;
     const int64_t base = (l / inner) * n * inner + l % inner;
     const T* x = in + base;
     T* y = out + base;  // captured here: nvcc refuses first captures inside `if constexpr`
