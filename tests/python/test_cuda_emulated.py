@@ -438,3 +438,18 @@ def test_training_memory_is_flat(td):
     params = sum(p.numel() * 4 for p in model.parameters())
     assert seen[10] >= 4 * params
     assert seen[10] == seen[100] == seen[200]
+
+
+def test_dropout_and_one_hot_make_their_helpers_on_the_inputs_device(td):
+    x = td.ones(1000, device="cuda")
+    y = td.nn.functional.dropout(x, 0.5, training=True)
+    assert str(y.device) == "cuda:0"
+    v = y.cpu().numpy()
+    assert set(np.unique(v)) <= {0.0, 2.0} and 0.4 < (v == 0).mean() < 0.6
+    assert td.nn.functional.dropout(x, 1.0, training=True).cpu().numpy().sum() == 0
+    drop = td.nn.Dropout(0.25).to("cuda")
+    assert str(drop(x).device) == "cuda:0"
+    labels = td.tensor([0, 2, 1], device="cuda")
+    oh = td.nn.functional.one_hot(labels, 3)
+    assert str(oh.device) == "cuda:0"
+    assert oh.cpu().tolist() == [[1, 0, 0], [0, 0, 1], [0, 1, 0]]

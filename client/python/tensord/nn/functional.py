@@ -117,10 +117,12 @@ def dropout(input, p=0.5, training=True, inplace=False):
         return input
     with no_grad():
         if p == 1:
-            noise = run1("zeros", [], {"size": [], "dtype": input.dtype},
+            noise = run1("zeros", [], {"size": [], "dtype": input.dtype,
+                                       "device": str(input.device)},
                          session=input._session)
         else:
-            noise = run1("empty", [], {"size": list(input.shape), "dtype": input.dtype},
+            noise = run1("empty", [], {"size": list(input.shape), "dtype": input.dtype,
+                                       "device": str(input.device)},
                          session=input._session)
             noise._shape = tuple(input.shape)
             noise.bernoulli_(1 - p)
@@ -359,7 +361,8 @@ def one_hot(tensor, num_classes=-1):
         num_classes = int(tensor.max().item()) + 1
     shape = tuple(tensor.shape) + (int(num_classes),)
     with no_grad():
-        out = run1("zeros", [], {"size": list(shape), "dtype": _dtype.int64},
+        out = run1("zeros", [], {"size": list(shape), "dtype": _dtype.int64,
+                                 "device": str(tensor.device)},
                    session=tensor._session)
         out._shape = shape
         out.scatter_(-1, tensor.unsqueeze(-1), 1)
