@@ -1,4 +1,5 @@
-// CPU kernels: plain functions in one explicit table indexed by OpId.
+// CPU kernels: plain functions, one entry point per kernel family, in the
+// table built from engine/ops/kernel_list.h (Note [Kernel tables]).
 // Kernels assume validated input (the op's prepare rule ran); they may only
 // fail for value-dependent reasons (e.g. integer division by zero).
 #pragma once
@@ -13,7 +14,7 @@ namespace tensord::engine::cpu {
 
 using KernelFn = absl::Status (*)(const OpCall& call, std::vector<Tensor>& outputs);
 
-// One slot per op (nullptr: no CPU kernel — composites and views need none).
+// One slot per op (nullptr: no kernel — composites and views need none).
 const KernelFn* KernelTable();
 
 // Kernel entry points, grouped by file.

@@ -17,7 +17,7 @@ namespace tensord::engine::cuda {
 
 using KernelFn = absl::Status (*)(const OpCall& call, std::vector<Tensor>& outputs);
 
-// One slot per op (nullptr: no CUDA kernel).
+// One slot per op, from engine/ops/kernel_list.h (Note [Kernel tables]).
 const KernelFn* KernelTable();
 
 // Kernel entry points, grouped by file (the host side of kernels/<file>.cu).

@@ -3,9 +3,7 @@
 // same-device rule, copies across devices with autograd, memory accounting
 // per context and out-of-memory. Runs on a GPU or on the emulator (ctest's
 // engine_cuda_emulated); skipped without either.
-#include "engine/cpu/kernels.h"
 #include "engine/cuda/context.h"
-#include "engine/cuda/kernels.h"
 #include "engine/cuda/runtime.h"
 #include "engine/tests/test_util.h"
 
@@ -148,16 +146,6 @@ TEST_F(CudaDeviceSemanticsTest, MatmulOfTransposedViewsUsesFlagsAndMatchesTheCpu
                              To(FromVector({5, 6, 7, 8}, {2, 2}, DType::kInt64), "cuda:0")});
   EXPECT_EQ(ints.dtype(), DType::kInt64);
   EXPECT_EQ(Values(ints), (std::vector<double>{19, 22, 43, 50}));
-}
-
-// Every primitive with a CPU kernel has a CUDA kernel (runs everywhere: it
-// checks the tables, not a device).
-TEST(CudaKernelTable, EveryCpuKernelHasACudaTwin) {
-  std::vector<std::string> missing;
-  for (int i = 0; i < kNumOps; ++i) {
-    if (cpu::KernelTable()[i] != nullptr && cuda::KernelTable()[i] == nullptr) missing.emplace_back(kOpNames[i]);
-  }
-  EXPECT_THAT(missing, ::testing::IsEmpty());
 }
 
 }  // namespace
