@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/cuda/kernels.h"
+#include "engine/ops/optim_hparams.h"
 #include "engine/cuda/runtime.h"
 #include "engine/status.h"
 
@@ -61,10 +62,10 @@ absl::Status Step(absl::string_view op, OptimArgs a, const std::vector<Tensor>& 
 }  // namespace
 
 absl::Status FusedSgdKernel(const OpCall& call, std::vector<Tensor>&) {
-  const double lr = call.GetFloat(0), momentum = call.GetFloat(1), dampening = call.GetFloat(2),
-               wd = call.GetFloat(3);
-  const bool nesterov = call.GetBool(4), maximize = call.GetBool(5), first = call.GetBool(6);
-  const size_t n = momentum != 0 ? call.inputs.size() / 2 : call.inputs.size();
+  const SgdHparams h = SgdHparamsOf(call);
+  const double lr = h.lr, momentum = h.momentum, dampening = h.dampening, wd = h.weight_decay;
+  const bool nesterov = h.nesterov, maximize = h.maximize, first = h.first;
+  const size_t n = h.num_params;
   OptimArgs a;
   a.kind = kOptimSgd;
   a.lr = -lr;
@@ -88,16 +89,11 @@ absl::Status FusedSgdKernel(const OpCall& call, std::vector<Tensor>&) {
 }
 
 absl::Status FusedAdamKernel(const OpCall& call, std::vector<Tensor>&) {
-  const double lr = call.GetFloat(0), beta1 = call.GetFloat(1), beta2 = call.GetFloat(2), eps = call.GetFloat(3),
-               wd = call.GetFloat(4);
-  const bool amsgrad = call.GetBool(5), maximize = call.GetBool(6);
-  const int64_t step = call.GetInt(7);
-  const bool decoupled = call.GetBool(8);
-  const size_t n = call.inputs.size() / (amsgrad ? 4 : 3);
-  // Scalars as PyTorch computes them, in Python (double) arithmetic.
-  const double bias1 = 1 - std::pow(beta1, static_cast<double>(step));
-  const double bias2_sqrt = std::sqrt(1 - std::pow(beta2, static_cast<double>(step)));
-  const double step_size = lr / bias1;
+  const AdamHparams h = AdamHparamsOf(call);
+  const double lr = h.lr, beta1 = h.beta1, beta2 = h.beta2, eps = h.eps, wd = h.weight_decay;
+  const double bias2_sqrt = h.bias2_sqrt, step_size = h.step_size;
+  const bool amsgrad = h.amsgrad, maximize = h.maximize, decoupled = h.decoupled;
+  const size_t n = h.num_params;
   OptimArgs a;
   a.kind = kOptimAdam;
   a.w1 = 1 - beta1;
