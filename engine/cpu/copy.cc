@@ -64,22 +64,7 @@ absl::Status WhereKernel(const OpCall& call, std::vector<Tensor>& outputs) {
   return absl::OkStatus();
 }
 
-absl::Status CatKernel(const OpCall& call, std::vector<Tensor>& outputs) {
-  const Tensor& out = outputs[0];
-  if (out.dim() == 1 && out.numel() == 0) return absl::OkStatus();
-  const int64_t d = call.GetInt(0);
-  int64_t offset = 0;
-  for (const Tensor& t : call.inputs) {
-    if (t.dim() == 1 && t.size(0) == 0 && out.dim() != 1) continue;  // legacy empty inputs
-    Shape sizes(out.sizes().begin(), out.sizes().end());
-    sizes[d] = t.size(d);
-    Tensor part = MakeView(out, sizes, Shape(out.strides().begin(), out.strides().end()),
-                           out.storage_offset() + offset * out.strides()[d]);
-    CopyCast(t, part);
-    offset += t.size(d);
-  }
-  return absl::OkStatus();
-}
+absl::Status CatKernel(const OpCall& call, std::vector<Tensor>& outputs) { return CatInto(call, outputs[0]); }
 
 void CopyCast(const Tensor& src, const Tensor& dst) {
   DispatchAll(dst.dtype(), [&]<typename D>() {

@@ -202,21 +202,6 @@ absl::Status ArangeKernel(const OpCall& call, std::vector<Tensor>& out) {
 
 absl::Status CopyKernel(const OpCall& call, std::vector<Tensor>& out) { return CopyCast(call.in(0), out[0]); }
 
-absl::Status CatKernel(const OpCall& call, std::vector<Tensor>& outputs) {
-  const Tensor& out = outputs[0];
-  if (out.dim() == 1 && out.numel() == 0) return absl::OkStatus();
-  const int64_t d = call.GetInt(0);
-  int64_t offset = 0;
-  for (const Tensor& t : call.inputs) {
-    if (t.dim() == 1 && t.size(0) == 0 && out.dim() != 1) continue;  // legacy empty inputs
-    Shape sizes(out.sizes().begin(), out.sizes().end());
-    sizes[d] = t.size(d);
-    Tensor part = MakeView(out, sizes, Shape(out.strides().begin(), out.strides().end()),
-                           out.storage_offset() + offset * out.strides()[d]);
-    TENSORD_RETURN_IF_ERROR(CopyCast(t, part));
-    offset += t.size(d);
-  }
-  return absl::OkStatus();
-}
+absl::Status CatKernel(const OpCall& call, std::vector<Tensor>& outputs) { return CatInto(call, outputs[0]); }
 
 }  // namespace tensord::engine::cuda

@@ -231,6 +231,22 @@ absl::Status AddInto(const Tensor& dst, const Tensor& src) {
   return cuda::AddInPlace(dst, src);
 }
 
+absl::Status CatInto(const OpCall& call, const Tensor& out) {
+  if (out.dim() == 1 && out.numel() == 0) return absl::OkStatus();
+  const int64_t d = call.GetInt(0);
+  int64_t offset = 0;
+  for (const Tensor& t : call.inputs) {
+    if (t.dim() == 1 && t.size(0) == 0 && out.dim() != 1) continue;  // legacy empty inputs
+    Shape sizes(out.sizes().begin(), out.sizes().end());
+    sizes[d] = t.size(d);
+    Tensor part = MakeView(out, sizes, Shape(out.strides().begin(), out.strides().end()),
+                           out.storage_offset() + offset * out.strides()[d]);
+    TENSORD_RETURN_IF_ERROR(CopyInto(t, part));
+    offset += t.size(d);
+  }
+  return absl::OkStatus();
+}
+
 namespace {
 
 // Note [Device routing]

@@ -135,6 +135,8 @@ absl::StatusOr<Device> CommonDevice(absl::string_view op, absl::Span<const Tenso
 absl::Status CopyInto(const Tensor& src, const Tensor& dst);
 // dst += src (same shape and dtype, one device). Gradient accumulation.
 absl::Status AddInto(const Tensor& dst, const Tensor& src);
+// cat's kernel on every device: each input copied (CopyInto) into its slice of out.
+absl::Status CatInto(const OpCall& call, const Tensor& out);
 // PyTorch's result_type over tensors, honouring dim-0 and wrapped numbers.
 DType ResultType(absl::Span<const Tensor> tensors);
 
