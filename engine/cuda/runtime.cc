@@ -44,7 +44,10 @@ class DeviceMemory : public RawMemory {
   }
   void Free(void* p) override {
     cudaSetDevice(index_);
-    cudaFree(p);  // synchronizes the device: no kernel still uses the block
+    // cudaFree synchronizes the device: no kernel still uses the block. A
+    // failure here has no caller to go to; clear it, or the next launch's
+    // cudaGetLastError would report it as the launch's own error.
+    if (cudaFree(p) != cudaSuccess) cudaGetLastError();
   }
   std::string Describe() const override {
     return absl::StrFormat("GPU %d; %.2f GiB total capacity", index_, static_cast<double>(total_) / (1 << 30));
@@ -57,7 +60,9 @@ class DeviceMemory : public RawMemory {
 
 // Pinned host buffers that host <-> device copies go through: pageable
 // memory would make the driver stage (and block) on its own. Two buffers
-// alternate, so filling one overlaps the DMA of the other.
+// alternate, so filling one overlaps the DMA of the other. events_[b] is
+// recorded after each DMA that touches buffers_[b]; a buffer is refilled
+// (ToDevice) or its DMA re-queued (ToHost) only after its event completed.
 class Staging {
  public:
   static constexpr size_t kChunk = size_t{8} << 20;
@@ -69,12 +74,27 @@ class Staging {
     }
   }
 
+  // Allocates the buffers on first use, then waits for any DMA a previous
+  // copy left in flight: a copy that returned early on an error may have
+  // queued transfers that still read or write the buffers (every copy that
+  // succeeds has waited for its own). An event never recorded counts as
+  // complete, so this costs nothing in the common case.
   absl::Status Init() {
-    if (buffers_[0] != nullptr) return absl::OkStatus();
-    for (int i = 0; i < 2; ++i) {
-      TENSORD_CUDA_RETURN_IF_ERROR(cudaHostAlloc(&buffers_[i], kChunk, cudaHostAllocDefault), "pinned staging buffer");
-      TENSORD_CUDA_RETURN_IF_ERROR(cudaEventCreateWithFlags(&events_[i], cudaEventDisableTiming), "staging event");
+    if (events_[1] == nullptr) {  // the last made: a failed Init left some unmade (Init retries them)
+      for (int i = 0; i < 2; ++i) {
+        if (buffers_[i] == nullptr) {
+          void* p = nullptr;  // kept only on success: a failed call leaves no half-made member
+          TENSORD_CUDA_RETURN_IF_ERROR(cudaHostAlloc(&p, kChunk, cudaHostAllocDefault), "pinned staging buffer");
+          buffers_[i] = p;
+        }
+        if (events_[i] == nullptr) {
+          cudaEvent_t e = nullptr;
+          TENSORD_CUDA_RETURN_IF_ERROR(cudaEventCreateWithFlags(&e, cudaEventDisableTiming), "staging event");
+          events_[i] = e;
+        }
+      }
     }
+    for (int i = 0; i < 2; ++i) TENSORD_CUDA_RETURN_IF_ERROR(cudaEventSynchronize(events_[i]), "staging buffer");
     return absl::OkStatus();
   }
 
@@ -123,6 +143,31 @@ class Staging {
   cudaEvent_t events_[2] = {nullptr, nullptr};
 };
 
+// Note [Launch on the stream's device]
+//   A kernel launch goes to the calling thread's current device, and a launch
+//   onto a stream of another device fails (invalid resource handle). The
+//   backend's own calls make their device current and leave it so, and the
+//   launchers take only a stream: with two GPUs, a launch for cuda:0 after a
+//   copy for cuda:1 on the same thread would fail. So with more than one
+//   device every launcher first makes its stream's device current. Stream 0
+//   (work without a Context) is the current device's default stream and
+//   names no device: it is left as it is. One device: nothing to do.
+bool multi_device = false;  // set once, before the first launch (Get() builds the backend first)
+
+template <typename Args, int (*Launch)(const Args&, StreamId)>
+int OnStreamDevice(const Args& args, StreamId stream) {
+  if (multi_device && stream != 0) {
+    int device = 0;
+    cudaError_t err = cudaStreamGetDevice(reinterpret_cast<cudaStream_t>(stream), &device);
+    if (err == cudaSuccess) err = cudaSetDevice(device);
+    if (err != cudaSuccess) {
+      cudaGetLastError();  // reported here, not again by the next launch
+      return static_cast<int>(err);
+    }
+  }
+  return Launch(args, stream);
+}
+
 struct PerDevice {
   std::mutex staging_mu;
   Staging staging;
@@ -152,18 +197,22 @@ class RealBackend : public Backend {
     }
     for (int i = 0; i < count; ++i) {
       cudaDeviceProp prop;
-      if (cudaGetDeviceProperties(&prop, i) != cudaSuccess) continue;
+      if (cudaGetDeviceProperties(&prop, i) != cudaSuccess) {
+        cudaGetLastError();  // or the first launch's cudaGetLastError reports it
+        continue;
+      }
       devices_.push_back({i, prop.name, static_cast<int64_t>(prop.totalGlobalMem), prop.major, prop.minor});
       allocators_.push_back(std::make_unique<CachingAllocator>(std::make_unique<DeviceMemory>(i, prop.totalGlobalMem)));
       per_device_.push_back(std::make_unique<PerDevice>());
     }
     if (devices_.empty()) reason_ = "no CUDA device is visible";
+    multi_device = devices_.size() > 1;
   }
 
   bool emulated() const override { return false; }
   const Launchers& launchers() const override {
     static const Launchers table = {
-#define TENSORD_GPU_LAUNCHER_(name, Args) gpu::name,
+#define TENSORD_GPU_LAUNCHER_(name, Args) OnStreamDevice<Args, gpu::name>,
         TENSORD_FORALL_CUDA_LAUNCHERS(TENSORD_GPU_LAUNCHER_)
 #undef TENSORD_GPU_LAUNCHER_
     };
@@ -178,8 +227,9 @@ class RealBackend : public Backend {
   }
   void DestroyStream(int device, StreamId stream) override {
     if (stream == 0) return;
-    cudaSetDevice(device);
-    cudaStreamDestroy(reinterpret_cast<cudaStream_t>(stream));
+    if (cudaSetDevice(device) != cudaSuccess || cudaStreamDestroy(reinterpret_cast<cudaStream_t>(stream)) != cudaSuccess) {
+      cudaGetLastError();  // nobody to report to: keep it out of the next launch's check
+    }
   }
   absl::Status Synchronize(int device, StreamId stream) override {
     TENSORD_CUDA_RETURN_IF_ERROR(cudaSetDevice(device), "cudaSetDevice");
@@ -218,9 +268,12 @@ class RealBackend : public Backend {
     TENSORD_CUDA_RETURN_IF_ERROR(cudaSetDevice(device), "cudaSetDevice");
     cudaDataType_t type;
     cublasComputeType_t compute;
+    // cuBLAS takes sizes, leading dimensions and the batch count as int (the
+    // batch strides are int64): anything larger, and the integer dtypes, go
+    // to the plain kernel rather than being truncated.
     if (!CublasType(g.dtype, &type, &compute) || g.m > INT32_MAX || g.n > INT32_MAX || g.k > INT32_MAX ||
-        g.batch > INT32_MAX) {
-      return Check(gpu::Gemm(g, stream), "gemm");  // integers: no cuBLAS routine
+        g.batch > INT32_MAX || g.lda > INT32_MAX || g.ldb > INT32_MAX || g.ldc > INT32_MAX) {
+      return Check(gpu::Gemm(g, stream), "gemm");
     }
     PerDevice& d = *per_device_.at(device);
     std::lock_guard<std::mutex> lock(d.blas_mu);
@@ -228,7 +281,12 @@ class RealBackend : public Backend {
       d.blas = nullptr;
       return absl::InternalError("CUDA error in gemm: cublasCreate failed");
     }
-    cublasSetStream(d.blas, reinterpret_cast<cudaStream_t>(stream));
+    // Never the handle's default (NULL) stream: the session streams are
+    // non-blocking and would not wait for it.
+    if (const cublasStatus_t st = cublasSetStream(d.blas, reinterpret_cast<cudaStream_t>(stream));
+        st != CUBLAS_STATUS_SUCCESS) {
+      return absl::InternalError(absl::StrCat("CUDA error in gemm: cublasSetStream: cuBLAS status ", static_cast<int>(st)));
+    }
     const float alpha_f = static_cast<float>(g.alpha), beta_f = static_cast<float>(g.beta);
     const double alpha_d = g.alpha, beta_d = g.beta;
     const void* alpha = g.dtype == kFloat64 ? static_cast<const void*>(&alpha_d) : &alpha_f;
@@ -247,7 +305,8 @@ class RealBackend : public Backend {
                                       CUBLAS_GEMM_DEFAULT);
     }
     if (st != CUBLAS_STATUS_SUCCESS) {
-      return absl::InternalError(absl::StrCat("CUDA error in gemm: cuBLAS status ", static_cast<int>(st)));
+      return absl::InternalError(absl::StrCat("CUDA error in gemm: cuBLAS status ", static_cast<int>(st), " (",
+                                              cublasGetStatusString(st), ")"));
     }
     return absl::OkStatus();
   }

@@ -1,5 +1,6 @@
 // Fills, strided copies with casts between any dtypes, arange.
 #include "engine/cuda/kernels/common.cuh"
+#include "engine/cuda/kernels/fp.cuh"
 
 namespace tensord::engine::cuda::TENSORD_KERNEL_NS {
 
@@ -26,7 +27,9 @@ int ArangeAs(const ArangeArgs& a, StreamId stream) {
   if constexpr (kIsFloating<T>) {
     const double start = a.start_f, step = a.step_f;
     return ParallelFor(a.n, stream, [=] TD_HD(int64_t i) {
-      *(out + i) = Narrow<T>(Wide{true, start + static_cast<double>(i) * step, 0});
+      // Mul: nvcc would fuse start + i * step into one fma, rounding once where
+      // the CPU rounds twice (Note [Same bits on GPU and emulator], fp.cuh).
+      *(out + i) = Narrow<T>(Wide{true, start + Mul(static_cast<double>(i), step), 0});
     });
   } else {
     const int64_t start = a.start_i, step = a.step_i;

@@ -340,7 +340,7 @@ int SoftmaxAs(const AlongDimArgs& a, StreamId stream) {
   const int64_t n = a.n, inner = a.inner, lines = a.outer * a.inner;
   const bool log = a.op != 0;
 #if defined(__CUDACC__)
-  if (inner == 1 && n >= 32) {
+  if (inner == 1 && n >= 32 && lines > 0) {  // (a grid of 0 blocks is a launch error)
     const unsigned grid = static_cast<unsigned>(lines < kMaxGrid ? lines : kMaxGrid);
     SoftmaxBlocksKernel<T><<<grid, BlockThreadsFor(n), 0, reinterpret_cast<cudaStream_t>(stream)>>>(in, out, lines, n, log);
     return static_cast<int>(cudaGetLastError());
