@@ -3,6 +3,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/cpu/kernels.h"
+#include "engine/ops/index_layout.h"
 #include "engine/cpu/loops.h"
 
 namespace tensord::engine::cpu {
@@ -41,29 +42,6 @@ absl::Status ForEachIndexed(absl::string_view op, const Tensor& self, const std:
   return absl::OkStatus();
 }
 
-// The dims of self not indexed.
-std::vector<int64_t> RestDims(const Tensor& self, const std::vector<int64_t>& dims) {
-  std::vector<int64_t> rest;
-  for (int64_t d = 0; d < self.dim(); ++d) {
-    if (std::find(dims.begin(), dims.end(), d) == dims.end()) rest.push_back(d);
-  }
-  return rest;
-}
-
-// A view of `res` (the index-result layout) as [B..., rest...].
-Tensor AsBRest(const Tensor& res, const std::vector<int64_t>& dims, int64_t nb_dims) {
-  bool adjacent = dims.back() - dims.front() + 1 == static_cast<int64_t>(dims.size());
-  if (!adjacent || dims.front() == 0) return res;
-  // Layout is [before (dims.front() of them), B, after]; move B first.
-  std::vector<int64_t> perm;
-  for (int64_t i = 0; i < nb_dims; ++i) perm.push_back(dims.front() + i);
-  for (int64_t i = 0; i < dims.front(); ++i) perm.push_back(i);
-  for (int64_t i = dims.front() + nb_dims; i < res.dim(); ++i) perm.push_back(i);
-  Shape sizes, strides;
-  for (int64_t p : perm) { sizes.push_back(res.size(p)); strides.push_back(res.strides()[p]); }
-  return MakeView(res, sizes, strides, res.storage_offset());
-}
-
 // Copies (or adds) between self at the indexed positions and `res` ([B, rest]).
 absl::Status IndexCopy(absl::string_view op, const Tensor& self, const std::vector<Tensor>& idx,
                        const std::vector<int64_t>& dims, const Tensor& res_b_rest, bool to_self, bool accumulate) {
@@ -92,21 +70,17 @@ absl::Status IndexCopy(absl::string_view op, const Tensor& self, const std::vect
   });
 }
 
-std::vector<Tensor> Indices(const OpCall& call, size_t first) {
-  return std::vector<Tensor>(call.inputs.begin() + first, call.inputs.end());
-}
-
 }  // namespace
 
 absl::Status IndexKernel(const OpCall& call, std::vector<Tensor>& out) {
   const auto& dims = *call.GetInts(0);
-  std::vector<Tensor> idx = Indices(call, 1);
+  std::vector<Tensor> idx = IndexInputs(call, 1);
   return IndexCopy("index", call.in(0), idx, dims, AsBRest(out[0], dims, idx[0].dim()), false, false);
 }
 
 absl::Status IndexPutKernel(const OpCall& call, std::vector<Tensor>& out) {
   const auto& dims = *call.GetInts(1);
-  std::vector<Tensor> idx = Indices(call, 2);
+  std::vector<Tensor> idx = IndexInputs(call, 2);
   CopyCast(call.in(0), out[0]);
   return IndexCopy("index_put", out[0], idx, dims, AsBRest(call.in(1), dims, idx[0].dim()), true, call.GetBool(0));
 }

@@ -23,6 +23,7 @@
 #include "engine/cpu/kernels.h"
 #include "engine/cuda/context.h"
 #include "engine/cuda/kernels.h"
+#include "engine/ops/index_layout.h"
 #include "engine/cuda/runtime.h"
 #include "engine/status.h"
 
@@ -74,31 +75,6 @@ absl::Status CheckDims(absl::string_view op, size_t n) {
   return absl::OkStatus();
 }
 
-// The dims of self not indexed (as cpu/index.cc).
-std::vector<int64_t> RestDims(const Tensor& self, const std::vector<int64_t>& dims) {
-  std::vector<int64_t> rest;
-  for (int64_t d = 0; d < self.dim(); ++d) {
-    if (std::find(dims.begin(), dims.end(), d) == dims.end()) rest.push_back(d);
-  }
-  return rest;
-}
-
-// A view of `res` (the index-result layout) as [B..., rest...] (as cpu/index.cc).
-Tensor AsBRest(const Tensor& res, const std::vector<int64_t>& dims, int64_t nb_dims) {
-  const bool adjacent = dims.back() - dims.front() + 1 == static_cast<int64_t>(dims.size());
-  if (!adjacent || dims.front() == 0) return res;
-  std::vector<int64_t> perm;
-  for (int64_t i = 0; i < nb_dims; ++i) perm.push_back(dims.front() + i);
-  for (int64_t i = 0; i < dims.front(); ++i) perm.push_back(i);
-  for (int64_t i = dims.front() + nb_dims; i < res.dim(); ++i) perm.push_back(i);
-  Shape sizes, strides;
-  for (int64_t p : perm) {
-    sizes.push_back(res.size(p));
-    strides.push_back(res.strides()[p]);
-  }
-  return MakeView(res, sizes, strides, res.storage_offset());
-}
-
 // Copies (mode) between self at the indexed positions and res ([B, rest]).
 absl::Status IndexCopy(absl::string_view op, const Tensor& self, const std::vector<Tensor>& idx,
                        const std::vector<int64_t>& dims, const Tensor& res, IndexMode mode) {
@@ -148,10 +124,6 @@ absl::Status IndexCopy(absl::string_view op, const Tensor& self, const std::vect
   return OutOfBounds(op, static_cast<int64_t>(v), dims[k], self.size(dims[k]));
 }
 
-std::vector<Tensor> Indices(const OpCall& call, size_t first) {
-  return std::vector<Tensor>(call.inputs.begin() + first, call.inputs.end());
-}
-
 // `strides` (of a tensor with `ndim` dims) over index's `n` dims, with 0 at
 // `dim` (the indexed side moves by the index value instead) and past ndim.
 void IndexedSideStrides(IntSpan strides, int64_t dim, int64_t n, int64_t* out) {
@@ -178,13 +150,13 @@ absl::Status RunGather(absl::string_view op, GatherArgs& a, const Tensor& index,
 
 absl::Status IndexKernel(const OpCall& call, std::vector<Tensor>& out) {
   const auto& dims = *call.GetInts(0);
-  std::vector<Tensor> idx = Indices(call, 1);
+  std::vector<Tensor> idx = IndexInputs(call, 1);
   return IndexCopy("index", call.in(0), idx, dims, AsBRest(out[0], dims, idx[0].dim()), kIndexGather);
 }
 
 absl::Status IndexPutKernel(const OpCall& call, std::vector<Tensor>& out) {
   const auto& dims = *call.GetInts(1);
-  std::vector<Tensor> idx = Indices(call, 2);
+  std::vector<Tensor> idx = IndexInputs(call, 2);
   TENSORD_RETURN_IF_ERROR(CopyCast(call.in(0), out[0]));
   return IndexCopy("index_put", out[0], idx, dims, AsBRest(call.in(1), dims, idx[0].dim()),
                    call.GetBool(0) ? kIndexAccumulate : kIndexPut);
