@@ -240,6 +240,10 @@ class RealBackend : public Backend {
     if (nbytes == 0) return absl::OkStatus();
     TENSORD_CUDA_RETURN_IF_ERROR(cudaSetDevice(device), "cudaSetDevice");
     PerDevice& d = *per_device_.at(device);
+    // The copy waits for the work queued before it anyway; waiting here,
+    // before taking the device's one staging pair, keeps a session with a
+    // long queue from holding every other session's copies behind it.
+    TENSORD_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(reinterpret_cast<cudaStream_t>(stream)), "copy");
     std::lock_guard<std::mutex> lock(d.staging_mu);
     return d.staging.ToDevice(static_cast<char*>(dst), static_cast<const char*>(src), nbytes,
                               reinterpret_cast<cudaStream_t>(stream));
@@ -248,6 +252,10 @@ class RealBackend : public Backend {
     if (nbytes == 0) return absl::OkStatus();
     TENSORD_CUDA_RETURN_IF_ERROR(cudaSetDevice(device), "cudaSetDevice");
     PerDevice& d = *per_device_.at(device);
+    // The copy waits for the work queued before it anyway; waiting here,
+    // before taking the device's one staging pair, keeps a session with a
+    // long queue from holding every other session's copies behind it.
+    TENSORD_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(reinterpret_cast<cudaStream_t>(stream)), "copy");
     std::lock_guard<std::mutex> lock(d.staging_mu);
     return d.staging.ToHost(static_cast<char*>(dst), static_cast<const char*>(src), nbytes,
                             reinterpret_cast<cudaStream_t>(stream));
