@@ -243,7 +243,7 @@ class RealBackend : public Backend {
     // The copy waits for the work queued before it anyway; waiting here,
     // before taking the device's one staging pair, keeps a session with a
     // long queue from holding every other session's copies behind it.
-    TENSORD_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(reinterpret_cast<cudaStream_t>(stream)), "copy");
+    TENSORD_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(reinterpret_cast<cudaStream_t>(stream)), "copy to device");
     std::lock_guard<std::mutex> lock(d.staging_mu);
     return d.staging.ToDevice(static_cast<char*>(dst), static_cast<const char*>(src), nbytes,
                               reinterpret_cast<cudaStream_t>(stream));
@@ -255,7 +255,7 @@ class RealBackend : public Backend {
     // The copy waits for the work queued before it anyway; waiting here,
     // before taking the device's one staging pair, keeps a session with a
     // long queue from holding every other session's copies behind it.
-    TENSORD_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(reinterpret_cast<cudaStream_t>(stream)), "copy");
+    TENSORD_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(reinterpret_cast<cudaStream_t>(stream)), "copy to host");
     std::lock_guard<std::mutex> lock(d.staging_mu);
     return d.staging.ToHost(static_cast<char*>(dst), static_cast<const char*>(src), nbytes,
                             reinterpret_cast<cudaStream_t>(stream));
