@@ -16,7 +16,6 @@ class CudaDeviceSemanticsTest : public ::testing::Test {
   void SetUp() override {
     if (!Device::Parse("cuda:0").ok()) GTEST_SKIP() << "no cuda device: " << CudaUnavailableReason();
   }
-  static Tensor To(const Tensor& t, const std::string& device) { return Call1("to", {t}, {{"device", device}}); }
 };
 
 TEST_F(CudaDeviceSemanticsTest, DeviceStringsParseAndOutOfRangeOrdinalsAreRefused) {
@@ -32,11 +31,11 @@ TEST_F(CudaDeviceSemanticsTest, EveryDTypeRoundTripsThroughTheDeviceBitForBit) {
   for (int d = 0; d < kNumDTypes; ++d) {
     const DType dtype = static_cast<DType>(d);
     Tensor host = FromVector(v, {2, 5}, dtype);
-    Tensor dev = To(host, "cuda:0");
+    Tensor dev = ToDevice(host, "cuda:0");
     ASSERT_TRUE(dev.defined());
     EXPECT_EQ(dev.device().ToString(), "cuda:0");
     EXPECT_EQ(dev.dtype(), dtype);
-    EXPECT_EQ(Values(To(dev, "cpu")), Values(host)) << DTypeName(dtype);
+    EXPECT_EQ(Values(ToDevice(dev, "cpu")), Values(host)) << DTypeName(dtype);
     // A transposed (non-contiguous) device tensor comes back in logical order.
     Tensor t = Call1("transpose", {dev}, {{"dim0", int64_t{0}}, {"dim1", int64_t{1}}});
     EXPECT_EQ(Values(t), Values(Call1("transpose", {host}, {{"dim0", int64_t{0}}, {"dim1", int64_t{1}}})));
@@ -61,8 +60,8 @@ TEST_F(CudaDeviceSemanticsTest, FactoriesHonourTheDeviceArgument) {
 
 TEST_F(CudaDeviceSemanticsTest, MixingDevicesRaisesPyTorchsErrorButCpuScalarsMayJoin) {
   Tensor c = FromVector({1, 2, 3}, {3});
-  Tensor g = To(c, "cuda:0");
-  auto mixed = CallOp("mm", {FromVector({1, 2}, {1, 2}), To(FromVector({1, 2}, {2, 1}), "cuda:0")}, {}, {});
+  Tensor g = ToDevice(c, "cuda:0");
+  auto mixed = CallOp("mm", {FromVector({1, 2}, {1, 2}), ToDevice(FromVector({1, 2}, {2, 1}), "cuda:0")}, {}, {});
   EXPECT_THAT(mixed, StatusIs(absl::StatusCode::kInvalidArgument,
                               "Expected all tensors to be on the same device, but found at least two devices"));
   auto cat = CallOp("cat", {c, g}, {}, {});
@@ -77,7 +76,7 @@ TEST_F(CudaDeviceSemanticsTest, MixingDevicesRaisesPyTorchsErrorButCpuScalarsMay
 }
 
 TEST_F(CudaDeviceSemanticsTest, CopyIntoADeviceTensorCastsAndBroadcastsFromTheHost) {
-  Tensor dst = To(FromVector({0, 0, 0, 0, 0, 0}, {2, 3}, DType::kFloat64), "cuda:0");
+  Tensor dst = ToDevice(FromVector({0, 0, 0, 0, 0, 0}, {2, 3}, DType::kFloat64), "cuda:0");
   ASSERT_THAT(CallOp("copy_", {dst, FromVector({1, 2, 3}, {3}, DType::kInt32)}, {}, {}), IsOk());
   EXPECT_EQ(dst.version(), 1u);
   EXPECT_EQ(Values(dst), (std::vector<double>{1, 2, 3, 1, 2, 3}));
@@ -91,7 +90,7 @@ TEST_F(CudaDeviceSemanticsTest, GradientsFlowBackAcrossDevices) {
   // x (cpu leaf) -> to(cuda) -> * 3 -> sum: x.grad is 3s, on the CPU.
   Tensor x = FromVector({1, 2, 3, 4}, {4}, DType::kFloat32);
   ASSERT_THAT(SetRequiresGrad(x, true), IsOk());
-  Tensor y = To(x, "cuda:0");
+  Tensor y = ToDevice(x, "cuda:0");
   EXPECT_EQ(y.grad_fn_name(), "ToCopyBackward0");
   Tensor loss = Call1("sum", {Call1("mul", {y, Tensor::WrappedScalar(Scalar(3.0))})});
   ASSERT_THAT(Backward({loss}, {}, false, false), IsOk());
@@ -99,7 +98,7 @@ TEST_F(CudaDeviceSemanticsTest, GradientsFlowBackAcrossDevices) {
   EXPECT_EQ(x.grad().device().ToString(), "cpu");
   EXPECT_EQ(Values(x.grad()), (std::vector<double>{3, 3, 3, 3}));
   // A device leaf accumulates on the device over two backward passes.
-  Tensor w = To(FromVector({1, 1}, {2}), "cuda:0");
+  Tensor w = ToDevice(FromVector({1, 1}, {2}), "cuda:0");
   ASSERT_THAT(SetRequiresGrad(w, true), IsOk());
   for (int i = 0; i < 2; ++i) {
     ASSERT_THAT(Backward({Call1("sum", {Call1("mul", {w, w})})}, {}, false, false), IsOk());
@@ -140,10 +139,10 @@ TEST_F(CudaDeviceSemanticsTest, MatmulOfTransposedViewsUsesFlagsAndMatchesTheCpu
   Tensor a = FromVector({1, 2, 3, 4, 5, 6}, {2, 3});
   Tensor b = FromVector({1, 0, 2, 1, 0, 3}, {2, 3});
   Tensor expected = Call1("mm", {a, Call1("t", {b})});
-  Tensor got = Call1("mm", {To(a, "cuda:0"), Call1("t", {To(b, "cuda:0")})});
+  Tensor got = Call1("mm", {ToDevice(a, "cuda:0"), Call1("t", {ToDevice(b, "cuda:0")})});
   EXPECT_EQ(Values(got), Values(expected));
-  Tensor ints = Call1("mm", {To(FromVector({1, 2, 3, 4}, {2, 2}, DType::kInt64), "cuda:0"),
-                             To(FromVector({5, 6, 7, 8}, {2, 2}, DType::kInt64), "cuda:0")});
+  Tensor ints = Call1("mm", {ToDevice(FromVector({1, 2, 3, 4}, {2, 2}, DType::kInt64), "cuda:0"),
+                             ToDevice(FromVector({5, 6, 7, 8}, {2, 2}, DType::kInt64), "cuda:0")});
   EXPECT_EQ(ints.dtype(), DType::kInt64);
   EXPECT_EQ(Values(ints), (std::vector<double>{19, 22, 43, 50}));
 }

@@ -58,21 +58,10 @@ Tensor Exponents(DType dtype) {
   return FromVector(v, {4, 6}, dtype);
 }
 
-Tensor ToCuda(const Tensor& t) { return Call1("to", {t}, {{"device", std::string("cuda:0")}}); }
 // A Python number (a wrapped CPU scalar).
 Tensor Number(Scalar s) { return Tensor::WrappedScalar(s); }
 
-// Largest CPU/GPU difference allowed on a real GPU: a few ulps of the output dtype.
-double Tolerance(DType d, double expected) {
-  const double scale = 1 + std::abs(expected);
-  switch (d) {
-    case DType::kFloat16: return 1e-3 * scale;
-    case DType::kBFloat16: return 8e-3 * scale;
-    case DType::kFloat32: return 1e-6 * scale;
-    case DType::kFloat64: return 1e-12 * scale;
-    default: return 0;  // integers and bool: exact
-  }
-}
+double Tolerance(DType d, double expected) { return DeviceTolerance(d, expected); }
 
 // Applied alike to the CPU inputs and their cuda copies.
 using View = std::function<Tensor(const Tensor&)>;

@@ -41,23 +41,13 @@ Tensor Random(std::vector<int64_t> shape, DType dtype, double lo, double hi, uin
   return FromVector(v, shape, dtype);
 }
 
-Tensor ToCuda(const Tensor& t) { return Call1("to", {t}, {{"device", std::string("cuda:0")}}); }
 
 // Largest difference allowed between the CPU's and the GPU's result: the
 // kernels accumulate alike (double / int64), so only the order of the
 // additions differs, and that shows at most in the last bit of a narrower
 // output. float64 outputs see the reassociation itself: a cumsum of 1 << 18
 // elements drifts by about 1e-12 from the CPU's sequential sum.
-double Tolerance(DType d, double expected) {
-  const double scale = 1 + std::abs(expected);
-  switch (d) {
-    case DType::kFloat16: return 1e-3 * scale;
-    case DType::kBFloat16: return 8e-3 * scale;
-    case DType::kFloat32: return 1e-6 * scale;
-    case DType::kFloat64: return 1e-10 * scale;
-    default: return 0;  // integers and bool: exact
-  }
-}
+double Tolerance(DType d, double expected) { return DeviceTolerance(d, expected, 1e-10); }
 
 class CudaReduceTest : public ::testing::Test {
  protected:

@@ -785,9 +785,6 @@ class CudaOpTableTest : public ::testing::TestWithParam<OpCase> {
   void SetUp() override {
     if (!Device::Parse("cuda:0").ok()) GTEST_SKIP() << "no cuda device: " << CudaUnavailableReason();
   }
-  static Tensor ToCuda(const Tensor& t) {
-    return t.defined() ? Call1("to", {t}, {{"device", std::string("cuda:0")}}) : Tensor();
-  }
 };
 
 TEST_P(CudaOpTableTest, ForwardAndBackwardMatchCpu) {

@@ -4,6 +4,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <string>
 #include <vector>
 
 #include "engine/autograd.h"
@@ -54,5 +56,25 @@ inline Tensor Call1(absl::string_view op, std::vector<Tensor> in, const AttrMap&
 }
 
 inline std::vector<int64_t> ShapeOf(const Tensor& t) { return {t.sizes().begin(), t.sizes().end()}; }
+
+// A copy of `t` on `device` (undefined stays undefined).
+inline Tensor ToDevice(const Tensor& t, const std::string& device) {
+  return t.defined() ? Call1("to", {t}, {{"device", device}}) : Tensor();
+}
+inline Tensor ToCuda(const Tensor& t) { return ToDevice(t, "cuda:0"); }
+
+// The difference allowed between a CPU result and a GPU one of dtype `d`
+// near `expected`: a few ulps of the narrow floats, exact for integers and
+// bool; `float64_rel` for float64, whose kernels may reassociate sums.
+inline double DeviceTolerance(DType d, double expected, double float64_rel = 1e-12) {
+  const double scale = 1 + std::abs(expected);
+  switch (d) {
+    case DType::kFloat16: return 1e-3 * scale;
+    case DType::kBFloat16: return 8e-3 * scale;
+    case DType::kFloat32: return 1e-6 * scale;
+    case DType::kFloat64: return float64_rel * scale;
+    default: return 0;
+  }
+}
 
 }  // namespace tensord::engine::testing

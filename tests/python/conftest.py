@@ -54,14 +54,16 @@ def _tail(path, n=4000):
 
 
 class ServerProcess:
-    def __init__(self, binary, log_path):
+    def __init__(self, binary, log_path, env=None):
+        """Starts `binary` on a free port; `env`: extra environment variables for it."""
         self.binary = binary
         self.log_path = log_path
         self.port = _free_port()
         self.address = "127.0.0.1:%d" % self.port
         self._log = open(log_path, "wb")
         self.proc = subprocess.Popen([binary, "--listen", self.address], stdout=self._log,
-                                     stderr=subprocess.STDOUT)
+                                     stderr=subprocess.STDOUT,
+                                     env=dict(os.environ, **env) if env else None)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -87,15 +89,20 @@ class ServerProcess:
         self._log.close()
 
 
-@pytest.fixture(scope="session")
-def tensord_server(tmp_path_factory):
+def start_server(tmp_path_factory, env=None):
+    """A ServerProcess of $TENSORD_BIN (skips, or fails under TENSORD_REQUIRE_SERVER=1, without one)."""
     binary = os.environ.get("TENSORD_BIN", DEFAULT_BIN)
     if not os.access(binary, os.X_OK):
         msg = "tensord server binary not found at %s (set TENSORD_BIN)" % binary
         if os.environ.get("TENSORD_REQUIRE_SERVER") == "1":
             pytest.fail(msg)
         pytest.skip(msg)
-    server = ServerProcess(binary, str(tmp_path_factory.mktemp("tensord") / "server.log"))
+    return ServerProcess(binary, str(tmp_path_factory.mktemp("tensord") / "server.log"), env)
+
+
+@pytest.fixture(scope="session")
+def tensord_server(tmp_path_factory):
+    server = start_server(tmp_path_factory)
     old = os.environ.get("TENSORD_ADDRESS")
     os.environ["TENSORD_ADDRESS"] = server.address
     yield server

@@ -13,14 +13,13 @@ Tests that compare numbers run the same computation on the cpu and on cuda
 within float tolerance (the emulator's kernels are not the CPU kernels).
 """
 
-import os
 import re
 import time
 
 import numpy as np
 import pytest
 
-from conftest import DEFAULT_BIN, ServerProcess, _tail
+from conftest import _tail, start_server
 
 EMULATOR = "2:256"  # two devices of 256 MiB
 DEVICE_BYTES = 256 << 20
@@ -31,21 +30,7 @@ ALL_DTYPES = ("bool", "uint8", "int8", "int16", "int32", "int64", "float16", "bf
 
 @pytest.fixture(scope="module")
 def cuda_server(tmp_path_factory):
-    binary = os.environ.get("TENSORD_BIN", DEFAULT_BIN)
-    if not os.access(binary, os.X_OK):
-        msg = "tensord server binary not found at %s (set TENSORD_BIN)" % binary
-        if os.environ.get("TENSORD_REQUIRE_SERVER") == "1":
-            pytest.fail(msg)
-        pytest.skip(msg)
-    old = os.environ.get("TENSORD_CUDA_EMULATOR")
-    os.environ["TENSORD_CUDA_EMULATOR"] = EMULATOR  # read by the server process only
-    try:
-        server = ServerProcess(binary, str(tmp_path_factory.mktemp("tensord_cuda") / "server.log"))
-    finally:
-        if old is None:
-            os.environ.pop("TENSORD_CUDA_EMULATOR", None)
-        else:
-            os.environ["TENSORD_CUDA_EMULATOR"] = old
+    server = start_server(tmp_path_factory, env={"TENSORD_CUDA_EMULATOR": EMULATOR})
     yield server
     server.stop()
 
