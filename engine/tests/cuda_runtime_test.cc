@@ -85,5 +85,24 @@ TEST_F(CudaDeviceTest, EmptyCacheReturnsMemoryToTheDriver) {
   EXPECT_EQ(alloc.Stats().reserved_bytes, before);
 }
 
+// Host <-> device copies go through two pinned staging buffers of 8 MiB in
+// turn (runtime.cc): sizes past two chunks, with a ragged tail, on a stream.
+TEST_F(CudaDeviceTest, LargeCopiesThroughTheStagingBuffersRoundTrip) {
+  CachingAllocator& alloc = Allocator(0);
+  StreamId stream = Get().NewStream(0).value();
+  for (size_t n : {size_t{1}, size_t{8} << 20, (size_t{16} << 20) + 12345}) {
+    std::vector<unsigned char> host(n), back(n, 0);
+    for (size_t i = 0; i < n; ++i) host[i] = static_cast<unsigned char>((i * 2654435761u) >> 13);
+    void* d = alloc.Allocate(n, stream, 1).value();
+    ASSERT_TRUE(Get().CopyToDevice(0, d, host.data(), n, stream).ok());
+    ASSERT_TRUE(Get().CopyToHost(0, back.data(), d, n, stream).ok());
+    EXPECT_EQ(back, host) << n << " bytes";
+    alloc.Free(d);
+  }
+  ASSERT_TRUE(Get().Synchronize(0, stream).ok());
+  alloc.ReleaseStream(stream);
+  Get().DestroyStream(0, stream);
+}
+
 }  // namespace
 }  // namespace tensord::engine::cuda
