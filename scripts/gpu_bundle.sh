@@ -15,7 +15,9 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD_DIR=${TENSORD_BUILD_DIR:-$REPO/build}
 OUT=$REPO/.gpu
 cd "$REPO"
-grep -qx '/.gpu/' .git/info/exclude 2>/dev/null || echo '/.gpu/' >> .git/info/exclude
+exclude=$(git rev-parse --git-path info/exclude)
+mkdir -p "$(dirname "$exclude")"
+grep -qx '/.gpu/' "$exclude" 2>/dev/null || echo '/.gpu/' >> "$exclude"
 
 "$REPO/scripts/bootstrap.sh"
 if ! grep -q 'TENSORD_HAVE_CUDA=1' "$BUILD_DIR/compile_commands.json" 2>/dev/null; then
@@ -26,7 +28,7 @@ fi
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage/bin" "$stage/lib" "$stage/wheels"
-bins=("$BUILD_DIR/engine/engine_tests" "$BUILD_DIR/server/tensord" "$BUILD_DIR/client/cpp/tensorctl/tensorctl")
+bins=("$BUILD_DIR/engine/engine_tests" "$BUILD_DIR/server/tensord" "$BUILD_DIR/client/cpp/tensorctl")
 for extra in "$BUILD_DIR/bench/cublas_gemm" "$BUILD_DIR/bench/op_latency"; do
   [[ -x $extra ]] && bins+=("$extra")
 done

@@ -12,9 +12,13 @@ RESULTS=${OUT:-$REPO/.gpu/out}
 B=$(mktemp -d)
 mkdir -p "$RESULTS"
 tar -C "$B" -xJf "$REPO/.gpu/bundle.tar.xz"
-cuda_libs=$(dirname "$(ldconfig -p | awk '/libcublas\.so/ {print $NF; exit}')" 2>/dev/null)
-for d in /usr/local/cuda/lib64 /usr/local/cuda/lib /usr/local/cuda/targets/x86_64-linux/lib; do
-  [[ -d $d ]] && cuda_libs="$cuda_libs:$d"
+# The CUDA 13 runtime and cuBLAS the binaries were linked against: the
+# toolkit's, else the copies PyTorch's wheels carry.
+cuda_libs=""
+for lib in libcudart.so.13 libcublas.so.13 libcublasLt.so.13; do
+  path=$(ldconfig -p | awk -v l="$lib" '$1 == l {print $NF; exit}')
+  [[ -n $path ]] || path=$(find /usr/local/cuda* /opt /usr/lib -name "$lib" 2>/dev/null | head -n1)
+  [[ -n $path ]] && cuda_libs="$cuda_libs:$(dirname "$path")"
 done
 export LD_LIBRARY_PATH="$B/lib:${cuda_libs}:${LD_LIBRARY_PATH:-}"
 python3 -m pip install --quiet --no-index --target "$B/pydeps" "$B"/wheels/*.whl
@@ -33,5 +37,7 @@ if [[ $WHAT == all || $WHAT == bench ]]; then
   if [[ -f $B/bench/cuda_matmul.py ]]; then
     TENSORD_BIN=$B/bin/tensord CUBLAS_GEMM_BIN=$B/bin/cublas_gemm python3 "$B/bench/cuda_matmul.py" 2>&1 | tee "$RESULTS/bench_matmul.txt"
   fi
+  TENSORD_BIN=$B/bin/tensord TORCH_PYTHON=$(command -v python3) python3 "$B/bench/train_step.py" --device cuda \
+    --runs 3 2>&1 | tee "$RESULTS/bench_train_step.txt"
 fi
 exit $rc
