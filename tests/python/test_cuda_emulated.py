@@ -438,3 +438,17 @@ def test_dropout_and_one_hot_make_their_helpers_on_the_inputs_device(td):
     oh = td.nn.functional.one_hot(labels, 3)
     assert str(oh.device) == "cuda:0"
     assert oh.cpu().tolist() == [[1, 0, 0], [0, 0, 1], [0, 1, 0]]
+
+
+@pytest.mark.parametrize("device", ["cuda", "cuda:0"])
+def test_cpu_scalars_join_cuda_tensors_and_the_result_is_on_cuda(td, device):
+    # The client's cached metadata must agree with where the server ran the op.
+    c = td.ones(3, device=device)
+    s = td.tensor(2.0)
+    for r in (s * c, c * s, s + c, td.maximum(s, c), td.where(c > 0, s, c), 2 * c):
+        assert str(r.device) == "cuda:0"
+        assert r.cpu().tolist() in ([2.0, 2.0, 2.0], [3.0, 3.0, 3.0])
+    x = td.randn(2, 3, device=device, requires_grad=True)
+    (x * td.tensor(3.0)).sum().backward()
+    assert str(x.grad.device) == "cuda:0"
+    assert x.grad.cpu().tolist() == [[3.0] * 3] * 2

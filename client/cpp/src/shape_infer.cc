@@ -233,7 +233,15 @@ std::optional<OutputMeta> InferMeta(std::string_view op, const std::vector<Input
   if (first == nullptr) return std::nullopt;
   const InputMeta& self = inputs[0];
   OutputMeta out;
+  // The server runs the op where its non-CPU tensors are (CPU scalars may
+  // join them): the first such device, else the first tensor's.
   out.device = first->device;
+  for (const InputMeta& in : inputs) {
+    if (in.kind == InputMeta::kTensor && !in.device.empty() && in.device != "cpu") {
+      out.device = in.device;
+      break;
+    }
+  }
 
   if (SameMetaOps().count(op)) {
     if (self.kind != InputMeta::kTensor || !IsFloatingPoint(self.dtype)) return std::nullopt;

@@ -62,5 +62,15 @@ TEST_F(CudaClientTest, GradientsReachACpuLeafThroughTheDevice) {
   EXPECT_THAT(x.Grad().ToVector<float>(), ElementsAre(2, 4, 6));
 }
 
+TEST_F(CudaClientTest, ACpuScalarBesideACudaTensorGivesACudaResult) {
+  Tensor c = client().Tensor(std::vector<float>{1, 2, 3}, {3}, {.device = "cuda:0"});
+  Tensor s = client().Tensor(std::vector<float>{2}, std::vector<int64_t>{});
+  for (const Tensor& r : {s * c, c * s, s + c}) {
+    EXPECT_EQ(r.Device(), "cuda:0");  // the client's own metadata agrees with the server
+    EXPECT_EQ(r.Info().device, "cuda:0");
+  }
+  EXPECT_THAT((s * c).ToVector<float>(), ElementsAre(2, 4, 6));
+}
+
 }  // namespace
 }  // namespace tensord

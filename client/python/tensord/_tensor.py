@@ -231,7 +231,14 @@ def _infer_meta(name, inputs, attrs, out):
     elif name in _shapes.LONG_DTYPE:
         out._dtype = _dtype.int64
     if name not in ("to", "_to_copy"):
-        out._device = first._device
+        # The server runs the op where its non-CPU tensors are (CPU scalars
+        # may join them): the first such device, else the CPU; unknown if
+        # any input's device is not known here.
+        devices = [x._device for x in inputs if isinstance(x, Tensor)]
+        if None in devices:
+            out._device = None
+        else:
+            out._device = next((d for d in devices if d != "cpu"), first._device)
 
 
 def _arith_dtype(name, inputs):
