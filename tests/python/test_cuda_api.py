@@ -124,3 +124,11 @@ def test_gpu_training_step_matches_cpu(gpu):
             opt.step()
         results[device] = loss.item()
     assert results["cuda"] == pytest.approx(results["cpu"], rel=1e-4, abs=1e-5)
+
+
+def test_backends_switches_exist_and_report_no_cudnn_or_mps(td):
+    assert td.backends.cudnn.is_available() is False
+    assert td.backends.cudnn.version() is None
+    assert td.backends.mps.is_available() is False and td.backends.mps.is_built() is False
+    assert td.backends.cuda.is_built() == td.cuda.is_available()
+    assert td.tensor([1.0]).get_device() == -1

@@ -457,3 +457,17 @@ def test_cpu_scalars_join_cuda_tensors_and_the_result_is_on_cuda(td, device):
     (x * td.tensor(3.0)).sum().backward()
     assert str(x.grad.device) == "cuda:0"
     assert x.grad.cpu().tolist() == [[3.0] * 3] * 2
+
+
+def test_device_selection_idioms_of_training_scripts(td):
+    # What scripts written for PyTorch do before training, unchanged.
+    td.backends.cudnn.benchmark = True
+    td.backends.cudnn.deterministic = True
+    td.backends.cuda.matmul.allow_tf32 = False
+    assert td.backends.mps.is_available() is False
+    assert td.backends.cuda.is_built() is True
+    device = td.device("cuda" if td.cuda.is_available() else "mps" if td.backends.mps.is_available() else "cpu")
+    x = td.randn(3, device=device)
+    assert (x.is_cuda, x.get_device()) == (True, 0)
+    assert td.ones(2, device="cuda:1").get_device() == 1
+    assert (x.cpu().is_cuda, x.cpu().get_device()) == (False, -1)

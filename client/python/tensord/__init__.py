@@ -34,6 +34,7 @@ from . import nn  # noqa: E402
 from . import optim  # noqa: E402
 from . import viz  # noqa: E402
 from . import cuda  # noqa: E402
+from . import backends  # noqa: E402
 from .serialization import load, save  # noqa: E402
 
 __version__ = "0.1.0"

@@ -427,6 +427,14 @@ class Tensor:
     def is_cuda(self):
         return self.device.type == "cuda"
 
+    def get_device(self):
+        """get_device() -> int
+
+        The index of the cuda device the tensor is on, -1 on the CPU.
+        """
+        d = self.device
+        return d.index if d.type == "cuda" else -1
+
     def dim(self):
         return len(self._meta()._shape)
 
