@@ -11,12 +11,7 @@ namespace tensord::engine {
 namespace {
 using namespace testing;
 
-class CudaDeviceSemanticsTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    if (!Device::Parse("cuda:0").ok()) GTEST_SKIP() << "no cuda device: " << CudaUnavailableReason();
-  }
-};
+class CudaDeviceSemanticsTest : public NeedsCuda<> {};
 
 TEST_F(CudaDeviceSemanticsTest, DeviceStringsParseAndOutOfRangeOrdinalsAreRefused) {
   EXPECT_EQ(Device::Parse("cuda").value().ToString(), "cuda:0");

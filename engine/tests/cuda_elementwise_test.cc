@@ -71,12 +71,8 @@ Tensor Transposed(const Tensor& t) {  // the same [4, 6] values, column-major
   return Call1("transpose", {tt}, {{"dim0", int64_t{0}}, {"dim1", int64_t{1}}});
 }
 
-class CudaElementwiseTest : public ::testing::Test {
+class CudaElementwiseTest : public NeedsCuda<> {
  protected:
-  void SetUp() override {
-    if (!Device::Parse("cuda:0").ok()) GTEST_SKIP() << "no cuda device";
-  }
-
   static bool Exact() { return cuda::Get().emulated(); }
 
   static void ExpectSameValues(const Tensor& got, const Tensor& want) {

@@ -44,10 +44,6 @@ bool HaveCuda() { return Device::Parse("cuda:0").ok(); }
 #define SKIP_WITHOUT_CUDA() \
   if (!HaveCuda()) GTEST_SKIP() << "no cuda device: " << CudaUnavailableReason()
 
-Tensor To(const Tensor& t, const std::string& device) {
-  return t.defined() ? Call1("to", {t}, {{"device", device}}) : Tensor();
-}
-Tensor Cuda(const Tensor& t) { return To(t, "cuda:0"); }
 Tensor Long(std::vector<double> v, std::vector<int64_t> shape) { return FromVector(v, shape, DType::kInt64); }
 
 // Runs op on CPU inputs and on their cuda copies; expects equal results
@@ -55,7 +51,7 @@ Tensor Long(std::vector<double> v, std::vector<int64_t> shape) { return FromVect
 void ExpectSameOnCuda(absl::string_view op, const std::vector<Tensor>& in, const AttrMap& attrs,
                       const std::string& what) {
   std::vector<Tensor> din;
-  for (const Tensor& t : in) din.push_back(Cuda(t));
+  for (const Tensor& t : in) din.push_back(ToCuda(t));
   auto want = CallOp(op, in, attrs, {});
   auto got = CallOp(op, din, attrs, {});
   ASSERT_TRUE(want.ok()) << what << ": " << want.status();
@@ -111,7 +107,7 @@ TEST(CudaIndexTest, IndexFamilyMatchesCpuForEveryDType) {
 TEST(CudaIndexTest, OutOfRangeIndicesFailAsOnCpu) {
   SKIP_WITHOUT_CUDA();
   const Tensor x = FromVector({0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}, {3, 4});
-  const Tensor dx = Cuda(x);
+  const Tensor dx = ToCuda(x);
   struct Case {
     std::string op;
     std::vector<Tensor> in;  // CPU inputs, x first
@@ -137,7 +133,7 @@ TEST(CudaIndexTest, OutOfRangeIndicesFailAsOnCpu) {
     ASSERT_FALSE(want.ok()) << c.op;
     ASSERT_EQ(want.status().code(), absl::StatusCode::kInvalidArgument) << want.status();
     std::vector<Tensor> din{dx};
-    for (size_t i = 1; i < c.in.size(); ++i) din.push_back(Cuda(c.in[i]));
+    for (size_t i = 1; i < c.in.size(); ++i) din.push_back(ToCuda(c.in[i]));
     auto got = CallOp(c.op, din, c.attrs, {});
     ASSERT_FALSE(got.ok()) << c.op;
     EXPECT_EQ(got.status(), want.status()) << c.op;
@@ -151,7 +147,7 @@ TEST(CudaIndexTest, OutOfRangeIndicesFailAsOnCpu) {
 TEST(CudaIndexTest, CpuIndicesIndexACudaTensor) {
   SKIP_WITHOUT_CUDA();
   const Tensor x = FromVector({0, 1, 2, 3, 4, 5}, {2, 3});
-  const Tensor dx = Cuda(x);
+  const Tensor dx = ToCuda(x);
   const Tensor idx = Long({2, 0, -1}, {3});
   Tensor got = Call1("index", {dx, Tensor(), idx});
   EXPECT_EQ(got.device().ToString(), "cuda:0");
@@ -164,9 +160,9 @@ TEST(CudaIndexTest, CpuIndicesIndexACudaTensor) {
   EXPECT_EQ(got.device().ToString(), "cuda:0");
   EXPECT_THAT(Values(got), ElementsAre(0, 1, 2, 12, 13, 14));
   // But not the other way round, nor cuda values for a CPU self.
-  EXPECT_THAT(CallOp("index", {x, Cuda(idx)}, {}, {}),
+  EXPECT_THAT(CallOp("index", {x, ToCuda(idx)}, {}, {}),
               StatusIs(absl::StatusCode::kInvalidArgument, "indices should be either on cpu or on the same device"));
-  EXPECT_THAT(CallOp("index_put", {x, Cuda(FromVector({1, 2, 3}, {3})), Long({0}, {1})}, {}, {}),
+  EXPECT_THAT(CallOp("index_put", {x, ToCuda(FromVector({1, 2, 3}, {3})), Long({0}, {1})}, {}, {}),
               StatusIs(absl::StatusCode::kInvalidArgument, "Expected all tensors to be on the same device"));
   EXPECT_THAT(CallOp("index_put", {dx, FromVector({1, 2, 3}, {3}), Long({0}, {1})}, {}, {}),
               StatusIs(absl::StatusCode::kInvalidArgument, "Expected all tensors to be on the same device"));
@@ -175,14 +171,14 @@ TEST(CudaIndexTest, CpuIndicesIndexACudaTensor) {
 TEST(CudaIndexTest, NonzeroAndMasksOnCuda) {
   SKIP_WITHOUT_CUDA();
   const Tensor x = FromVector({0, 1.5, 0, -2, 0, 0, 3, 0}, {2, 2, 2});
-  const Tensor got = Call1("nonzero", {Cuda(x)});
+  const Tensor got = Call1("nonzero", {ToCuda(x)});
   EXPECT_EQ(got.device().ToString(), "cuda:0");
   EXPECT_EQ(ShapeOf(got), (std::vector<int64_t>{3, 3}));
   EXPECT_EQ(Values(got), Values(Call1("nonzero", {x})));
-  const Tensor none = Call1("nonzero", {Cuda(FromVector({0, 0}, {2}))});
+  const Tensor none = Call1("nonzero", {ToCuda(FromVector({0, 0}, {2}))});
   EXPECT_EQ(ShapeOf(none), (std::vector<int64_t>{0, 1}));
-  const Tensor mask = Call1("gt", {Cuda(x), Cuda(FromVector({0}, {}))});
-  EXPECT_THAT(Values(Call1("index", {Cuda(x), mask})), ElementsAre(1.5, 3));
+  const Tensor mask = Call1("gt", {ToCuda(x), ToCuda(FromVector({0}, {}))});
+  EXPECT_THAT(Values(Call1("index", {ToCuda(x), mask})), ElementsAre(1.5, 3));
 }
 
 // ---------------------------------------------------------------- random
@@ -252,7 +248,7 @@ TEST(CudaRandomTest, DistributionsHaveSaneMoments) {
     EXPECT_NEAR(within2, 0.9545, 0.01) << name;
   }
   // In-place fills of a non-contiguous view.
-  Tensor base = Cuda(Tensor::Empty({256, 128}, DType::kFloat32));
+  Tensor base = ToCuda(Tensor::Empty({256, 128}, DType::kFloat32));
   Tensor view = Call1("t", {base});
   ASSERT_TRUE(CallOp("normal_", {view}, {{"mean", 3.0}, {"std", 2.0}}, CallOptions{&g, false}).ok());
   std::vector<double> v = Values(view);
@@ -271,7 +267,7 @@ TEST(CudaRandomTest, DistributionsHaveSaneMoments) {
   std::vector<double> p(3000);
   for (size_t i = 0; i < p.size(); ++i) p[i] = i % 3 * 0.5;
   for (DType dt : {DType::kFloat32, DType::kFloat64}) {
-    const std::vector<double> b = Values(Call1("bernoulli", {Cuda(FromVector(p, {3000}, dt))}, {}, &g));
+    const std::vector<double> b = Values(Call1("bernoulli", {ToCuda(FromVector(p, {3000}, dt))}, {}, &g));
     double heads = 0;
     for (size_t i = 0; i < p.size(); ++i) {
       if (p[i] != 0.5) ASSERT_EQ(b[i], p[i]) << i;
@@ -315,12 +311,12 @@ void ExpectOptimizerMatchesCpu(absl::string_view op, AttrMap attrs, int state_te
   for (Side* s : {&cpu, &dev}) {
     const bool on_cuda = s == &dev;
     Tensor p = FromVector(init, {n}, dtype);
-    if (on_cuda) p = Cuda(p);
+    if (on_cuda) p = ToCuda(p);
     ASSERT_TRUE(SetRequiresGrad(p, true).ok());
     s->tensors.push_back(p);
     for (int k = 0; k < state_tensors; ++k) {
       Tensor z = FromVector(std::vector<double>(n, 0.0), {n}, dtype);
-      s->tensors.push_back(on_cuda ? Cuda(z) : z);
+      s->tensors.push_back(on_cuda ? ToCuda(z) : z);
     }
   }
   for (int step = 1; step <= 5; ++step) {
@@ -331,7 +327,7 @@ void ExpectOptimizerMatchesCpu(absl::string_view op, AttrMap attrs, int state_te
     else a.push_back({"first_step", step == 1});
     for (Side* s : {&cpu, &dev}) {
       Tensor g = FromVector(grad, {n}, dtype);
-      if (s == &dev) g = Cuda(g);
+      if (s == &dev) g = ToCuda(g);
       ASSERT_TRUE(CallOp("set_grad_", {s->tensors[0], g}, {}, {}).ok());
       auto r = CallOp(op, s->tensors, a, CallOptions{nullptr, false});
       ASSERT_TRUE(r.ok()) << r.status();

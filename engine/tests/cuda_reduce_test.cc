@@ -49,12 +49,8 @@ Tensor Random(std::vector<int64_t> shape, DType dtype, double lo, double hi, uin
 // elements drifts by about 1e-12 from the CPU's sequential sum.
 double Tolerance(DType d, double expected) { return DeviceTolerance(d, expected, 1e-10); }
 
-class CudaReduceTest : public ::testing::Test {
+class CudaReduceTest : public NeedsCuda<> {
  protected:
-  void SetUp() override {
-    if (!Device::Parse("cuda:0").ok()) GTEST_SKIP() << "no cuda device";
-  }
-
   // `op` on view(base) on the CPU and on view(base copied to cuda:0): the
   // same status, and on success the same dtypes, shapes and values. The
   // CPU must succeed unless the test has set errors_allowed_ (then the

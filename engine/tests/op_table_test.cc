@@ -780,12 +780,7 @@ TEST(EinsumTest, DiagonalGradientLandsOnTheDiagonal) {
 // host emulator in the ctest entry engine_cuda_emulated) with the same
 // inputs, and must give the CPU's values and gradients. Rows whose op has no
 // CUDA kernel yet fail here by name, so coverage gaps are visible.
-class CudaOpTableTest : public ::testing::TestWithParam<OpCase> {
- protected:
-  void SetUp() override {
-    if (!Device::Parse("cuda:0").ok()) GTEST_SKIP() << "no cuda device: " << CudaUnavailableReason();
-  }
-};
+class CudaOpTableTest : public NeedsCuda<::testing::TestWithParam<OpCase>> {};
 
 TEST_P(CudaOpTableTest, ForwardAndBackwardMatchCpu) {
   const OpCase& c = GetParam();

@@ -57,6 +57,16 @@ inline Tensor Call1(absl::string_view op, std::vector<Tensor> in, const AttrMap&
 
 inline std::vector<int64_t> ShapeOf(const Tensor& t) { return {t.sizes().begin(), t.sizes().end()}; }
 
+// Fixture base of tests that need a cuda device (a GPU, or the emulator of
+// Note [CUDA emulator]); without one they are skipped, with the reason.
+template <typename Base = ::testing::Test>
+class NeedsCuda : public Base {
+ protected:
+  void SetUp() override {
+    if (!Device::Parse("cuda:0").ok()) GTEST_SKIP() << "no cuda device: " << CudaUnavailableReason();
+  }
+};
+
 // A copy of `t` on `device` (undefined stays undefined).
 inline Tensor ToDevice(const Tensor& t, const std::string& device) {
   return t.defined() ? Call1("to", {t}, {{"device", device}}) : Tensor();

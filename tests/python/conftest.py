@@ -115,15 +115,21 @@ def tensord_server(tmp_path_factory):
         os.environ["TENSORD_ADDRESS"] = old
 
 
+def connected(server):
+    """For fixtures: the tensord module with a fresh default session on
+    `server`; after the test, the session closes and the server must be alive."""
+    import tensord
+    session = tensord.connect(server.address)
+    yield tensord
+    session.close()
+    if not server.alive():
+        pytest.fail("the tensord server died during this test:\n" + _tail(server.log_path))
+
+
 @pytest.fixture
 def td(tensord_server):
     """The tensord module, with a fresh default session on the test server."""
-    import tensord
-    session = tensord.connect(tensord_server.address)
-    yield tensord
-    session.close()
-    if not tensord_server.alive():
-        pytest.fail("the tensord server died during this test:\n" + _tail(tensord_server.log_path))
+    yield from connected(tensord_server)
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ import time
 import numpy as np
 import pytest
 
-from conftest import _tail, start_server
+from conftest import connected, start_server
 
 EMULATOR = "2:256"  # two devices of 256 MiB
 DEVICE_BYTES = 256 << 20
@@ -38,12 +38,7 @@ def cuda_server(tmp_path_factory):
 @pytest.fixture
 def td(cuda_server):
     """The tensord module, with a fresh default session on the emulated-GPU server."""
-    import tensord
-    session = tensord.connect(cuda_server.address)
-    yield tensord
-    session.close()
-    if not cuda_server.alive():
-        pytest.fail("the tensord server died during this test:\n" + _tail(cuda_server.log_path))
+    yield from connected(cuda_server)
 
 
 def device_stats(session, device="cuda:0"):

@@ -177,17 +177,21 @@ TD_HD inline int ItemSize(int dtype) {
 
 // ---------------------------------------------------------------- strided offsets
 
-// Element offset of operand k at row-major linear index `linear` of `it`.
-TD_HD inline int64_t Offset(const Iter& it, int k, int64_t linear) {
-  if (it.contiguous) return linear;
+// Element offset of row-major position `linear` over `ndim` dims of the
+// given sizes, with the given element strides.
+TD_HD inline int64_t StridedOffset(int ndim, const int64_t* sizes, const int64_t* strides, int64_t linear) {
+  if (ndim == 1) return linear * strides[0];
   int64_t off = 0;
-  for (int d = it.ndim - 1; d >= 0; --d) {
-    const int64_t size = it.sizes[d];
-    const int64_t idx = linear % size;
-    linear /= size;
-    off += idx * it.op[k].strides[d];
+  for (int d = ndim - 1; d >= 0; --d) {
+    off += (linear % sizes[d]) * strides[d];
+    linear /= sizes[d];
   }
   return off;
+}
+
+// Element offset of operand k at row-major linear index `linear` of `it`.
+TD_HD inline int64_t Offset(const Iter& it, int k, int64_t linear) {
+  return it.contiguous ? linear : StridedOffset(it.ndim, it.sizes, it.op[k].strides, linear);
 }
 
 // Address of operand k's element at `linear` (nullptr for a by-value scalar).

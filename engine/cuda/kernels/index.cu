@@ -108,24 +108,10 @@ TD_HD inline int64_t IndexedOffset(const IndexArgs& a, int64_t b) {
 
 // res's offset of (b, r) and self's offset of rest element r.
 TD_HD inline int64_t ResOffset(const IndexArgs& a, int64_t b, int64_t r) {
-  int64_t off = 0;
-  for (int d = a.nrest - 1; d >= 0; --d) {
-    off += (r % a.rest_sizes[d]) * a.res_rest_strides[d];
-    r /= a.rest_sizes[d];
-  }
-  for (int d = a.nb - 1; d >= 0; --d) {
-    off += (b % a.b_sizes[d]) * a.res_b_strides[d];
-    b /= a.b_sizes[d];
-  }
-  return off;
+  return StridedOffset(a.nrest, a.rest_sizes, a.res_rest_strides, r) + StridedOffset(a.nb, a.b_sizes, a.res_b_strides, b);
 }
 TD_HD inline int64_t SelfRestOffset(const IndexArgs& a, int64_t r) {
-  int64_t off = 0;
-  for (int d = a.nrest - 1; d >= 0; --d) {
-    off += (r % a.rest_sizes[d]) * a.self_rest_strides[d];
-    r /= a.rest_sizes[d];
-  }
-  return off;
+  return StridedOffset(a.nrest, a.rest_sizes, a.self_rest_strides, r);
 }
 
 // Copies between self's indexed positions and res, by bits (W: one item).

@@ -31,15 +31,6 @@ TD_HD inline Math<T> Round(Math<T> v) {
   return Up(Down<T>(v));
 }
 
-TD_HD inline int64_t OffsetOf(const OptimArgs& a, int k, int64_t i) {
-  int64_t off = 0;
-  for (int d = a.ndim - 1; d >= 0; --d) {
-    off += (i % a.sizes[d]) * a.strides[k][d];
-    i /= a.sizes[d];
-  }
-  return off;
-}
-
 // cpu::SgdElement.
 template <typename T>
 TD_HD inline void SgdElement(T& p_, const T& g_, T& buf_, const OptimArgs& c) {
@@ -96,7 +87,7 @@ template <typename T>
 int OptimAs(const OptimArgs& a, StreamId stream) {
   return ParallelFor(a.numel, stream, [=] TD_HD(int64_t i) {
     T* e[5];
-    for (int k = 0; k < 5; ++k) e[k] = reinterpret_cast<T*>(a.t[k]) + OffsetOf(a, k, i);
+    for (int k = 0; k < 5; ++k) e[k] = reinterpret_cast<T*>(a.t[k]) + StridedOffset(a.ndim, a.sizes, a.strides[k], i);
     if (a.kind == kOptimSgd) SgdElement<T>(*e[0], *e[1], *e[2], a);
     else AdamElement<T>(*e[0], *e[1], *e[2], *e[3], *e[4], a);
   });

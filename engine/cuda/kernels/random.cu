@@ -191,16 +191,6 @@ TD_HD inline OpMath<T> NormalOf(const Philox4x32& w, double mean, double stdv) {
   }
 }
 
-// Element offset of row-major position i.
-TD_HD inline int64_t ElementOffset(const RandomArgs& a, int64_t i) {
-  int64_t off = 0;
-  for (int d = a.ndim - 1; d >= 0; --d) {
-    off += (i % a.sizes[d]) * a.strides[d];
-    i /= a.sizes[d];
-  }
-  return off;
-}
-
 template <typename T>
 int RandomAs(const RandomArgs& a, StreamId stream) {
   T* out = reinterpret_cast<T*>(a.out);
@@ -212,7 +202,7 @@ int RandomAs(const RandomArgs& a, StreamId stream) {
   const uint64_t range = a.range;
   return ParallelFor(a.numel, stream, [=] TD_HD(int64_t i) {
     const Philox4x32 w = PhiloxBlock(seed, offset + static_cast<uint64_t>(i));
-    T* dst = out + ElementOffset(a, i);
+    T* dst = out + StridedOffset(a.ndim, a.sizes, a.strides, i);
     const double p0 = x, p1 = y;  // first uses outside `if constexpr` (common.cuh's rule)
     if (kind == kRandBernoulli || kind == kRandBernoulliTensor) {
       bool hit;

@@ -74,17 +74,6 @@ TD_HD inline int64_t ChunkBegin(int64_t len, int64_t chunks, int64_t c) {
   return q * c + (c < r ? c : r);
 }
 
-// Element offset of linear index `linear` over dims (row-major).
-TD_HD inline int64_t DimsOffset(int ndim, const int64_t* sizes, const int64_t* strides, int64_t linear) {
-  if (ndim == 1) return linear * strides[0];
-  int64_t off = 0;
-  for (int d = ndim - 1; d >= 0; --d) {
-    off += (linear % sizes[d]) * strides[d];
-    linear /= sizes[d];
-  }
-  return off;
-}
-
 // ---------------------------------------------------------------- functors
 
 // sum mean prod amax amin max min all any over T, accumulating in Acc<T>.
@@ -106,9 +95,9 @@ struct ReduceOp {
     else if constexpr (kKind == kReduceMin) return INFINITY;
     else return A(0);
   }
-  TD_HD int64_t Base(int64_t row) const { return DimsOffset(g.outer_ndim, g.outer_sizes, g.outer_strides, row); }
+  TD_HD int64_t Base(int64_t row) const { return StridedOffset(g.outer_ndim, g.outer_sizes, g.outer_strides, row); }
   TD_HD A Load(int64_t base, int64_t r) const {
-    return static_cast<A>(ToMath(in[base + DimsOffset(g.inner_ndim, g.inner_sizes, g.inner_strides, r)]));
+    return static_cast<A>(ToMath(in[base + StridedOffset(g.inner_ndim, g.inner_sizes, g.inner_strides, r)]));
   }
   // The CPU's Reducer: max/min propagate NaN.
   TD_HD A Combine(A acc, A v) const {
@@ -146,9 +135,9 @@ struct ArgOp {
   int64_t* out;
 
   TD_HD AccT Identity() const { return AccT{M(0), -1}; }
-  TD_HD int64_t Base(int64_t row) const { return DimsOffset(g.outer_ndim, g.outer_sizes, g.outer_strides, row); }
+  TD_HD int64_t Base(int64_t row) const { return StridedOffset(g.outer_ndim, g.outer_sizes, g.outer_strides, row); }
   TD_HD AccT Load(int64_t base, int64_t r) const {
-    return AccT{ToMath(in[base + DimsOffset(g.inner_ndim, g.inner_sizes, g.inner_strides, r)]), r};
+    return AccT{ToMath(in[base + StridedOffset(g.inner_ndim, g.inner_sizes, g.inner_strides, r)]), r};
   }
   TD_HD AccT Combine(AccT a, AccT b) const {
     if (a.i < 0) return b;
