@@ -52,7 +52,7 @@ absl::Status Product(const Tensor& a, const Tensor& b, const Tensor& out, int64_
   Backend& backend = Get();
   if (k == 0) {
     FillArgs f{out.raw_data(), out.numel(), ItemSize(out.dtype()), 0};
-    return backend.Check(backend.launchers().Fill(f, stream), "mm");
+    return Launch(&Launchers::Fill, f, stream, "mm");
   }
   TENSORD_ASSIGN_OR_RETURN(Operand2D x, Layout(b, k, n));
   TENSORD_ASSIGN_OR_RETURN(Operand2D y, Layout(a, m, k));

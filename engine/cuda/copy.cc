@@ -98,8 +98,6 @@ absl::StatusOr<Iter> MakeIter(IntSpan shape, absl::Span<const Tensor> operands) 
 
 namespace {
 
-Backend& B() { return Get(); }
-
 absl::Status FillValue(const Tensor& out, const Scalar& value) {
   if (out.numel() == 0) return absl::OkStatus();
   TENSORD_ASSIGN_OR_RETURN(StreamId stream, StreamOf(out));
@@ -111,7 +109,7 @@ absl::Status FillValue(const Tensor& out, const Scalar& value) {
     const T v = value.to<T>();
     std::memcpy(&a.pattern, &v, sizeof(T));
   });
-  return B().Check(B().launchers().Fill(a, stream), "fill");
+  return Launch(&Launchers::Fill, a, stream, "fill");
 }
 
 // Device -> device copy with cast (same device).
@@ -119,7 +117,7 @@ absl::Status CopyOnDevice(const Tensor& src, const Tensor& dst) {
   if (dst.numel() == 0) return absl::OkStatus();
   TENSORD_ASSIGN_OR_RETURN(StreamId stream, StreamOf(dst));
   if (src.dtype() == dst.dtype() && src.is_contiguous() && dst.is_contiguous()) {
-    return B().CopyOnDevice(dst.device().index, dst.raw_data(), src.raw_data(), dst.nbytes(), stream);
+    return Get().CopyOnDevice(dst.device().index, dst.raw_data(), src.raw_data(), dst.nbytes(), stream);
   }
   CopyArgs a;
   TENSORD_ASSIGN_OR_RETURN(a.it, MakeIter(dst.sizes(), {dst, src}));
@@ -127,7 +125,7 @@ absl::Status CopyOnDevice(const Tensor& src, const Tensor& dst) {
     Scalar v = src.item();
     return FillValue(dst, v);
   }
-  return B().Check(B().launchers().Copy(a, stream), "copy");
+  return Launch(&Launchers::Copy, a, stream, "copy");
 }
 
 }  // namespace
@@ -140,12 +138,12 @@ absl::Status CopyToHostContiguous(const Tensor& src, void* dst) {
     TENSORD_RETURN_IF_ERROR(CopyOnDevice(src, dense));
   }
   TENSORD_ASSIGN_OR_RETURN(StreamId stream, StreamOf(src));
-  return B().CopyToHost(src.device().index, dst, dense.raw_data(), dense.nbytes(), stream);
+  return Get().CopyToHost(src.device().index, dst, dense.raw_data(), dense.nbytes(), stream);
 }
 
 absl::Status CopyFromHost(const Tensor& dst, const void* src, size_t nbytes) {
   TENSORD_ASSIGN_OR_RETURN(StreamId stream, StreamOf(dst));
-  return B().CopyToDevice(dst.device().index, dst.raw_data(), src, nbytes, stream);
+  return Get().CopyToDevice(dst.device().index, dst.raw_data(), src, nbytes, stream);
 }
 
 absl::Status CopyCast(const Tensor& src, const Tensor& dst) {
@@ -197,7 +195,7 @@ absl::Status ArangeKernel(const OpCall& call, std::vector<Tensor>& out) {
     a.start_i = start.to_int();
     a.step_i = step.to_int();
   }
-  return B().Check(B().launchers().Arange(a, stream), "arange");
+  return Launch(&Launchers::Arange, a, stream, "arange");
 }
 
 absl::Status CopyKernel(const OpCall& call, std::vector<Tensor>& out) { return CopyCast(call.in(0), out[0]); }

@@ -18,8 +18,6 @@ namespace tensord::engine::cuda {
 
 namespace {
 
-Backend& B() { return Get(); }
-
 // True if `t` is one value broadcast everywhere (cpu/binary.cc's rule for
 // pow's exact special cases).
 bool IsBroadcastScalar(const Tensor& t) {
@@ -41,13 +39,13 @@ absl::StatusOr<bool> Launch(ElementwiseArgs& args, const Tensor& out, bool flagg
   Tensor flag;
   if (flagged) {
     flag = Tensor::Empty({}, DType::kInt32, out.device());
-    TENSORD_RETURN_IF_ERROR(B().Zero(device, flag.raw_data(), sizeof(int32_t), stream));
+    TENSORD_RETURN_IF_ERROR(Get().Zero(device, flag.raw_data(), sizeof(int32_t), stream));
     args.error = static_cast<int32_t*>(flag.raw_data());
   }
-  TENSORD_RETURN_IF_ERROR(B().Check(B().launchers().Elementwise(args, stream), what));
+  TENSORD_RETURN_IF_ERROR(Launch(&Launchers::Elementwise, args, stream, what));
   if (!flagged) return false;
   int32_t raised = 0;
-  TENSORD_RETURN_IF_ERROR(B().CopyToHost(device, &raised, flag.raw_data(), sizeof(raised), stream));
+  TENSORD_RETURN_IF_ERROR(Get().CopyToHost(device, &raised, flag.raw_data(), sizeof(raised), stream));
   return raised != 0;
 }
 

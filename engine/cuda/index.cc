@@ -31,8 +31,6 @@ namespace tensord::engine::cuda {
 
 namespace {
 
-Backend& B() { return Get(); }
-
 // A device word holding kNoIndexError until a kernel lowers it.
 struct ErrorWord {
   Tensor word;
@@ -42,14 +40,14 @@ struct ErrorWord {
 absl::StatusOr<ErrorWord> NewErrorWord(Device device, StreamId stream) {
   ErrorWord e{Tensor::Empty({1}, DType::kInt64, device)};
   FillArgs f{e.word.raw_data(), 1, 8, kNoIndexError};
-  TENSORD_RETURN_IF_ERROR(B().Check(B().launchers().Fill(f, stream), "index bounds word"));
+  TENSORD_RETURN_IF_ERROR(Launch(&Launchers::Fill, f, stream, "index bounds word"));
   return e;
 }
 
 // One 8-byte value from device memory (waits for the work queued before it).
 absl::StatusOr<uint64_t> ReadWord(Device device, const void* p, StreamId stream) {
   uint64_t v = 0;
-  TENSORD_RETURN_IF_ERROR(B().CopyToHost(device.index, &v, p, sizeof(v), stream));
+  TENSORD_RETURN_IF_ERROR(Get().CopyToHost(device.index, &v, p, sizeof(v), stream));
   return v;
 }
 
@@ -115,7 +113,7 @@ absl::Status IndexCopy(absl::string_view op, const Tensor& self, const std::vect
   TENSORD_ASSIGN_OR_RETURN(StreamId stream, StreamOf(self));
   TENSORD_ASSIGN_OR_RETURN(ErrorWord error, NewErrorWord(self.device(), stream));
   a.error = error.ptr();
-  TENSORD_RETURN_IF_ERROR(B().Check(B().launchers().IndexCopy(a, stream), std::string(op).c_str()));
+  TENSORD_RETURN_IF_ERROR(Launch(&Launchers::IndexCopy, a, stream, op));
   TENSORD_ASSIGN_OR_RETURN(uint64_t pos, ReadWord(self.device(), error.ptr(), stream));
   if (pos == kNoIndexError) return absl::OkStatus();
   const int64_t b = static_cast<int64_t>(pos / idx.size()), k = static_cast<int64_t>(pos % idx.size());
@@ -138,7 +136,7 @@ absl::Status RunGather(absl::string_view op, GatherArgs& a, const Tensor& index,
   TENSORD_ASSIGN_OR_RETURN(StreamId stream, CurrentStream(device.index));
   TENSORD_ASSIGN_OR_RETURN(ErrorWord error, NewErrorWord(device, stream));
   a.error = error.ptr();
-  TENSORD_RETURN_IF_ERROR(B().Check(B().launchers().GatherScatter(a, stream), std::string(op).c_str()));
+  TENSORD_RETURN_IF_ERROR(Launch(&Launchers::GatherScatter, a, stream, op));
   TENSORD_ASSIGN_OR_RETURN(uint64_t pos, ReadWord(device, error.ptr(), stream));
   if (pos == kNoIndexError) return absl::OkStatus();
   const int64_t* at = index.data<int64_t>() + OffsetOf(index.sizes(), index.strides(), static_cast<int64_t>(pos));

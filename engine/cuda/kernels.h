@@ -10,6 +10,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "engine/cuda/kernel_args.h"
+#include "engine/cuda/runtime.h"
 #include "engine/ops/op_def.h"
 #include "engine/tensor.h"
 
@@ -77,5 +78,15 @@ absl::Status AddInPlace(const Tensor& dst, const Tensor& src);
 absl::StatusOr<Iter> MakeIter(IntSpan shape, absl::Span<const Tensor> operands);
 // The stream of the current context on `t`'s device.
 absl::StatusOr<StreamId> StreamOf(const Tensor& t);
+
+// Launches one of the backend's kernels (a Launchers member, launchers.h:
+// `Launch(&Launchers::Fill, args, stream, "fill")`) on `stream`; a failed
+// launch becomes a status naming `what`.
+template <typename Args>
+absl::Status Launch(int (*Launchers::*kernel)(const Args&, StreamId), const Args& args, StreamId stream,
+                    absl::string_view what) {
+  Backend& backend = Get();
+  return backend.Check((backend.launchers().*kernel)(args, stream), std::string(what).c_str());
+}
 
 }  // namespace tensord::engine::cuda

@@ -14,8 +14,6 @@ namespace tensord::engine::cuda {
 
 namespace {
 
-Backend& B() { return Get(); }
-
 // Launches one step over t[0] (param), t[1] (grad) and its state tensors
 // (`args` carries the kind and constants), then bumps the versions of all
 // but the gradient, as the CPU kernel.
@@ -51,7 +49,7 @@ absl::Status Step(absl::string_view op, OptimArgs a, const std::vector<Tensor>& 
   for (size_t k = t.size(); k < 5; ++k) a.t[k] = a.t[0];
   if (a.numel > 0) {
     TENSORD_ASSIGN_OR_RETURN(StreamId stream, StreamOf(p));
-    TENSORD_RETURN_IF_ERROR(B().Check(B().launchers().FusedOptim(a, stream), std::string(op).c_str()));
+    TENSORD_RETURN_IF_ERROR(Launch(&Launchers::FusedOptim, a, stream, op));
   }
   for (size_t k = 0; k < t.size(); ++k) {
     if (k != 1) t[k].storage()->BumpVersion();

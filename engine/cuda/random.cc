@@ -34,8 +34,6 @@ namespace tensord::engine::cuda {
 
 namespace {
 
-Backend& B() { return Get(); }
-
 absl::StatusOr<Generator*> Gen(absl::string_view op) {
   Generator* g = CurrentGenerator();
   if (g == nullptr) return absl::FailedPreconditionError(absl::StrCat("[", op, "] no random generator in this context"));
@@ -66,7 +64,7 @@ absl::Status Launch(absl::string_view op, const Tensor& t, RandomArgs a) {
   a.seed = g->cuda_seed();
   a.offset = g->TakeCudaBlocks(static_cast<uint64_t>(a.numel));
   TENSORD_ASSIGN_OR_RETURN(StreamId stream, StreamOf(t));
-  return B().Check(B().launchers().RandomFill(a, stream), std::string(op).c_str());
+  return Launch(&Launchers::RandomFill, a, stream, op);
 }
 
 RandomArgs Kind(RandomKind kind, double a = 0, double b = 1) {

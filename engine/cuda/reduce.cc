@@ -96,7 +96,7 @@ absl::Status LaunchReduce(ReduceArgs& a, const Tensor& like, StreamId stream, co
     scratch = Tensor::Empty(Shape{items}, DType::kInt64, like.device());
     a.scratch = scratch.raw_data();
   }
-  return Get().Check(Get().launchers().Reduce(a, stream), what);
+  return Launch(&Launchers::Reduce, a, stream, what);
 }
 
 int ReduceKindOf(OpId id) {
@@ -184,7 +184,7 @@ absl::Status SoftmaxKernel(const OpCall& call, std::vector<Tensor>& outputs) {
   AlongDimArgs a = LinesAlong(in, out, call.GetInt(0));
   a.op = call.def->id == OpId::kLogSoftmax ? 1 : 0;
   TENSORD_ASSIGN_OR_RETURN(StreamId stream, StreamOf(out));
-  return Get().Check(Get().launchers().Softmax(a, stream), a.op == 1 ? "log_softmax" : "softmax");
+  return Launch(&Launchers::Softmax, a, stream, a.op == 1 ? "log_softmax" : "softmax");
 }
 
 absl::Status CumKernel(const OpCall& call, std::vector<Tensor>& outputs) {
@@ -203,7 +203,7 @@ absl::Status CumKernel(const OpCall& call, std::vector<Tensor>& outputs) {
     a.scratch = scratch.raw_data();
   }
   TENSORD_ASSIGN_OR_RETURN(StreamId stream, StreamOf(out));
-  return Get().Check(Get().launchers().Cumulative(a, stream), a.op == 1 ? "cumprod" : "cumsum");
+  return Launch(&Launchers::Cumulative, a, stream, a.op == 1 ? "cumprod" : "cumsum");
 }
 
 }  // namespace tensord::engine::cuda
