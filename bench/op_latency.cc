@@ -289,6 +289,11 @@ int Main(int argc, char** argv) {
     Figure fd = time_it("direct cblas_sgemm (this process)", direct);
     Figure fr = time_it("remote matmul + Synchronize", remote);
     Figure ff = time_it("remote matmul + fetch of the result", remote_fetch);
+    auto resident = ta.Matmul(tb);
+    client.Synchronize();
+    Figure fx = time_it("fetch of a resident n x n result", [&] {
+      if (resident.ToVector<float>().size() != hc.size()) throw std::runtime_error("bad fetch size");
+    });
     // Check the remote result against the local one.
     std::vector<float> got = ta.Matmul(tb).ToVector<float>();
     direct();
@@ -300,7 +305,7 @@ int Main(int argc, char** argv) {
       std::cerr << "op_latency: remote matmul differs from cblas_sgemm by " << max_err << "\n";
       return 1;
     }
-    mm = {fd, fr, ff};
+    mm = {fd, fr, ff, fx};
   }
 
   const char* coretype = std::getenv("OPENBLAS_CORETYPE");
