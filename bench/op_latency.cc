@@ -21,6 +21,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include "tensord/optim.h"
 #include "tensord/tensord.h"
 #include "tensord/v1/tensord.grpc.pb.h"
 #include "test_util.h"
@@ -241,6 +242,41 @@ int Main(int argc, char** argv) {
       if (r < 0) continue;
       f.round_medians.push_back(Median(per_op));
       f.all.insert(f.all.end(), per_op.begin(), per_op.end());
+    }
+    figures.push_back(f);
+  }
+
+  // (d2) The seed tutorial's loop: Adam on sin(log(x^2 + 1)) reading three
+  // values per step (x, y, x.grad), as its print line does; per iteration.
+  // Measured with the client's prefetch of small values (the default) and
+  // without it (Note [Prefetched values]): one round trip per step vs three.
+  for (uint32_t prefetch : {16u, 0u}) {
+    tensord::Client::Options copts;
+    copts.address = o.address;
+    copts.prefetch_max_elements = prefetch;
+    tensord::Client seed_client(copts);
+    Figure f;
+    f.name = prefetch ? "seed loop: Adam step + 3 Item(), per iter"
+                      : "seed loop, prefetch off (3 round trips)";
+    auto x = seed_client.Tensor(std::vector<float>{1.0f}, {1}, {.requires_grad = true});
+    tensord::optim::Adam opt({x}, {.lr = 0.1});
+    auto step = [&] {
+      opt.ZeroGrad();
+      auto y = (x * x + 1.0).Log().Sin();
+      auto loss = y * y;
+      y.Backward();
+      volatile float sink = x.Item<float>() + y.Item<float>() + x.Grad().Item<float>();
+      (void)sink;
+      opt.Step();
+    };
+    const int iters = 200;
+    for (int r = -1; r < o.rounds; ++r) {  // round -1 warms up
+      auto t0 = Clock::now();
+      for (int i = 0; i < iters; ++i) step();
+      double us = Micros(Clock::now() - t0) / iters;
+      if (r < 0) continue;
+      f.round_medians.push_back(us);
+      f.all.push_back(us);
     }
     figures.push_back(f);
   }

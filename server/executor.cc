@@ -531,7 +531,9 @@ absl::Status Executor::Synchronize(Session& s) {
 }
 
 void Executor::Execute(Session& s, const google::protobuf::RepeatedPtrField<v1::Command>& commands,
-                       google::protobuf::RepeatedPtrField<v1::CommandResult>* results) {
+                       google::protobuf::RepeatedPtrField<v1::CommandResult>* results,
+                       uint32_t prefetch_max_elements,
+                       google::protobuf::RepeatedPtrField<v1::Prefetched>* prefetched) {
   absl::MutexLock lock(&s.mu());
   engine::cuda::ContextScope device_work(&s.cuda_context());
   ComputeSlot slot(*this);
@@ -606,6 +608,63 @@ void Executor::Execute(Session& s, const google::protobuf::RepeatedPtrField<v1::
       result.set_poisoned(IsPoisoned(st));
     }
     *results->Add() = std::move(result);
+  }
+  if (prefetch_max_elements > 0 && prefetched != nullptr) {
+    PrefetchLocked(s, commands, prefetch_max_elements, prefetched);
+  }
+}
+
+// Note [Prefetched values] (tensord.proto): the handles a batch named, in
+// command order, each once; unbound or poisoned ones are skipped.
+void Executor::PrefetchLocked(const Session& s,
+                              const google::protobuf::RepeatedPtrField<v1::Command>& commands,
+                              uint32_t max_elements,
+                              google::protobuf::RepeatedPtrField<v1::Prefetched>* out) const {
+  constexpr int kMaxPrefetched = 64;
+  absl::flat_hash_set<uint64_t> seen;
+  auto small = [&](const engine::Tensor& t) {
+    return t.defined() && t.numel() <= static_cast<int64_t>(max_elements);
+  };
+  auto add = [&](uint64_t handle) {
+    if (handle == 0 || out->size() >= kMaxPrefetched || !seen.insert(handle).second) return;
+    absl::StatusOr<engine::Tensor> t = Resolve(s, "prefetch", handle);
+    if (!t.ok() || !small(*t)) return;
+    v1::Prefetched p;
+    p.set_handle(handle);
+    absl::StatusOr<v1::TensorData> value =
+        Guarded("prefetch", [&]() -> absl::StatusOr<v1::TensorData> { return ToTensorData(*t); });
+    if (!value.ok()) return;
+    *p.mutable_info() = ToTensorInfo(handle, *t);
+    *p.mutable_value() = std::move(*value);
+    if (engine::Tensor g = t->grad(); small(g)) {
+      absl::StatusOr<v1::TensorData> grad_value =
+          Guarded("prefetch", [&]() -> absl::StatusOr<v1::TensorData> { return ToTensorData(g); });
+      if (grad_value.ok()) {
+        *p.mutable_grad_info() = ToTensorInfo(0, g);
+        *p.mutable_grad_value() = std::move(*grad_value);
+      }
+    }
+    *out->Add() = std::move(p);
+  };
+  auto add_operands = [&](const auto& operands) {
+    for (const v1::Operand& o : operands) {
+      if (o.kind_case() == v1::Operand::kHandle) add(o.handle());
+    }
+  };
+  for (const v1::Command& cmd : commands) {
+    switch (cmd.kind_case()) {
+      case v1::Command::kCreate: add(cmd.create().handle()); break;
+      case v1::Command::kOp:
+        add_operands(cmd.op().inputs());
+        for (uint64_t h : cmd.op().outputs()) add(h);
+        break;
+      case v1::Command::kBackward:
+        for (uint64_t h : cmd.backward().roots()) add(h);
+        for (uint64_t h : cmd.backward().inputs()) add(h);
+        for (uint64_t h : cmd.backward().outputs()) add(h);
+        break;
+      default: break;
+    }
   }
 }
 

@@ -79,8 +79,13 @@ class Executor {
   // Runs a batch in order under one hold of the lock. Every command runs even
   // after a failure; results are reported for failures and for commands that
   // return data (fetch, describe), in batch order.
+  // With prefetch_max_elements > 0, then adds to `prefetched` the small
+  // tensors the batch named, read after it ran (Note [Prefetched values] in
+  // tensord.proto).
   void Execute(Session& s, const google::protobuf::RepeatedPtrField<v1::Command>& commands,
-               google::protobuf::RepeatedPtrField<v1::CommandResult>* results);
+               google::protobuf::RepeatedPtrField<v1::CommandResult>* results,
+               uint32_t prefetch_max_elements = 0,
+               google::protobuf::RepeatedPtrField<v1::Prefetched>* prefetched = nullptr);
 
   // Validates dtype and shape against the limits; returns numel * itemsize.
   absl::StatusOr<int64_t> PayloadBytes(absl::string_view op, v1::DType dtype,
@@ -89,6 +94,11 @@ class Executor {
   const ExecutorLimits& limits() const { return limits_; }
 
  private:
+  void PrefetchLocked(const Session& s,
+                      const google::protobuf::RepeatedPtrField<v1::Command>& commands,
+                      uint32_t max_elements,
+                      google::protobuf::RepeatedPtrField<v1::Prefetched>* out) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(s.mu());
   absl::Status CreateLocked(Session& s, const v1::CreateCommand& cmd, absl::string_view site)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(s.mu());
   absl::Status BindPayloadLocked(Session& s, const TensorSpec& spec, absl::string_view data,

@@ -149,6 +149,50 @@ class ExecutorTest : public ::testing::Test {
   Session session_;
 };
 
+// ---------------------------------------------------------------- prefetch
+
+// Note [Prefetched values]: a batch that asks for them gets the description
+// and value of the small tensors it named, after it ran, with their grads.
+TEST_F(ExecutorTest, PrefetchSendsSmallNamedTensorsAndTheirGradsAfterTheBatch) {
+  v1::CreateCommand x = CreateF32(1, {2}, {1, 2});
+  x.set_requires_grad(true);
+  google::protobuf::RepeatedPtrField<v1::Command> batch;
+  *batch.Add() = Cmd(std::move(x));
+  *batch.Add() = Cmd(CreateF32(2, {32}, std::vector<float>(32, 1.0f)));          // too large
+  *batch.Add() = Cmd(OpCmd("mul", {H(1), H(1)}, {3}));
+  *batch.Add() = Cmd(OpCmd("sum", {H(3)}, {4}));
+  *batch.Add() = Cmd(OpCmd("matmul", {H(1), H(2)}, {5}));                        // fails
+  v1::Command backward;
+  backward.mutable_backward()->add_roots(4);
+  *batch.Add() = std::move(backward);
+  v1::OpCommand add = OpCmd("add_", {H(1), F(10)}, {});  // after backward, as optim.step
+  add.set_no_grad(true);
+  *batch.Add() = Cmd(std::move(add));
+  google::protobuf::RepeatedPtrField<v1::CommandResult> results;
+  google::protobuf::RepeatedPtrField<v1::Prefetched> prefetched;
+  executor_.Execute(session_, batch, &results, /*prefetch_max_elements=*/4, &prefetched);
+
+  std::vector<uint64_t> handles;
+  for (const v1::Prefetched& p : prefetched) handles.push_back(p.handle());
+  EXPECT_THAT(handles, ElementsAre(1, 3, 4));  // command order; 2 too large, 5 poisoned
+  const v1::Prefetched& p1 = prefetched[0];
+  EXPECT_THAT(Floats(p1.value()), ElementsAre(11, 12));  // the value after the batch
+  EXPECT_TRUE(p1.info().has_grad());
+  EXPECT_THAT(p1.info().shape(), ElementsAre(2));
+  ASSERT_TRUE(p1.has_grad_value());
+  EXPECT_THAT(Floats(p1.grad_value()), ElementsAre(2, 4));
+  EXPECT_EQ(prefetched[2].info().grad_fn(), "SumBackward0");
+  EXPECT_THAT(Floats(prefetched[2].value()), ElementsAre(5));
+
+  // Without the request, or with reply-less batches, nothing is added.
+  google::protobuf::RepeatedPtrField<v1::Prefetched> none;
+  results.Clear();
+  google::protobuf::RepeatedPtrField<v1::Command> again;
+  *again.Add() = Cmd(OpCmd("neg", {H(1)}, {6}));
+  executor_.Execute(session_, again, &results, 0, &none);
+  EXPECT_TRUE(none.empty());
+}
+
 // ---------------------------------------------------------------- create / fetch
 
 TEST_F(ExecutorTest, CreateFetchRoundTripsBytesShapeAndDtype) {

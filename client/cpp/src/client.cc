@@ -489,6 +489,11 @@ class ClientImpl : public std::enable_shared_from_this<ClientImpl> {
       outputs.push_back(Wrap(h));
     }
     Enqueue(std::move(cmd), std::string(name), SiteOf(loc));
+    if (schema.inplace || name.ends_with('_')) {
+      prefetched_.clear();  // it may change any tensor (views share storage)
+    } else if (name == "grad" && outputs.size() == 1 && !inputs.empty() && inputs[0].is_tensor()) {
+      PrefetchGrad(std::get<Tensor>(inputs[0].value()).state_->handle, outputs[0].handle());
+    }
     if (schema.inplace && !inputs.empty() && inputs[0].is_tensor() &&
         InplaceChangesShape(name)) {
       // Other in-place ops keep their input's dtype and shape.
@@ -594,6 +599,7 @@ class ClientImpl : public std::enable_shared_from_this<ClientImpl> {
     bw->set_retain_graph(retain_graph);
     bw->set_create_graph(create_graph);
     Enqueue(std::move(cmd), "backward", SiteOf(loc));
+    prefetched_.clear();  // gradients accumulate into leaves
   }
 
   // torch.autograd.backward / torch.autograd.grad (`inputs` non-empty): one
@@ -632,6 +638,7 @@ class ClientImpl : public std::enable_shared_from_this<ClientImpl> {
     }
     bw->set_allow_unused(allow_unused);
     Enqueue(std::move(cmd), std::string(op), SiteOf(loc));
+    prefetched_.clear();
     return outputs;
   }
 
@@ -646,11 +653,17 @@ class ClientImpl : public std::enable_shared_from_this<ClientImpl> {
   TensorInfo Describe(HandleState& state, const std::source_location& loc) {
     std::lock_guard lock(mu_);
     CheckOpen(loc);
-    v1::Command cmd;
-    cmd.mutable_describe()->set_handle(state.handle);
-    v1::CommandResult result = RoundTrip(std::move(cmd), "describe", SiteOf(loc));
-    if (!result.has_info()) throw Error(13, "server sent no TensorInfo", "describe", SiteOf(loc));
-    TensorInfo info = InfoFromProto(result.info());
+    TensorInfo info;
+    if (auto it = prefetched_.find(state.handle); it != prefetched_.end()) {
+      RaisePendingError();  // errors already known surface here, as at a sync
+      info = InfoFromProto(it->second.info());
+    } else {
+      v1::Command cmd;
+      cmd.mutable_describe()->set_handle(state.handle);
+      v1::CommandResult result = RoundTrip(std::move(cmd), "describe", SiteOf(loc));
+      if (!result.has_info()) throw Error(13, "server sent no TensorInfo", "describe", SiteOf(loc));
+      info = InfoFromProto(result.info());
+    }
     state.meta_known = true;
     state.dtype = info.dtype;
     state.shape = info.shape;
@@ -690,6 +703,16 @@ class ClientImpl : public std::enable_shared_from_this<ClientImpl> {
     std::lock_guard lock(mu_);
     CheckOpen(loc);
     std::string site = SiteOf(loc);
+    if (auto it = prefetched_.find(state.handle); it != prefetched_.end()) {
+      RaisePendingError();
+      const v1::TensorData& td = it->second.value();
+      Tensor::Fetched out;
+      out.dtype = FromProto(td.dtype());
+      out.shape.assign(td.shape().begin(), td.shape().end());
+      out.bytes = td.data();
+      CheckFetched(out, site);
+      return out;
+    }
     EnsureServerInfo();
     if (state.meta_known &&
         static_cast<size_t>(NumelOf(state.shape)) * ItemSize(state.dtype) > inline_limit_) {
@@ -766,6 +789,7 @@ class ClientImpl : public std::enable_shared_from_this<ClientImpl> {
   void Release(uint64_t handle) noexcept {
     std::lock_guard lock(mu_);
     if (closed_) return;
+    prefetched_.erase(handle);
     try {
       int n = pending_.commands_size();
       if (n > 0 && pending_.commands(n - 1).has_release()) {
@@ -780,6 +804,19 @@ class ClientImpl : public std::enable_shared_from_this<ClientImpl> {
       // Out of memory while queueing: the handle stays bound until the
       // session ends.
     }
+  }
+
+  // Note [Prefetched values]: `x.grad` is a fresh handle for the gradient
+  // the last sync reported with x's value.
+  void PrefetchGrad(uint64_t of, uint64_t grad_handle) {
+    auto it = prefetched_.find(of);
+    if (it == prefetched_.end() || !it->second.has_grad_value()) return;
+    v1::Prefetched grad;
+    grad.set_handle(grad_handle);
+    *grad.mutable_info() = it->second.grad_info();
+    grad.mutable_info()->set_handle(grad_handle);
+    *grad.mutable_value() = it->second.grad_value();
+    prefetched_[grad_handle] = std::move(grad);
   }
 
   // Runs `op` on the client of the first tensor among `inputs`.
@@ -948,6 +985,7 @@ class ClientImpl : public std::enable_shared_from_this<ClientImpl> {
     uint64_t seq = next_seq_++;
     pending_.set_seq(seq);
     pending_.set_reply(reply);
+    if (reply) pending_.set_prefetch_max_elements(options_.prefetch_max_elements);
     if (stream_fresh_) pending_.set_session_id(session_id_);
     inflight_.emplace_back(seq, std::move(pending_meta_));
     pending_meta_.clear();
@@ -972,6 +1010,10 @@ class ClientImpl : public std::enable_shared_from_this<ClientImpl> {
           metas = &m;
           break;
         }
+      }
+      for (v1::Prefetched& p : *resp.mutable_prefetched()) {
+        const uint64_t handle = p.handle();
+        prefetched_[handle] = std::move(p);
       }
       for (const v1::CommandResult& r : resp.results()) {
         if (r.code() == 0 || pending_error_.has_value()) continue;
@@ -1007,6 +1049,7 @@ class ClientImpl : public std::enable_shared_from_this<ClientImpl> {
     stream_ctx_.reset();
     inflight_.clear();
     pending_error_.reset();
+    prefetched_.clear();
     unsynced_batches_ = 0;
     if (status.ok()) {
       status = grpc::Status(grpc::StatusCode::UNAVAILABLE, "the server closed the stream");
@@ -1134,6 +1177,9 @@ class ClientImpl : public std::enable_shared_from_this<ClientImpl> {
   std::deque<std::pair<uint64_t, std::vector<CommandMeta>>> inflight_;
   int unsynced_batches_ = 0;
   std::optional<Error> pending_error_;
+  // Values and descriptions the last syncs sent along (Note [Prefetched
+  // values]), valid until a command that may change a tensor is queued.
+  std::unordered_map<uint64_t, v1::Prefetched> prefetched_;
 
   // Registry and limits, fetched once per connection.
   bool ops_loaded_ = false;

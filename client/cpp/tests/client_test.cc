@@ -1,5 +1,9 @@
 // End-to-end tests of the C++ client against a real tensord process.
+#include <signal.h>
+
+#include <chrono>
 #include <cmath>
+#include <future>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -593,6 +597,90 @@ TEST_F(ClientTest, PrintsLikeTorch) {
   os.str("");
   os << client().Tensor(std::vector<int64_t>{1, 20});
   EXPECT_EQ(os.str(), "tensor([ 1, 20])");
+}
+
+// ------------------------------------------------------------------ prefetch
+
+// Note [Prefetched values]: after a sync the small tensors of the synced batch
+// (and their gradients) are read without asking the server again, and a
+// command that may change them makes the next read ask.
+class PrefetchTest : public ClientTest {
+ protected:
+  // Runs `read` while the server is stopped (SIGSTOP): true if it finished
+  // within two seconds, i.e. without waiting for the server.
+  template <typename Fn>
+  bool RunsWithServerStopped(Fn read) {
+    ::kill(server_->pid(), SIGSTOP);
+    std::string stat;
+    for (int i = 0; i < 100 && stat.find(") T ") == std::string::npos; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      std::ifstream in("/proc/" + std::to_string(server_->pid()) + "/stat");
+      std::getline(in, stat);
+    }
+    EXPECT_NE(stat.find(") T "), std::string::npos) << "server not stopped: " << stat;
+    auto done = std::async(std::launch::async, read);
+    const bool local = done.wait_for(std::chrono::seconds(2)) == std::future_status::ready;
+    ::kill(server_->pid(), SIGCONT);
+    done.get();
+    return local;
+  }
+};
+
+TEST_F(PrefetchTest, SmallResultsOfASyncedBatchAreReadLocally) {
+  auto x = client().Tensor(F({1, 2}), {2}, {.requires_grad = true});
+  auto y = (x * x).Sum();
+  auto z = x + 1;
+  y.Backward();
+  EXPECT_FLOAT_EQ(y.Item<float>(), 5);  // the sync
+  std::vector<float> zs, grad;
+  std::string grad_fn;
+  EXPECT_TRUE(RunsWithServerStopped([&] {
+    zs = z.ToVector<float>();
+    grad_fn = z.GradFn();
+    grad = x.Grad().ToVector<float>();
+  }));
+  EXPECT_THAT(zs, ElementsAre(2, 3));
+  EXPECT_EQ(grad_fn, "AddBackward0");
+  EXPECT_THAT(grad, ElementsAre(2, 4));
+}
+
+TEST_F(PrefetchTest, InPlaceOpsAndBackwardInvalidateWhatWasPrefetched) {
+  auto x = client().Tensor(F({1, 2}), {2}, {.requires_grad = true});
+  auto v = x.Detach();
+  auto y = (x * 3).Sum();
+  EXPECT_FLOAT_EQ(y.Item<float>(), 9);
+  y.Backward();
+  EXPECT_THAT(x.Grad().ToVector<float>(), ElementsAre(3, 3));
+  v.Add_(10);  // changes x through a view
+  EXPECT_THAT(x.ToVector<float>(), ElementsAre(11, 12));
+  auto y2 = (x * 2).Sum();
+  y2.Backward();  // accumulates
+  EXPECT_THAT(x.Grad().ToVector<float>(), ElementsAre(5, 5));
+}
+
+TEST_F(PrefetchTest, LargeTensorsAreNotPrefetchedAndOffMeansOff) {
+  auto big = client().Zeros({64});
+  auto s = big.Sum();
+  EXPECT_FLOAT_EQ(s.Item<float>(), 0);
+  EXPECT_FALSE(RunsWithServerStopped([&] { big.ToVector<float>(); }));
+
+  tensord::Client::Options options;
+  options.address = address();
+  options.prefetch_max_elements = 0;
+  tensord::Client off(options);
+  auto a = off.Tensor(F({1}), {1});
+  auto b = a + 1;
+  EXPECT_FLOAT_EQ(a.Item<float>(), 1);
+  EXPECT_FALSE(RunsWithServerStopped([&] { b.Item<float>(); }));
+}
+
+TEST_F(PrefetchTest, ErrorsOfTheSyncedBatchStillRaiseAndValuesStayRight) {
+  auto a = client().Tensor(F({1, 2, 3}), {3});
+  auto bad = a.Matmul(client().Tensor(F({1, 2}), {2}));
+  auto ok = a * 2;
+  EXPECT_THROW(ok.ToVector<float>(), Error);  // the sync raises matmul's error
+  EXPECT_THROW(bad.ToVector<float>(), Error);
+  EXPECT_THAT(ok.ToVector<float>(), ElementsAre(2, 4, 6));
 }
 
 }  // namespace

@@ -549,6 +549,12 @@ class Client {
     // Tensors with more payload bytes than this use the chunked Upload /
     // Fetch RPCs instead of the stream.
     size_t inline_payload_limit = 4 << 20;
+    // At each sync point the server also sends the values of the small
+    // tensors (at most this many elements) the synced batch named, and later
+    // reads of them (Item, ToVector, Info, Grad) are answered locally until a
+    // command may change them (Note [Prefetched values] in tensord.proto).
+    // 0 turns it off.
+    uint32_t prefetch_max_elements = 16;
   };
 
   Client();
