@@ -44,6 +44,8 @@ Options:
   --pipeline N     ops per pipelined batch (default 1000)
   --rounds N       rounds per figure; medians are taken over rounds (default 5)
   --matmul N       matrix size (default 1024; 0 skips the matmul part)
+  --bulk MIB       MiB uploaded and fetched back by the bulk figure
+                   (default 64; 0 skips it)
   --json           one JSON object on stdout instead of the table
   -h, --help       show this help
 )";
@@ -55,6 +57,7 @@ struct Options {
   int pipeline = 1000;
   int rounds = 5;
   int matmul = 1024;
+  int bulk_mib = 64;
   bool json = false;
 };
 
@@ -142,6 +145,8 @@ int Main(int argc, char** argv) {
       o.rounds = std::max(1, std::atoi(next().c_str()));
     } else if (a == "--matmul") {
       o.matmul = std::max(0, std::atoi(next().c_str()));
+    } else if (a == "--bulk") {
+      o.bulk_mib = std::max(0, std::atoi(next().c_str()));
     } else if (a == "--json") {
       o.json = true;
     } else {
@@ -344,6 +349,31 @@ int Main(int argc, char** argv) {
     mm = {fd, fr, ff, fx};
   }
 
+  // (f) Bulk bytes: upload N MiB of float32 from this process and fetch them
+  // back (the chunked Upload and Fetch RPCs), best of the rounds.
+  std::optional<Figure> bulk;
+  if (o.bulk_mib > 0) {
+    std::vector<float> host(static_cast<size_t>(o.bulk_mib) << 18);
+    for (size_t i = 0; i < host.size(); ++i) host[i] = static_cast<float>(i % 1000);
+    Figure f;
+    f.name = std::to_string(o.bulk_mib) + " MiB up + down";
+    f.unit = "ms";
+    for (int r = -1; r < o.rounds; ++r) {
+      auto t0 = Clock::now();
+      auto t = client.Tensor(host, {static_cast<int64_t>(host.size())});
+      std::vector<float> back = t.ToVector<float>();
+      double ms = Micros(Clock::now() - t0) / 1000;
+      if (back.size() != host.size() || back.back() != host.back()) {
+        throw std::runtime_error("bulk round trip changed the data");
+      }
+      if (r < 0) continue;
+      f.round_medians.push_back(ms);
+      f.all.push_back(ms);
+    }
+    bulk = f;
+  }
+  auto bulk_gbps = [&] { return 2.0 * (double(o.bulk_mib) * (1 << 20)) / (bulk->median() * 1e6); };
+
   const char* coretype = std::getenv("OPENBLAS_CORETYPE");
   double floor = figures[0].median();
   if (o.json) {
@@ -366,7 +396,12 @@ int Main(int argc, char** argv) {
                 << ", \"ratio_to_direct\": " << mm[i].median() / mm[0].median() << "}"
                 << (i + 1 < mm.size() ? "," : "") << "\n";
     }
-    std::cout << "  ]\n}\n";
+    std::cout << "  ]";
+    if (bulk) {
+      std::cout << ",\n  \"bulk\": {\"name\": \"" << bulk->name << "\", \"mib\": " << o.bulk_mib
+                << ", \"median_ms\": " << bulk->median() << ", \"gb_per_s\": " << bulk_gbps() << "}";
+    }
+    std::cout << "\n}\n";
     return 0;
   }
 
@@ -391,6 +426,12 @@ int Main(int argc, char** argv) {
                   Fixed(gflop / (f.median() / 1000), 1).c_str(),
                   Fixed(f.median() / mm[0].median(), 2).c_str());
     }
+  }
+  if (bulk) {
+    std::printf("\n%-48s %12s %18s %9s\n", "bulk transfer", "median ms", "rounds min-max", "GB/s");
+    std::printf("%-48s %12s %18s %9s\n", bulk->name.c_str(), Fixed(bulk->median(), 2).c_str(),
+                (Fixed(bulk->min_round(), 2) + "-" + Fixed(bulk->max_round(), 2)).c_str(),
+                Fixed(bulk_gbps(), 3).c_str());
   }
   return 0;
 }
