@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Prepares a Debian 12 machine to build, run and test tensord, then builds it.
 #
-#   scripts/bootstrap.sh [--no-python] [--no-build] [--with-oracle]
+#   scripts/bootstrap.sh [--no-python] [--no-build] [--with-oracle] [--with-deploy]
 #
 # 1. installs the missing apt packages (apt-get update runs only when something
 #    is missing; needs root, or sudo); --with-oracle adds python3-torch, the
 #    PyTorch that tests/python/test_differential.py compares against (tests
-#    only: scripts/test.sh passes it, serve.sh does not);
+#    only: scripts/test.sh passes it, serve.sh does not); --with-deploy adds
+#    what tests/deploy needs (Docker, compose, nginx, debootstrap, yamllint);
 # 2. creates <repo>/.venv with /usr/bin/python3 and installs the Python client
 #    (editable, with its test extras) -- skipped with --no-python, and skipped
 #    when nothing it depends on changed since the last install;
@@ -30,7 +31,11 @@ APT_PACKAGES=(
   libabsl-dev libopenblas-dev libgtest-dev libgmock-dev grpc-proto
   python3-venv python3-dev
   graphviz  # `dot`, for tensord.viz and `tensorctl graph --svg`
+  libcli11-dev nlohmann-json3-dev libcpp-httplib-dev  # flags, tensorctl --json, /metrics
 )
+# --with-deploy: what tests/deploy needs (a Docker engine, compose, nginx,
+# debootstrap for the offline base image, yamllint).
+DEPLOY_PACKAGES=(docker.io docker-compose nginx-light debootstrap yamllint)
 
 with_python=1
 with_build=1
@@ -39,6 +44,7 @@ for arg in "$@"; do
     --no-python) with_python=0 ;;
     --no-build) with_build=0 ;;
     --with-oracle) APT_PACKAGES+=(python3-torch) ;;
+    --with-deploy) APT_PACKAGES+=("${DEPLOY_PACKAGES[@]}") ;;
     -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) echo "bootstrap: unknown argument '$arg' (see --help)" >&2; exit 2 ;;
   esac

@@ -2,7 +2,9 @@
 # Builds what is missing, then runs every test: ctest (C++: engine, server,
 # clients, CLI) and pytest (Python client against a real server, and against
 # PyTorch: bootstrap --with-oracle installs python3-torch for
-# tests/python/test_differential.py, which must then run, not skip).
+# tests/python/test_differential.py, which must then run, not skip; and
+# --with-deploy installs Docker, compose, nginx, debootstrap and yamllint for
+# the deploy tests: tests/deploy/*.sh in ctest, tests/python/test_proxy.py).
 #
 #   scripts/test.sh [extra pytest args...]
 #
@@ -15,7 +17,7 @@ VENV=$REPO/.venv
 export TENSORD_BUILD_DIR=$BUILD_DIR
 
 start=$(date +%s)
-"$REPO/scripts/bootstrap.sh" --with-oracle || { echo "test.sh: bootstrap failed" >&2; exit 2; }
+"$REPO/scripts/bootstrap.sh" --with-oracle --with-deploy || { echo "test.sh: bootstrap failed" >&2; exit 2; }
 built=$(date +%s)
 
 logs=$(mktemp -d)
@@ -23,12 +25,13 @@ trap 'rm -rf "$logs"' EXIT
 
 cd "$REPO"
 echo "== ctest"
-ctest --test-dir "$BUILD_DIR" --output-on-failure --no-tests=error -j2 2>&1 | tee "$logs/ctest.log"
+TENSORD_REQUIRE_DEPLOY=1 ctest --test-dir "$BUILD_DIR" --output-on-failure --no-tests=error -j2 2>&1 | tee "$logs/ctest.log"
 ctest_rc=${PIPESTATUS[0]}
 tested_cpp=$(date +%s)
 
 echo "== pytest"
 TENSORD_BIN=$BUILD_DIR/server/tensord TENSORD_REQUIRE_SERVER=1 TENSORD_REQUIRE_ORACLE=1 \
+  TENSORD_REQUIRE_DEPLOY=1 \
   "$VENV/bin/python" -m pytest tests/python "$@" 2>&1 | tee "$logs/pytest.log"
 pytest_rc=${PIPESTATUS[0]}
 done_at=$(date +%s)

@@ -10,12 +10,14 @@
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/clock.h"
 #include "engine/autograd.h"
 #include "engine/cuda/context.h"
 #include "engine/cuda/runtime.h"
 #include "engine/device.h"
 #include "engine/functional.h"
 #include "engine/graph.h"
+#include "engine/op.h"
 #include "engine/status.h"
 #include "server/convert.h"
 #include "server/log.h"
@@ -34,6 +36,24 @@ constexpr int64_t kMaxGraphNodes = 1000000;
 absl::Status WithSite(const absl::Status& status, absl::string_view site) {
   if (site.empty() || status.ok()) return status;
   return absl::Status(status.code(), absl::StrCat(status.message(), " (at ", site, ")"));
+}
+
+// An op name as a metrics label: names outside the registry (a client's
+// typo, or worse) share one label, so clients cannot grow the label set.
+absl::string_view OpLabel(absl::string_view op) {
+  static const absl::flat_hash_set<std::string>* const known = [] {
+    auto* names = new absl::flat_hash_set<std::string>();
+    for (const engine::OpSchema& schema : engine::ListOps()) names->insert(std::string(schema.name));
+    return names;
+  }();
+  return known->contains(op) ? op : "unknown_op";
+}
+
+// A command's name in metrics: its op, else its kind ("fetch", "release").
+absl::string_view CommandName(const v1::Command& cmd) {
+  if (cmd.kind_case() == v1::Command::kOp) return OpLabel(cmd.op().op());
+  if (cmd.kind_case() == v1::Command::KIND_NOT_SET) return "unset";
+  return v1::Command::GetDescriptor()->FindFieldByNumber(cmd.kind_case())->name();
 }
 
 absl::Status MarkPoisoned(absl::Status status) {
@@ -388,11 +408,19 @@ void Executor::ReleaseLocked(Session& s, absl::Span<const uint64_t> handles) {
   for (uint64_t h : handles) s.Unbind(h);
 }
 
+void Executor::Observe(absl::string_view op, const absl::Status& status,
+                       absl::Time start) const {
+  if (metrics_ != nullptr) metrics_->ObserveCommand(op, status.code(), absl::Now() - start);
+}
+
 absl::Status Executor::Create(Session& s, const v1::CreateCommand& cmd, absl::string_view site) {
   absl::MutexLock lock(&s.mu());
   engine::cuda::ContextScope device_work(&s.cuda_context());
   ComputeSlot slot(*this);
-  return CreateLocked(s, cmd, site);
+  const absl::Time start = absl::Now();
+  absl::Status st = CreateLocked(s, cmd, site);
+  Observe("create", st, start);
+  return st;
 }
 
 absl::Status Executor::BindPayload(Session& s, const TensorSpec& spec, absl::string_view data,
@@ -407,7 +435,10 @@ absl::Status Executor::Op(Session& s, const v1::OpCommand& cmd, absl::string_vie
   absl::MutexLock lock(&s.mu());
   engine::cuda::ContextScope device_work(&s.cuda_context());
   ComputeSlot slot(*this);
-  return OpLocked(s, cmd, site);
+  const absl::Time start = absl::Now();
+  absl::Status st = OpLocked(s, cmd, site);
+  Observe(OpLabel(cmd.op()), st, start);
+  return st;
 }
 
 absl::Status Executor::Backward(Session& s, const v1::BackwardCommand& cmd,
@@ -415,7 +446,10 @@ absl::Status Executor::Backward(Session& s, const v1::BackwardCommand& cmd,
   absl::MutexLock lock(&s.mu());
   engine::cuda::ContextScope device_work(&s.cuda_context());
   ComputeSlot slot(*this);
-  return BackwardLocked(s, cmd, site);
+  const absl::Time start = absl::Now();
+  absl::Status st = BackwardLocked(s, cmd, site);
+  Observe("backward", st, start);
+  return st;
 }
 
 absl::StatusOr<v1::TensorData> Executor::Fetch(Session& s, uint64_t handle) {
@@ -543,6 +577,7 @@ void Executor::Execute(Session& s, const google::protobuf::RepeatedPtrField<v1::
     const v1::Command& cmd = commands[i];
     absl::Status st;
     v1::CommandResult result;
+    const absl::Time start = absl::Now();
     switch (cmd.kind_case()) {
       case v1::Command::kCreate: st = CreateLocked(s, cmd.create(), cmd.site()); break;
       case v1::Command::kOp: st = OpLocked(s, cmd.op(), cmd.site()); break;
@@ -599,6 +634,7 @@ void Executor::Execute(Session& s, const google::protobuf::RepeatedPtrField<v1::
         st = WithSite(absl::InvalidArgumentError("command has no kind set"), cmd.site());
         break;
     }
+    if (metrics_ != nullptr) Observe(CommandName(cmd), st, start);
     if (st.ok() && result.payload_case() == v1::CommandResult::PAYLOAD_NOT_SET) continue;
     result.set_index(static_cast<uint32_t>(i));
     if (!st.ok()) {

@@ -12,6 +12,8 @@
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "engine/op.h"
+#include "absl/time/time.h"
+#include "server/metrics.h"
 #include "server/session.h"
 #include "tensord/v1/tensord.pb.h"
 
@@ -92,6 +94,8 @@ class Executor {
                                        absl::Span<const int64_t> shape) const;
 
   const ExecutorLimits& limits() const { return limits_; }
+  // Where each command's op, status code and latency are counted; null = nowhere.
+  void set_metrics(Metrics* metrics) { metrics_ = metrics; }
 
  private:
   void PrefetchLocked(const Session& s,
@@ -151,7 +155,11 @@ class Executor {
     Executor& e_;
   };
 
+  // Counts one command in metrics_ (when set): its op name or kind.
+  void Observe(absl::string_view op, const absl::Status& status, absl::Time start) const;
+
   const ExecutorLimits limits_;
+  Metrics* metrics_ = nullptr;
   absl::flat_hash_map<std::string, const engine::OpSchema*> ops_;
   absl::Mutex slots_mu_;
   int free_slots_ ABSL_GUARDED_BY(slots_mu_);

@@ -2,6 +2,9 @@
 
 #include <cstdio>
 
+#include <grpc/support/log.h>
+#include <nlohmann/json.hpp>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
@@ -30,15 +33,43 @@ void AppendValue(std::string* out, absl::string_view v) {
   out->push_back('"');
 }
 
+LogFormat g_format = LogFormat::kText;
+
+std::string Timestamp() {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone());
+}
+
+void GrpcLog(gpr_log_func_args* args) {
+  absl::string_view level = "info";
+  if (args->severity == GPR_LOG_SEVERITY_ERROR) level = "error";
+  if (args->severity == GPR_LOG_SEVERITY_DEBUG) level = "debug";
+  Log(level, "grpc",
+      {{"source", absl::StrCat(args->file != nullptr ? args->file : "?", ":", args->line)},
+       {"message", args->message != nullptr ? args->message : ""}});
+}
+
 }  // namespace
 
+void SetLogFormat(LogFormat format) { g_format = format; }
+
+void RouteGrpcLogs() { gpr_set_log_function(GrpcLog); }
+
 void Log(absl::string_view level, absl::string_view event, std::initializer_list<LogField> fields) {
-  std::string line = absl::StrCat(
-      "ts=", absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()),
-      " level=", level, " event=", event);
-  for (const LogField& f : fields) {
-    absl::StrAppend(&line, " ", f.first, "=");
-    AppendValue(&line, f.second);
+  std::string line;
+  if (g_format == LogFormat::kJson) {
+    nlohmann::ordered_json j;
+    j["ts"] = Timestamp();
+    j["level"] = level;
+    j["event"] = event;
+    for (const LogField& f : fields) j[std::string(f.first)] = f.second;
+    // Invalid UTF-8 (a client's bytes in a message) is replaced, not thrown.
+    line = j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+  } else {
+    line = absl::StrCat("ts=", Timestamp(), " level=", level, " event=", event);
+    for (const LogField& f : fields) {
+      absl::StrAppend(&line, " ", f.first, "=");
+      AppendValue(&line, f.second);
+    }
   }
   line.push_back('\n');
   // One fwrite per line so concurrent lines do not interleave.

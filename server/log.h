@@ -1,4 +1,5 @@
-// Structured one-line logs on stderr: `ts=... level=info event=... k=v ...`.
+// Structured one-line logs on stderr: `ts=... level=info event=... k=v ...`,
+// or one JSON object per line ({"ts":..., "level":..., "event":..., "k":"v"}).
 // Never log secrets: session ids are capabilities, so log ShortId(id) only.
 #pragma once
 
@@ -11,6 +12,15 @@
 namespace tensord::server {
 
 using LogField = std::pair<absl::string_view, std::string>;
+
+enum class LogFormat { kText, kJson };
+// Applies to every later line; call before starting threads that log.
+void SetLogFormat(LogFormat format);
+
+// Sends gRPC core's own log lines (gpr_log) through Log() as event "grpc",
+// with their severity, source location and message. gRPC's verbosity still
+// decides which lines exist ($GRPC_VERBOSITY, default ERROR).
+void RouteGrpcLogs();
 
 void Log(absl::string_view level, absl::string_view event, std::initializer_list<LogField> fields);
 inline void LogInfo(absl::string_view event, std::initializer_list<LogField> fields = {}) {

@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "CLI/CLI.hpp"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -18,49 +19,22 @@
 #include "engine/cuda/runtime.h"
 #include "engine/device.h"
 #include "server/auth.h"
+#include "server/listen_address.h"
 #include "server/log.h"
 #include "server/server.h"
 
 namespace tensord::server {
 namespace {
 
-constexpr char kUsage[] = R"(usage: tensord [flags]
+constexpr char kDescription[] = R"(tensord: the tensor compute daemon, a networked tensor compute server
+(gRPC, tensord.v1).)";
 
-The tensord daemon: a networked tensor compute server (gRPC, tensord.v1).
-
-Flags:
-  --listen ADDR              HOST:PORT or unix:PATH; repeatable
-                             (default localhost:50051; port 0 picks a free port)
-  --max-sessions N           live sessions at most (default 1024)
-  --idle-ttl-seconds N       default idle TTL of a session (default 300)
-  --max-idle-ttl-seconds N   largest TTL a client may ask for (default 86400)
-  --max-tensor-elements N    elements per tensor at most (default 2147483648)
-  --max-session-bytes N      host (cpu) tensor bytes bound per session at most;
-                             0 = no limit (default: half of physical memory).
-                             Device memory is bounded by the device: a command
-                             that does not fit fails alone (RESOURCE_EXHAUSTED)
-  --max-message-bytes N      largest gRPC message in either direction
-                             (default 67108864)
-  --compute-slots N          commands computing at once across sessions
-                             (default: one per core)
-  --threads N                RPC threads at most; each open Stream holds one
-                             (default 64)
-  --drain-seconds N          on SIGTERM/SIGINT, time given to calls in flight
-                             (default 5)
-  --tls-cert FILE            PEM certificate chain: serve TCP addresses over TLS
-  --tls-key FILE             PEM private key of --tls-cert
-  --tls-client-ca FILE       PEM CAs: require client certificates they signed
-                             (mTLS); the certificate names the caller
-  --auth-tokens FILE         lines "IDENTITY TOKEN": every call must send
-                             "authorization: Bearer TOKEN" and acts as IDENTITY
-                             (sessions belong to the identity that created them)
-  --help                     print this and exit
-  --version                  print the version and exit
-
+constexpr char kFooter[] = R"(
 When every address is bound, one line "tensord listening on ADDR [ADDR...]"
-goes to stdout. Logs are key=value lines on stderr. SIGTERM or SIGINT drains
-and exits 0; a second signal exits at once. Exit codes: 0 after a signal,
-1 when it cannot start, 2 for bad flags.
+goes to stdout. Logs go to stderr: key=value lines, or one JSON object per
+line with --log-format=json (gRPC's own log lines included). SIGTERM or
+SIGINT drains and exits 0; a second signal exits at once. Exit codes: 0 after
+a signal, 1 when it cannot start, 2 for bad flags.
 
 CUDA devices are the GPUs the CUDA runtime shows (CUDA_VISIBLE_DEVICES
 applies); each session gets its own stream per device and its own memory
@@ -70,31 +44,17 @@ for tests on machines without a GPU.
 
 Without --tls-cert and --auth-tokens anyone who can reach an address can use
 the server: the default (localhost) is meant for one machine. unix: sockets
-are plaintext and guarded by file permissions; tokens apply to them too.
-)";
+are plaintext and guarded by file permissions; tokens apply to them too.)";
 
 #ifndef TENSORD_VERSION
 #define TENSORD_VERSION "0.0.0"
 #endif
 
-[[noreturn]] void Usage(absl::string_view error) {
-  std::cerr << "tensord: " << error << "\n(see tensord --help)\n";
-  std::exit(2);
-}
-
 struct Flags {
   ServerOptions server;
   absl::Duration drain = absl::Seconds(5);
+  std::string log_format = "text";
 };
-
-int64_t ParseInt(absl::string_view flag, absl::string_view value, int64_t min, int64_t max) {
-  int64_t v = 0;
-  if (!absl::SimpleAtoi(value, &v) || v < min || v > max) {
-    Usage(absl::StrCat(flag, " expects an integer in [", min, ", ", max, "], got '", value,
-                       "'"));
-  }
-  return v;
-}
 
 int64_t DefaultSessionBytes() {
   const long pages = sysconf(_SC_PHYS_PAGES);
@@ -102,71 +62,125 @@ int64_t DefaultSessionBytes() {
   return pages > 0 && page_size > 0 ? int64_t{pages} * page_size / 2 : 0;
 }
 
+// $POD_NAME (Kubernetes' downward API), else the host name.
+std::string DefaultInstanceName() {
+  if (const char* pod = std::getenv("POD_NAME"); pod != nullptr && *pod != '\0') return pod;
+  char host[256] = {};
+  if (gethostname(host, sizeof(host) - 1) == 0 && host[0] != '\0') return host;
+  return "tensord";
+}
+
+// A CLI11 validator over one of the server's absl::Status rules (CLI11 puts
+// the flag's name before the message).
+CLI::Validator StatusValidator(absl::Status (*rule)(absl::string_view, absl::string_view)) {
+  return CLI::Validator(
+      [rule](std::string& value) -> std::string {
+        absl::Status st = rule("", value);
+        return st.ok() ? std::string() : std::string(st.message());
+      },
+      "");
+}
+
+// Parses argv; exits 0 after --help/--version and 2 on a bad flag.
 Flags ParseFlags(int argc, char** argv) {
   Flags flags;
   ServerOptions& o = flags.server;
   o.executor.max_session_bytes = DefaultSessionBytes();
-  bool listen_given = false;
+  o.service.instance = DefaultInstanceName();
+  int64_t idle_ttl_s = absl::ToInt64Seconds(o.sessions.default_idle_ttl);
+  int64_t max_idle_ttl_s = absl::ToInt64Seconds(o.sessions.max_idle_ttl);
+  int64_t drain_s = absl::ToInt64Seconds(flags.drain);
+  std::string auth_tokens;
   constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
-  for (int i = 1; i < argc; ++i) {
-    absl::string_view arg = argv[i];
-    if (arg == "--help" || arg == "-h") {
-      std::cout << kUsage;
-      std::exit(0);
-    }
-    if (arg == "--version") {
-      std::cout << "tensord " << TENSORD_VERSION << "\n";
-      std::exit(0);
-    }
-    if (arg.substr(0, 2) != "--") Usage(absl::StrCat("unexpected argument '", arg, "'"));
-    absl::string_view name = arg;
-    std::optional<absl::string_view> value;
-    if (size_t eq = arg.find('='); eq != absl::string_view::npos) {
-      name = arg.substr(0, eq);
-      value = arg.substr(eq + 1);
-    } else if (i + 1 < argc) {
-      value = argv[++i];
-    }
-    if (!value) Usage(absl::StrCat(name, " needs a value"));
-    if (name == "--listen") {
-      if (!listen_given) o.listen.clear();
-      listen_given = true;
-      if (value->empty()) Usage("--listen needs an address");
-      o.listen.emplace_back(*value);
-    } else if (name == "--max-sessions") {
-      o.sessions.max_sessions = ParseInt(name, *value, 1, kMax);
-    } else if (name == "--idle-ttl-seconds") {
-      o.sessions.default_idle_ttl = absl::Seconds(ParseInt(name, *value, 1, 1 << 30));
-    } else if (name == "--max-idle-ttl-seconds") {
-      o.sessions.max_idle_ttl = absl::Seconds(ParseInt(name, *value, 1, 1 << 30));
-    } else if (name == "--max-tensor-elements") {
-      o.executor.max_tensor_elements = ParseInt(name, *value, 1, int64_t{1} << 48);
-    } else if (name == "--max-session-bytes") {
-      o.executor.max_session_bytes = ParseInt(name, *value, 0, kMax);
-    } else if (name == "--max-message-bytes") {
-      o.service.max_message_bytes =
-          ParseInt(name, *value, 1 << 20, std::numeric_limits<int>::max());
-    } else if (name == "--compute-slots") {
-      o.executor.compute_slots = static_cast<int>(ParseInt(name, *value, 1, 1024));
-    } else if (name == "--threads") {
-      o.max_threads = static_cast<int>(ParseInt(name, *value, 2, 4096));
-    } else if (name == "--tls-cert") {
-      o.tls.cert_file = std::string(*value);
-    } else if (name == "--tls-key") {
-      o.tls.key_file = std::string(*value);
-    } else if (name == "--tls-client-ca") {
-      o.tls.client_ca_file = std::string(*value);
-    } else if (name == "--auth-tokens") {
-      absl::StatusOr<TokenAuthenticator> tokens = TokenAuthenticator::FromFile(std::string(*value));
-      if (!tokens.ok()) Usage(tokens.status().message());
-      o.service.tokens = std::make_shared<const TokenAuthenticator>(std::move(*tokens));
-    } else if (name == "--drain-seconds") {
-      flags.drain = absl::Seconds(ParseInt(name, *value, 0, 3600));
-    } else {
-      Usage(absl::StrCat("unknown flag ", name));
-    }
+
+  CLI::App app(kDescription, "tensord");
+  app.footer(kFooter);
+  app.set_version_flag("--version", std::string("tensord ") + TENSORD_VERSION,
+                       "print the version and exit");
+  app.get_formatter()->column_width(34);
+  app.add_option("--listen", o.listen,
+                 "HOST:PORT or unix:PATH; repeatable (port 0 picks a free port)")
+      ->type_name("ADDR")
+      ->check(StatusValidator(ValidateListenAddress))
+      ->capture_default_str();
+  app.add_option("--instance-name", o.service.instance,
+                 "name this daemon reports in ServerInfo/SessionInfo and its metrics "
+                 "(default: $POD_NAME, else the host name)")
+      ->type_name("NAME");
+  app.add_option("--max-sessions", o.sessions.max_sessions, "live sessions at most")
+      ->check(CLI::Range(int64_t{1}, kMax))
+      ->capture_default_str();
+  app.add_option("--idle-ttl-seconds", idle_ttl_s, "default idle TTL of a session")
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 30))
+      ->capture_default_str();
+  app.add_option("--max-idle-ttl-seconds", max_idle_ttl_s, "largest TTL a client may ask for")
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 30))
+      ->capture_default_str();
+  app.add_option("--max-tensor-elements", o.executor.max_tensor_elements,
+                 "elements per tensor at most")
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 48))
+      ->capture_default_str();
+  app.add_option("--max-session-bytes", o.executor.max_session_bytes,
+                 "host (cpu) tensor bytes bound per session at most; 0 = no limit "
+                 "(default: half of physical memory). Device memory is bounded by the "
+                 "device: a command that does not fit fails alone (RESOURCE_EXHAUSTED)")
+      ->check(CLI::Range(int64_t{0}, kMax));
+  app.add_option("--max-message-bytes", o.service.max_message_bytes,
+                 "largest gRPC message in either direction")
+      ->check(CLI::Range(int64_t{1} << 20, int64_t{std::numeric_limits<int>::max()}))
+      ->capture_default_str();
+  app.add_option("--compute-slots", o.executor.compute_slots,
+                 "commands computing at once across sessions (default: one per core)")
+      ->check(CLI::Range(1, 1024));
+  app.add_option("--threads", o.max_threads, "RPC threads at most; each open Stream holds one")
+      ->check(CLI::Range(2, 4096))
+      ->capture_default_str();
+  app.add_option("--drain-seconds", drain_s,
+                 "on SIGTERM/SIGINT, time given to calls in flight")
+      ->check(CLI::Range(int64_t{0}, int64_t{3600}))
+      ->capture_default_str();
+  app.add_option("--tls-cert", o.tls.cert_file,
+                 "PEM certificate chain: serve TCP addresses over TLS")
+      ->type_name("FILE");
+  app.add_option("--tls-key", o.tls.key_file, "PEM private key of --tls-cert")
+      ->type_name("FILE");
+  app.add_option("--tls-client-ca", o.tls.client_ca_file,
+                 "PEM CAs: require client certificates they signed (mTLS); the "
+                 "certificate names the caller")
+      ->type_name("FILE");
+  app.add_option("--auth-tokens", auth_tokens,
+                 "lines \"IDENTITY TOKEN\": every call must send \"authorization: Bearer "
+                 "TOKEN\" and acts as IDENTITY (sessions belong to the identity that "
+                 "created them)")
+      ->type_name("FILE");
+  app.add_option("--metrics-listen", o.metrics_listen,
+                 "HOST:PORT: serve Prometheus metrics at http://HOST:PORT/metrics "
+                 "(default: off)")
+      ->type_name("ADDR")
+      ->check(StatusValidator([](absl::string_view flag, absl::string_view v) {
+        return ParseHostPort(flag, v).status();
+      }));
+  app.add_option("--log-format", flags.log_format, "stderr log lines: text (key=value) or json")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);  // prints help or the version to stdout, an error to stderr
+    std::exit(e.get_exit_code() == 0 ? 0 : 2);
   }
-  o.sessions.max_idle_ttl = std::max(o.sessions.max_idle_ttl, o.sessions.default_idle_ttl);
+  if (!auth_tokens.empty()) {
+    absl::StatusOr<TokenAuthenticator> tokens = TokenAuthenticator::FromFile(auth_tokens);
+    if (!tokens.ok()) {
+      std::cerr << "tensord: --auth-tokens: " << tokens.status().message()
+                << "\n(see tensord --help)\n";
+      std::exit(2);
+    }
+    o.service.tokens = std::make_shared<const TokenAuthenticator>(std::move(*tokens));
+  }
+  o.sessions.default_idle_ttl = absl::Seconds(idle_ttl_s);
+  o.sessions.max_idle_ttl = std::max(absl::Seconds(max_idle_ttl_s), o.sessions.default_idle_ttl);
+  flags.drain = absl::Seconds(drain_s);
   // Fetched payloads in one batch response leave room for the results.
   o.executor.max_inline_bytes = o.service.max_message_bytes / 8 * 7;
   return flags;
@@ -192,6 +206,8 @@ int NextSignal() {
 
 int Main(int argc, char** argv) {
   const Flags flags = ParseFlags(argc, argv);
+  SetLogFormat(flags.log_format == "json" ? LogFormat::kJson : LogFormat::kText);
+  RouteGrpcLogs();
 
   // Threads that exist before main (OpenBLAS starts its pool when loaded)
   // would take a blocked-everywhere-else signal with its default action, so
@@ -215,7 +231,11 @@ int Main(int argc, char** argv) {
   const ServerOptions& o = flags.server;
   LogInfo("started",
           {{"version", TENSORD_VERSION},
+           {"instance", o.service.instance},
            {"addresses", absl::StrJoin((*server)->addresses(), ",")},
+           {"metrics", (*server)->metrics_address().empty()
+                           ? std::string("off")
+                           : absl::StrCat("http://", (*server)->metrics_address(), "/metrics")},
            {"max_sessions", absl::StrCat(o.sessions.max_sessions)},
            {"idle_ttl_s", absl::StrCat(absl::ToInt64Seconds(o.sessions.default_idle_ttl))},
            {"max_tensor_elements", absl::StrCat(o.executor.max_tensor_elements)},

@@ -13,7 +13,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "engine/status.h"
+#include "server/listen_address.h"
 #include "server/log.h"
+
+#ifndef TENSORD_VERSION
+#define TENSORD_VERSION "0.0.0"
+#endif
 
 namespace tensord::server {
 namespace {
@@ -71,11 +76,16 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> TcpCredentials(const Tl
 
 absl::StatusOr<std::unique_ptr<TensordServer>> TensordServer::Start(ServerOptions options) {
   if (options.listen.empty()) return absl::InvalidArgumentError("no --listen address");
+  for (const std::string& address : options.listen) {
+    TENSORD_RETURN_IF_ERROR(ValidateListenAddress("--listen", address));
+  }
   TENSORD_ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> tcp_credentials,
                            TcpCredentials(options.tls));
   std::unique_ptr<TensordServer> server(new TensordServer());
   server->sessions_ = std::make_unique<SessionManager>(options.sessions);
+  server->metrics_ = std::make_unique<Metrics>(TENSORD_VERSION, options.service.instance);
   server->executor_ = std::make_unique<Executor>(options.executor);
+  server->executor_->set_metrics(server->metrics_.get());
   server->service_ = std::make_unique<TensordService>(*server->sessions_, *server->executor_,
                                                       options.service);
 
@@ -105,6 +115,11 @@ absl::StatusOr<std::unique_ptr<TensordServer>> TensordServer::Start(ServerOption
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
   builder.RegisterService(server->service_.get());
+  {
+    std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> timers;
+    timers.push_back(server->metrics_->InterceptorFactory());
+    builder.experimental().SetInterceptorCreators(std::move(timers));
+  }
   const int max_message = static_cast<int>(
       std::min<int64_t>(options.service.max_message_bytes, std::numeric_limits<int>::max()));
   builder.SetMaxReceiveMessageSize(max_message);
@@ -130,11 +145,24 @@ absl::StatusOr<std::unique_ptr<TensordServer>> TensordServer::Start(ServerOption
   if (auto* health = server->server_->GetHealthCheckService()) {
     health->SetServingStatus(v1::Tensord::service_full_name(), true);
   }
+  if (!options.metrics_listen.empty()) {
+    absl::StatusOr<std::unique_ptr<MetricsHttpServer>> http = MetricsHttpServer::Start(
+        options.metrics_listen, *server->metrics_, *server->sessions_);
+    if (!http.ok()) {
+      server->server_->Shutdown();
+      return http.status();
+    }
+    server->metrics_http_ = std::move(*http);
+  }
   server->sessions_->StartReaper(options.reaper_period);
   return server;
 }
 
 TensordServer::~TensordServer() { Shutdown(absl::ZeroDuration()); }
+
+std::string TensordServer::metrics_address() const {
+  return metrics_http_ == nullptr ? std::string() : metrics_http_->address();
+}
 
 void TensordServer::Shutdown(absl::Duration drain) {
   if (server_ == nullptr) return;

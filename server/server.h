@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "server/executor.h"
+#include "server/metrics.h"
 #include "server/service.h"
 #include "server/session_manager.h"
 
@@ -36,6 +37,8 @@ struct ServerOptions {
   // CPU use is bounded by ExecutorLimits::compute_slots instead.
   int max_threads = 64;
   absl::Duration reaper_period = absl::Seconds(1);
+  // "HOST:PORT": serve Prometheus metrics over HTTP there; empty = off.
+  std::string metrics_listen;
 };
 
 class TensordServer {
@@ -47,6 +50,8 @@ class TensordServer {
   // The bound addresses, with picked ports filled in.
   const std::vector<std::string>& addresses() const { return addresses_; }
   SessionManager& sessions() { return *sessions_; }
+  // The metrics address with its picked port; empty without metrics_listen.
+  std::string metrics_address() const;
 
   // Reports NOT_SERVING to health checks, lets calls in flight finish for up
   // to `drain`, then cancels the rest. Idempotent.
@@ -58,8 +63,10 @@ class TensordServer {
   TensordServer() = default;
 
   std::unique_ptr<SessionManager> sessions_;
+  std::unique_ptr<Metrics> metrics_;
   std::unique_ptr<Executor> executor_;
   std::unique_ptr<TensordService> service_;
+  std::unique_ptr<MetricsHttpServer> metrics_http_;
   std::unique_ptr<grpc::Server> server_;  // declared last: destroyed first
   std::vector<std::string> addresses_;
 };

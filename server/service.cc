@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
@@ -107,10 +108,20 @@ absl::StatusOr<std::string> ChooseSessionId(absl::string_view body_id,
   return std::string(body_id.empty() ? metadata_id : body_id);
 }
 
+namespace {
+
+// "NAME/" and 64 random bits in hex: tells two runs of one name apart.
+std::string NewInstanceId(absl::string_view instance) {
+  absl::BitGen gen;
+  return absl::StrCat(instance, "/", absl::Hex(absl::Uniform<uint64_t>(gen), absl::kZeroPad16));
+}
+
+}  // namespace
+
 TensordService::TensordService(SessionManager& sessions, Executor& executor,
                                ServiceOptions options)
     : sessions_(sessions), executor_(executor), options_(options), started_(absl::Now()),
-      ops_(MakeListOps()) {}
+      instance_id_(NewInstanceId(options_.instance)), ops_(MakeListOps()) {}
 
 absl::StatusOr<std::string> TensordService::Caller(const grpc::ServerContext* ctx) const {
   if (options_.tokens != nullptr) {
@@ -130,7 +141,30 @@ absl::StatusOr<std::shared_ptr<Session>> TensordService::SessionFor(
   TENSORD_ASSIGN_OR_RETURN(
       std::string id,
       ChooseSessionId(body_id, MetadataValue(ctx, kSessionIdMetadataKey), /*required=*/true));
-  return sessions_.Find(id, caller);
+  absl::StatusOr<std::shared_ptr<Session>> s = sessions_.Find(id, caller);
+  if (!s.ok()) return ExplainMissingSession(ctx, id, s.status());
+  return s;
+}
+
+// Note [Session home]
+// Sessions live in one daemon's memory; behind a proxy that hashes the
+// session id, a session's calls reach another daemon once its own is gone
+// (killed, restarted, rescheduled). Clients echo the instance_id that
+// SessionInfo reported as "tensord-instance-id" metadata, so the daemon that
+// receives such a call says what happened instead of "not found (expired?)".
+// The proxy covers the other half: a call it cannot deliver gets UNAVAILABLE
+// with the same explanation (deploy/proxy/nginx.conf).
+absl::Status TensordService::ExplainMissingSession(const grpc::ServerContext* ctx,
+                                                   absl::string_view id,
+                                                   absl::Status lookup) const {
+  const absl::string_view home = MetadataValue(ctx, kInstanceIdMetadataKey);
+  if (lookup.code() != absl::StatusCode::kNotFound || home.empty() || home == instance_id_) {
+    return lookup;
+  }
+  return absl::UnavailableError(absl::StrCat(
+      "session ", ShortId(id), "... was created on tensord instance ", home,
+      ", which is gone (it restarted or was lost; this call reached ", instance_id_,
+      ", which does not hold the session): its tensors are lost; start a new session"));
 }
 
 v1::SessionInfo TensordService::InfoOf(const Session& s) const {
@@ -142,6 +176,8 @@ v1::SessionInfo TensordService::InfoOf(const Session& s) const {
   info.set_idle_seconds(
       std::max<int64_t>(0, absl::ToInt64Seconds(sessions_.Now() - s.last_used())));
   info.set_owner(s.owner());
+  info.set_instance(options_.instance);
+  info.set_instance_id(instance_id_);
   return info;
 }
 
@@ -368,6 +404,8 @@ grpc::Status TensordService::ServerInfo(grpc::ServerContext* ctx, const v1::Empt
       static_cast<uint32_t>(absl::ToInt64Seconds(sessions_.limits().default_idle_ttl)));
   resp->set_max_session_bytes(limits.max_session_bytes);
   resp->set_cuda_status(engine::CudaUnavailableReason());
+  resp->set_instance(options_.instance);
+  resp->set_instance_id(instance_id_);
   return grpc::Status::OK;
 }
 

@@ -21,6 +21,9 @@ namespace tensord::server {
 
 // Request metadata that names the session (Note [Sessions]).
 inline constexpr char kSessionIdMetadataKey[] = "tensord-session-id";
+// Request metadata: the instance_id of the daemon that created the session,
+// as SessionInfo reported it (Note [Session home]).
+inline constexpr char kInstanceIdMetadataKey[] = "tensord-instance-id";
 
 struct ServiceOptions {
   int64_t default_chunk_bytes = int64_t{1} << 20;  // streamed Fetch
@@ -28,6 +31,8 @@ struct ServiceOptions {
   // When set, every tensord.v1 call needs "authorization: Bearer <token>"
   // and acts as the token's identity (health and reflection stay open).
   std::shared_ptr<const TokenAuthenticator> tokens;
+  // This daemon's name in ServerInfo/SessionInfo (tensord --instance-name).
+  std::string instance = "tensord";
 };
 
 class TensordService final : public v1::Tensord::Service {
@@ -73,6 +78,8 @@ class TensordService final : public v1::Tensord::Service {
   grpc::Status Synchronize(grpc::ServerContext* ctx, const v1::SessionRequest* req,
                            v1::Empty* resp) override;
 
+  const std::string& instance_id() const { return instance_id_; }
+
  private:
   // Who is calling: the bearer token's identity when tokens are configured
   // (UNAUTHENTICATED without a valid one), else the TLS peer identity when
@@ -94,11 +101,16 @@ class TensordService final : public v1::Tensord::Service {
     return ToGrpcStatus(st);
   }
   v1::SessionInfo InfoOf(const Session& s) const;
+  // `lookup` (a failed session lookup) reworded when the call says its
+  // session was created by another daemon or another run of this one.
+  absl::Status ExplainMissingSession(const grpc::ServerContext* ctx, absl::string_view id,
+                                     absl::Status lookup) const;
 
   SessionManager& sessions_;
   Executor& executor_;
   const ServiceOptions options_;
   const absl::Time started_;
+  const std::string instance_id_;  // "NAME/RANDOM", new at every start
   const v1::ListOpsResponse ops_;
 };
 

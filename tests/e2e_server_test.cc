@@ -35,6 +35,7 @@ namespace {
 using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::SizeIs;
 
 constexpr int64_t kMaxMessage = 4 << 20;
@@ -104,6 +105,7 @@ class E2eTest : public ::testing::Test {
     o.service.max_message_bytes = kMaxMessage;
     o.executor.max_inline_bytes = kMaxMessage / 8 * 7;
     o.max_threads = 16;
+    o.service.instance = "e2e-0";
     absl::StatusOr<std::unique_ptr<server::TensordServer>> s =
         server::TensordServer::Start(std::move(o));
     ASSERT_TRUE(s.ok()) << s.status();
@@ -238,6 +240,42 @@ TEST_F(E2eTest, SessionIdMustBeNamedAndAgree) {
 
   req.set_session_id(a);  // body only
   EXPECT_TRUE(stub_->Create(Ctx().get(), req, &resp).ok());
+}
+
+// Note [Session home]: SessionInfo and ServerInfo name the daemon; a call
+// for a session that another daemon run created says that daemon is gone.
+TEST_F(E2eTest, InstanceIsReportedAndForeignSessionSaysItsDaemonIsGone) {
+  v1::ServerInfoResponse server_info;
+  ASSERT_TRUE(stub_->ServerInfo(Ctx().get(), v1::Empty(), &server_info).ok());
+  EXPECT_EQ(server_info.instance(), "e2e-0");
+  EXPECT_TRUE(absl::StartsWith(server_info.instance_id(), "e2e-0/")) << server_info.instance_id();
+
+  v1::CreateSessionRequest create;
+  v1::SessionInfo info;
+  ASSERT_TRUE(stub_->CreateSession(Ctx().get(), create, &info).ok());
+  EXPECT_EQ(info.instance(), "e2e-0");
+  EXPECT_EQ(info.instance_id(), server_info.instance_id());
+
+  // Its own instance id: the session is found.
+  v1::SessionRequest req;
+  auto own = Ctx(info.session_id());
+  own->AddMetadata("tensord-instance-id", info.instance_id());
+  EXPECT_TRUE(stub_->KeepAlive(own.get(), req, &info).ok());
+
+  // Unknown session, no instance id: the plain lookup error.
+  const std::string unknown(32, 'a');
+  grpc::Status st = stub_->KeepAlive(Ctx(unknown).get(), req, &info);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::NOT_FOUND) << st.error_message();
+
+  // Unknown session created by another daemon run: UNAVAILABLE, saying so.
+  auto foreign = Ctx(unknown);
+  foreign->AddMetadata("tensord-instance-id", "e2e-1/00000000deadbeef");
+  st = stub_->KeepAlive(foreign.get(), req, &info);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_THAT(st.error_message(), HasSubstr("e2e-1/00000000deadbeef, which is gone"));
+  EXPECT_THAT(st.error_message(), HasSubstr("restarted or was lost"));
+  EXPECT_THAT(st.error_message(), HasSubstr("start a new session"));
+  EXPECT_THAT(st.error_message(), Not(HasSubstr(unknown))) << "session ids are capabilities";
 }
 
 TEST_F(E2eTest, MaxSessionsIsResourceExhausted) {
@@ -829,12 +867,14 @@ TEST(ServerStartTest, RejectsIncompleteTlsFlags) {
 // Runs the built tensord binary with `args`, capturing stdout.
 class Daemon {
  public:
-  explicit Daemon(std::vector<std::string> args) {
+  // With `merge_stderr`, ReadLine reads stderr's lines too.
+  explicit Daemon(std::vector<std::string> args, bool merge_stderr = false) {
     int out[2];
     EXPECT_EQ(pipe(out), 0);
     pid_ = fork();
     if (pid_ == 0) {
       dup2(out[1], STDOUT_FILENO);
+      if (merge_stderr) dup2(out[1], STDERR_FILENO);
       close(out[0]);
       close(out[1]);
       std::vector<char*> argv;
@@ -869,6 +909,21 @@ class Daemon {
       line.push_back(c);
     }
     return line;
+  }
+
+  // Reads lines until EOF or the timeout.
+  std::string ReadAll(absl::Duration timeout) {
+    std::string all;
+    const absl::Time deadline = absl::Now() + timeout;
+    while (absl::Now() < deadline) {
+      pollfd p{out_, POLLIN, 0};
+      if (poll(&p, 1, 100) <= 0) continue;
+      char buf[4096];
+      const ssize_t n = read(out_, buf, sizeof(buf));
+      if (n <= 0) break;
+      all.append(buf, n);
+    }
+    return all;
   }
 
   // Sends `sig` and returns the exit status (-1 on timeout or signal death).
@@ -924,7 +979,11 @@ TEST(TensordBinaryTest, ListensOnTcpAndUnixSocketAndExitsCleanlyOnSigterm) {
 TEST(TensordBinaryTest, HelpAndBadFlags) {
   {
     Daemon d({"--help"});
-    EXPECT_THAT(d.ReadLine(absl::Seconds(10)), HasSubstr("usage: tensord"));
+    const std::string help = d.ReadAll(absl::Seconds(10));
+    EXPECT_THAT(help, HasSubstr("Usage: tensord"));
+    EXPECT_THAT(help, HasSubstr("--listen"));
+    EXPECT_THAT(help, HasSubstr("--metrics-listen"));
+    EXPECT_THAT(help, HasSubstr("a second signal exits at once"));
     EXPECT_EQ(d.Wait(absl::Seconds(10)), 0);
   }
   {
@@ -935,6 +994,33 @@ TEST(TensordBinaryTest, HelpAndBadFlags) {
     Daemon d({"--no-such-flag", "1"});
     EXPECT_EQ(d.Wait(absl::Seconds(10)), 2);
   }
+  {
+    Daemon d({"--version"});
+    EXPECT_THAT(d.ReadLine(absl::Seconds(10)), HasSubstr("tensord "));
+    EXPECT_EQ(d.Wait(absl::Seconds(10)), 0);
+  }
+}
+
+// A bad --listen is refused before gRPC sees it, with a message that says why.
+TEST(TensordBinaryTest, BadListenAddressesAreRefusedClearly) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"127.0.0.1:99999", "the port 99999 is out of range [0, 65535]"},
+      {"127.0.0.1", "expected HOST:PORT"},
+      {"127.0.0.1:http", "the port 'http' is not a number"},
+      {":50051", "no host before ':'"},
+      {"::1:50051", "an IPv6 address needs brackets"},
+      {"unix:", "no socket path"},
+  };
+  for (const auto& [address, message] : cases) {
+    Daemon d({"--listen", address}, /*merge_stderr=*/true);
+    const std::string all = d.ReadAll(absl::Seconds(10));
+    EXPECT_THAT(all, HasSubstr(message)) << address;
+    EXPECT_THAT(all, HasSubstr("'" + address + "'")) << address;
+    EXPECT_EQ(d.Wait(absl::Seconds(10)), 2) << address;
+  }
+  Daemon d({"--metrics-listen", "0.0.0.0:70000"}, /*merge_stderr=*/true);
+  EXPECT_THAT(d.ReadAll(absl::Seconds(10)), HasSubstr("--metrics-listen: '0.0.0.0:70000': the port 70000 is out of range"));
+  EXPECT_EQ(d.Wait(absl::Seconds(10)), 2);
 }
 
 TEST(TensordBinaryTest, PortInUseFailsWithExitCode1) {

@@ -54,14 +54,15 @@ def _tail(path, n=4000):
 
 
 class ServerProcess:
-    def __init__(self, binary, log_path, env=None):
-        """Starts `binary` on a free port; `env`: extra environment variables for it."""
+    def __init__(self, binary, log_path, env=None, args=()):
+        """Starts `binary` on a free port; `env`: extra environment variables for
+        it; `args`: more flags."""
         self.binary = binary
         self.log_path = log_path
         self.port = _free_port()
         self.address = "127.0.0.1:%d" % self.port
         self._log = open(log_path, "wb")
-        self.proc = subprocess.Popen([binary, "--listen", self.address], stdout=self._log,
+        self.proc = subprocess.Popen([binary, "--listen", self.address, *args], stdout=self._log,
                                      stderr=subprocess.STDOUT,
                                      env=dict(os.environ, **env) if env else None)
         deadline = time.monotonic() + 30

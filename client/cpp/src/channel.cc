@@ -1,7 +1,9 @@
 #include "channel.h"
 
 #include <cstdlib>
+#include <cstdint>
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <stdexcept>
 
@@ -77,9 +79,21 @@ std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address, const Tls
 }
 
 void AddCallMetadata(grpc::ClientContext* ctx, const std::string& session_id,
-                     const std::string& token) {
+                     const std::string& token, const std::string& instance_id) {
   if (!session_id.empty()) ctx->AddMetadata(kSessionMetadataKey, session_id);
   if (!token.empty()) ctx->AddMetadata("authorization", "Bearer " + token);
+  if (!instance_id.empty()) ctx->AddMetadata(kInstanceIdMetadataKey, instance_id);
+}
+
+std::string NewSessionId() {
+  std::random_device random;  // getrandom(2) / /dev/urandom on Linux
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id;
+  for (int i = 0; i < 4; ++i) {
+    const uint32_t word = random();
+    for (int shift = 28; shift >= 0; shift -= 4) id.push_back(kHex[(word >> shift) & 0xf]);
+  }
+  return id;
 }
 
 void SetTimeout(grpc::ClientContext* ctx, double seconds) {

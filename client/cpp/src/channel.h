@@ -12,6 +12,9 @@ namespace tensord::client {
 
 inline constexpr char kDefaultAddress[] = "localhost:50051";
 inline constexpr char kSessionMetadataKey[] = "tensord-session-id";
+// The daemon run that created the session, echoed from SessionInfo
+// (Note [Session home], server/service.cc).
+inline constexpr char kInstanceIdMetadataKey[] = "tensord-instance-id";
 
 // `address` if non-empty, else $TENSORD_ADDRESS, else localhost:50051.
 // "unix:PATH" (and "unix:///PATH") name a Unix domain socket.
@@ -40,9 +43,14 @@ TlsConfig ResolveTls(TlsConfig config);
 std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address,
                                            const TlsConfig& tls = {});
 
-// Adds the session id and bearer token (when non-empty) to a call.
+// Adds the session id, bearer token and the session's instance id (each
+// when non-empty) to a call.
 void AddCallMetadata(grpc::ClientContext* ctx, const std::string& session_id,
-                     const std::string& token);
+                     const std::string& token, const std::string& instance_id = "");
+
+// A fresh session id to propose: 128 bits from the OS's random source, as 32
+// lowercase hex digits.
+std::string NewSessionId();
 
 // Sets a deadline `seconds` from now on a call.
 void SetTimeout(grpc::ClientContext* ctx, double seconds);

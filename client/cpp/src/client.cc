@@ -414,9 +414,13 @@ class ClientImpl : public std::enable_shared_from_this<ClientImpl> {
     stub_ = v1::Tensord::NewStub(channel_);
     grpc::ClientContext ctx;
     SetTimeout(&ctx, options_.connect_timeout_seconds);
-    AddCallMetadata(&ctx, options_.session_id, token_);
+    // The client names the session, so that a proxy hashing the id routes
+    // CreateSession to the daemon that will get every later call.
+    const std::string proposed =
+        options_.session_id.empty() ? NewSessionId() : options_.session_id;
+    AddCallMetadata(&ctx, proposed, token_);
     v1::CreateSessionRequest req;
-    req.set_session_id(options_.session_id);
+    req.set_session_id(proposed);
     req.set_idle_ttl_seconds(options_.idle_ttl_seconds);
     v1::SessionInfo info;
     grpc::Status status = stub_->CreateSession(&ctx, req, &info);
@@ -429,6 +433,7 @@ class ClientImpl : public std::enable_shared_from_this<ClientImpl> {
       throw Error(static_cast<int>(status.error_code()), message, "create_session");
     }
     session_id_ = info.session_id();
+    instance_id_ = info.instance_id();
   }
 
   const std::string& address() const { return address_; }
@@ -460,7 +465,7 @@ class ClientImpl : public std::enable_shared_from_this<ClientImpl> {
     }
     grpc::ClientContext ctx;
     SetTimeout(&ctx, 5);
-    AddCallMetadata(&ctx, session_id_, token_);
+    AddCallMetadata(&ctx, session_id_, token_, instance_id_);
     v1::SessionRequest req;
     req.set_session_id(session_id_);
     v1::Empty empty;
@@ -769,7 +774,7 @@ class ClientImpl : public std::enable_shared_from_this<ClientImpl> {
     std::lock_guard lock(mu_);
     Synchronize(loc);
     grpc::ClientContext ctx;
-    AddCallMetadata(&ctx, session_id_, token_);
+    AddCallMetadata(&ctx, session_id_, token_, instance_id_);
     v1::SessionRequest req;
     req.set_session_id(session_id_);
     v1::SessionInfo p;
@@ -782,6 +787,8 @@ class ClientImpl : public std::enable_shared_from_this<ClientImpl> {
     info.bytes = p.bytes();
     info.idle_seconds = p.idle_seconds();
     info.owner = p.owner();
+    info.instance = p.instance();
+    info.instance_id = p.instance_id();
     return info;
   }
 
@@ -894,7 +901,7 @@ class ClientImpl : public std::enable_shared_from_this<ClientImpl> {
   void LoadOps() {
     if (ops_loaded_) return;
     grpc::ClientContext ctx;
-    AddCallMetadata(&ctx, session_id_, token_);
+    AddCallMetadata(&ctx, session_id_, token_, instance_id_);
     v1::Empty req;
     v1::ListOpsResponse resp;
     grpc::Status status = stub_->ListOps(&ctx, req, &resp);
@@ -935,7 +942,7 @@ class ClientImpl : public std::enable_shared_from_this<ClientImpl> {
     if (server_info_loaded_) return;
     server_info_loaded_ = true;
     grpc::ClientContext ctx;
-    AddCallMetadata(&ctx, session_id_, token_);
+    AddCallMetadata(&ctx, session_id_, token_, instance_id_);
     v1::Empty req;
     v1::ServerInfoResponse resp;
     if (stub_->ServerInfo(&ctx, req, &resp).ok() && resp.max_message_bytes() > 0) {
@@ -981,7 +988,7 @@ class ClientImpl : public std::enable_shared_from_this<ClientImpl> {
   void EnsureStream() {
     if (stream_ != nullptr) return;
     stream_ctx_ = std::make_unique<grpc::ClientContext>();
-    AddCallMetadata(stream_ctx_.get(), session_id_, token_);
+    AddCallMetadata(stream_ctx_.get(), session_id_, token_, instance_id_);
     stream_ = stub_->Stream(stream_ctx_.get());
     stream_fresh_ = true;
   }
@@ -1060,11 +1067,25 @@ class ClientImpl : public std::enable_shared_from_this<ClientImpl> {
     if (status.ok()) {
       status = grpc::Status(grpc::StatusCode::UNAVAILABLE, "the server closed the stream");
     }
+    // A stream cut by a proxy says little; a unary call on the session asks
+    // the proxy or the daemon behind it why (Note [Session home]).
+    if (grpc::Status why = ProbeSession(); !why.ok()) status = why;
     std::string message = status.error_message();
     if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
       message = "lost the stream to tensord at " + address_ + ": " + message;
     }
     throw Error(static_cast<int>(status.error_code()), message, "stream", site);
+  }
+
+  // KeepAlive with a short deadline: OK while the session is reachable.
+  grpc::Status ProbeSession() {
+    grpc::ClientContext ctx;
+    SetTimeout(&ctx, 5);
+    AddCallMetadata(&ctx, session_id_, token_, instance_id_);
+    v1::SessionRequest req;
+    req.set_session_id(session_id_);
+    v1::SessionInfo info;
+    return stub_->KeepAlive(&ctx, req, &info);
   }
 
   // Sends `cmd` as the last command of a batch that asks for a reply, waits,
@@ -1088,7 +1109,7 @@ class ClientImpl : public std::enable_shared_from_this<ClientImpl> {
               const std::string& site) {
     static constexpr size_t kChunk = 1 << 20;
     grpc::ClientContext ctx;
-    AddCallMetadata(&ctx, session_id_, token_);
+    AddCallMetadata(&ctx, session_id_, token_, instance_id_);
     v1::Empty empty;
     auto writer = stub_->Upload(&ctx, &empty);
     const char* bytes = static_cast<const char*>(data);
@@ -1123,7 +1144,7 @@ class ClientImpl : public std::enable_shared_from_this<ClientImpl> {
     }
     RaisePendingError();
     grpc::ClientContext ctx;
-    AddCallMetadata(&ctx, session_id_, token_);
+    AddCallMetadata(&ctx, session_id_, token_, instance_id_);
     v1::FetchRequest req;
     req.set_session_id(session_id_);
     req.set_handle(state.handle);
@@ -1165,6 +1186,7 @@ class ClientImpl : public std::enable_shared_from_this<ClientImpl> {
   std::string address_;
   std::string token_;
   std::string session_id_;
+  std::string instance_id_;  // the daemon run holding the session (Note [Session home])
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::Tensord::Stub> stub_;
 

@@ -27,6 +27,10 @@
 #include "tensord/tensord.h"
 #include "tensord/v1/tensord.grpc.pb.h"
 
+#ifndef TENSORD_VERSION
+#define TENSORD_VERSION "0.0.0"
+#endif
+
 namespace tensord::tensorctl {
 namespace {
 
@@ -61,8 +65,11 @@ Options (accepted before or after the command):
   --tls-key FILE   its private key ($TENSORD_TLS_KEY)
   --tls-server-name NAME  name expected in the server certificate
   --timeout SECS   deadline of each call (default: 10)
-  --json           machine-readable JSON on stdout
+  --json           machine-readable JSON on stdout (non-finite numbers are
+                   the strings "NaN", "Infinity", "-Infinity", as in protobuf's
+                   JSON mapping)
   -h, --help       show help
+  --version        print tensorctl's version and exit
 
 Exit codes: 0 success; 1 the server answered with an error (or NOT_SERVING);
 2 usage error or server unreachable.
@@ -451,6 +458,8 @@ class Cli {
       w.BeginObject();
       w.Key("address").String(address_);
       w.Key("version").String(info.version());
+      w.Key("instance").String(info.instance());
+      w.Key("instance_id").String(info.instance_id());
       w.Key("uptime_seconds").Int(info.uptime_seconds());
       w.Key("sessions").Int(info.sessions());
       w.Key("num_ops").Int(info.num_ops());
@@ -480,6 +489,7 @@ class Cli {
       return kExitOk;
     }
     std::cout << "tensord " << info.version() << " at " << address_ << "\n";
+    Row("instance", info.instance_id());
     Row("uptime", std::to_string(info.uptime_seconds()) + " s");
     Row("sessions", std::to_string(info.sessions()) + " (max " +
                         Limit(info.max_sessions()) + ")");
@@ -625,6 +635,7 @@ class Cli {
         w.BeginObject();
         w.Key("session_id").String(s.session_id());
         w.Key("owner").String(s.owner());
+        w.Key("instance").String(s.instance());
         w.Key("tensors").Int(s.tensors());
         w.Key("bytes").Int(s.bytes());
         w.Key("idle_seconds").Int(s.idle_seconds());
@@ -636,9 +647,10 @@ class Cli {
       return kExitOk;
     }
     std::vector<std::vector<std::string>> rows;
-    rows.push_back({"SESSION", "OWNER", "TENSORS", "BYTES", "IDLE", "TTL"});
+    rows.push_back({"SESSION", "OWNER", "INSTANCE", "TENSORS", "BYTES", "IDLE", "TTL"});
     for (const auto& s : resp.sessions()) {
       rows.push_back({s.session_id(), s.owner().empty() ? "-" : s.owner(),
+                      s.instance().empty() ? "-" : s.instance(),
                       std::to_string(s.tensors()), Bytes(s.bytes()),
                       std::to_string(s.idle_seconds()) + " s",
                       std::to_string(s.idle_ttl_seconds()) + " s"});
@@ -1110,6 +1122,9 @@ int Main(int argc, char** argv) {
       after_dashdash = true;
     } else if (a == "-h" || a == "--help") {
       options.help = true;
+    } else if (a == "--version") {
+      std::cout << "tensorctl " << TENSORD_VERSION << "\n";
+      return kExitOk;
     } else if (a == "--json") {
       options.json = true;
     } else if (a == "--tls") {

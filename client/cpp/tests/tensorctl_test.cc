@@ -157,6 +157,32 @@ TEST_F(TensorctlTest, EvalPrintsLikeTorch) {
   EXPECT_EQ(reduce.out, "[2, 1]\n");
 }
 
+// JSON has no NaN or infinities: they are protobuf's strings, never null.
+TEST_F(TensorctlTest, EvalJsonKeepsNonFiniteValues) {
+  auto r = Ctl({"eval", "--json", "tensor([0., 1., -1., 2.5]) / tensor([0., 0., 0., 1.])"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, Not(HasSubstr("null")));
+  auto data = Field(ParseJson(r.out), "data").list_value();
+  ASSERT_EQ(data.values_size(), 4) << r.out;
+  EXPECT_EQ(data.values(0).string_value(), "NaN");
+  EXPECT_EQ(data.values(1).string_value(), "Infinity");
+  EXPECT_EQ(data.values(2).string_value(), "-Infinity");
+  EXPECT_EQ(data.values(3).number_value(), 2.5);
+}
+
+TEST_F(TensorctlTest, VersionAndInstance) {
+  auto v = Ctl({"--version"});
+  EXPECT_EQ(v.exit_code, 0) << v.err;
+  EXPECT_THAT(v.out, StartsWith("tensorctl "));
+  auto info = Ctl({"info", "--json"});
+  ASSERT_EQ(info.exit_code, 0) << info.err;
+  auto j = ParseJson(info.out);
+  EXPECT_FALSE(Field(j, "instance").string_value().empty());
+  EXPECT_THAT(Field(j, "instance_id").string_value(),
+              StartsWith(Field(j, "instance").string_value() + "/"));
+  EXPECT_THAT(Ctl({"info"}).out, HasSubstr("instance"));
+}
+
 TEST_F(TensorctlTest, EvalJsonAndErrors) {
   auto r = Ctl({"eval", "--json", "tensor([[1, 2], [3, 4]]).sum(dim=0)"});
   ASSERT_EQ(r.exit_code, 0) << r.err;

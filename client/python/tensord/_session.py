@@ -57,6 +57,9 @@ INLINE_LIMIT = 4 << 20     # tensors above this go through Upload / streamed Fet
 CHUNK_BYTES = 1 << 20      # chunk size of Upload and streamed Fetch
 _PKG_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 _SESSION_METADATA_KEY = "tensord-session-id"
+# The daemon run that created the session, echoed from SessionInfo
+# (Note [Session home] in server/service.cc).
+_INSTANCE_METADATA_KEY = "tensord-instance-id"
 
 
 def _user_site():
@@ -148,6 +151,10 @@ class Session:
                     % (self.address, e.details()), e.code(), "connect") from None
             raise TensordError.from_rpc_error(e, "connect") from None
         self.idle_ttl_seconds = info.idle_ttl_seconds
+        self.instance = info.instance        # the daemon holding the session (pod name)
+        self.instance_id = info.instance_id  # that daemon's run, "NAME/RANDOM"
+        if info.instance_id:
+            self._md += ((_INSTANCE_METADATA_KEY, info.instance_id),)
         self._outq = _RequestQueue()
         self._responses = self._stub.Stream(iter(self._outq), metadata=self._md)
         self._first_request = True
@@ -343,6 +350,18 @@ class Session:
         except grpc.RpcError as e:
             raise TensordError.from_rpc_error(e, method) from None
 
+    def _why_broken(self):
+        """After the stream broke: the session's own error, asked for with a
+        KeepAlive (behind a proxy a cut stream says little; the proxy or the
+        daemon behind it says whether the session's daemon is gone), or None
+        while the session still answers."""
+        try:
+            self._stub.KeepAlive(pb.SessionRequest(session_id=self.id), metadata=self._md,
+                                 timeout=5.0)
+        except grpc.RpcError as e:
+            return TensordError.from_rpc_error(e, "stream")
+        return None
+
     def _check_usable(self):
         if self._closed:
             raise TensordError("this tensord session is closed",
@@ -377,12 +396,12 @@ class Session:
             try:
                 resp = next(self._responses)
             except StopIteration:
-                self._broken = TensordError(
+                self._broken = self._why_broken() or TensordError(
                     "the server closed the command stream of session %s" % self.id,
                     grpc.StatusCode.UNAVAILABLE, "stream")
                 raise self._broken from None
             except grpc.RpcError as e:
-                self._broken = TensordError.from_rpc_error(e, "stream")
+                self._broken = self._why_broken() or TensordError.from_rpc_error(e, "stream")
                 raise self._broken from None
             meta = self._sent.get(resp.seq, ())
             out = {}

@@ -215,6 +215,8 @@ struct SessionInfo {
   int64_t bytes = 0;    // storage bytes referenced by its handles
   int64_t idle_seconds = 0;
   std::string owner;
+  std::string instance;     // the daemon holding the session (its pod name)
+  std::string instance_id;  // that daemon's run: "NAME/RANDOM"
 };
 
 // One entry of the server's op registry (Client::Ops()).
