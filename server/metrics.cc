@@ -209,6 +209,8 @@ absl::StatusOr<std::unique_ptr<MetricsHttpServer>> MetricsHttpServer::Start(
   std::string host = hp->host;
   if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
   auto impl = std::make_unique<Impl>();
+  // Scrapes are rare and small: two threads, not httplib's default pool.
+  impl->http.new_task_queue = [] { return new httplib::ThreadPool(2); };
   impl->http.Get("/metrics", [&metrics, &sessions](const httplib::Request&,
                                                    httplib::Response& res) {
     res.set_content(metrics.Render(sessions), "text/plain; version=0.0.4; charset=utf-8");
