@@ -21,9 +21,10 @@ namespace tensord::engine {
 bool IsNonOverlappingAndDense(IntSpan sizes, IntSpan strides);
 // preserve_format strides for a new tensor like (sizes, strides).
 Shape PreservedStrides(IntSpan sizes, IntSpan strides);
-// TensorIterator's output strides for operands of one shape (broadcast
-// operands carry stride 0); empty when the result is plainly contiguous.
-Shape ElementwiseStrides(IntSpan sizes, const std::vector<Shape>& operand_strides);
+// TensorIterator's output strides for operands viewed at the result's shape
+// (broadcast dims carry stride 0); `same_shapes`: the caller's operands all
+// had that shape (only then the fast layouts apply). Empty: contiguous.
+Shape ElementwiseStrides(IntSpan sizes, const std::vector<Shape>& operand_strides, bool same_shapes = true);
 // New zero-filled tensor with the given dense strides (a permutation of
 // contiguous ones); empty strides: contiguous.
 Tensor EmptyStrided(IntSpan shape, IntSpan strides, DType dtype, Device device = kCPU);

@@ -127,7 +127,7 @@ Shape PreservedStrides(IntSpan sizes, IntSpan strides) {
   return out;
 }
 
-Shape ElementwiseStrides(IntSpan sizes, const std::vector<Shape>& operand_strides) {
+Shape ElementwiseStrides(IntSpan sizes, const std::vector<Shape>& operand_strides, bool same_shapes) {
   if (operand_strides.empty() || sizes.empty()) return {};
   // Fast setup: every operand contiguous, or all dense with one layout.
   bool contiguous = true, dense = true, same = true;
@@ -143,8 +143,8 @@ Shape ElementwiseStrides(IntSpan sizes, const std::vector<Shape>& operand_stride
     dense = dense && IsNonOverlappingAndDense(sizes, st);
     same = same && st == operand_strides.back();
   }
-  if (contiguous) return {};
-  if (dense && same) return operand_strides.back();
+  if (same_shapes && contiguous) return {};
+  if (same_shapes && dense && same) return operand_strides.back();
   // TensorIterator: dense in the operands' dim order, every dim scaling.
   const std::vector<size_t> perm = StridePermutation(sizes, operand_strides);
   bool inverted = true;  // the row-major order: a contiguous result

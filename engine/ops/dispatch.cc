@@ -270,14 +270,14 @@ absl::StatusOr<Device> OpDevice(const OpCall& call) {
 }
 
 // An elementwise primitive's output strides (Note [Memory layouts]); empty: contiguous.
-Shape OutputStrides(const OpCall& call, const std::vector<TensorMeta>& metas) {
+Shape OutputStrides(const OpCall& call, const std::vector<TensorMeta>& metas, bool same_shapes) {
   if (metas.empty() || call.def->layout != OutputLayout::kElementwise) return {};
   const Shape& sizes = metas[0].sizes;
   std::vector<Shape> operands;
   for (const Tensor& t : call.inputs) {
     if (t.defined() && t.sizes() == IntSpan(sizes)) operands.emplace_back(t.strides().begin(), t.strides().end());
   }
-  return ElementwiseStrides(sizes, operands);
+  return ElementwiseStrides(sizes, operands, same_shapes);
 }
 
 }  // namespace
@@ -305,6 +305,14 @@ absl::StatusOr<std::vector<Tensor>> Invoke(const OpDef& def, std::vector<Tensor>
   if (def.prepare != nullptr) {
     // Decided on the caller's tensors: prepare may broadcast a CPU scalar.
     TENSORD_ASSIGN_OR_RETURN(const Device device, OpDevice(call));
+    // PyTorch's all_ops_same_shape_, on the caller's tensors (Note [Memory layouts])
+    bool same_shapes = true;
+    const Tensor* first = nullptr;
+    for (const Tensor& t : call.inputs) {
+      if (!t.defined()) continue;
+      if (first == nullptr) first = &t;
+      same_shapes = same_shapes && t.sizes() == first->sizes();
+    }
     TENSORD_ASSIGN_OR_RETURN(std::vector<TensorMeta> metas, def.prepare(call));
     if (transparent && call.inputs.size() != callers_inputs.size()) callers_inputs.clear();
     if (transparent && def.id == OpId::kRsub && callers_inputs.size() == 2) {
@@ -325,7 +333,7 @@ absl::StatusOr<std::vector<Tensor>> Invoke(const OpDef& def, std::vector<Tensor>
             MaxTensorElements(), " elements per tensor"));
       }
     }
-    const Shape elementwise = OutputStrides(call, metas);
+    const Shape elementwise = OutputStrides(call, metas, same_shapes);
     for (const TensorMeta& m : metas) {
       const Shape& strides = !m.strides.empty() || m.sizes != metas[0].sizes ? m.strides : elementwise;
       outputs.push_back(EmptyStrided(m.sizes, strides, m.dtype, device));

@@ -98,6 +98,9 @@ TEST(LayoutTest, ElementwiseResultsFollowTheFirstInputsOrder) {
   EXPECT_TRUE(ElementwiseStrides({2, 3}, {{3, 1}, {1, 2}}).empty());
   EXPECT_THAT(ElementwiseStrides({2, 3}, {{0, 0}, {1, 2}}), ElementsAre(1, 2));  // a broadcast scalar defers
   EXPECT_THAT(ElementwiseStrides({3, 2}, {{1, 6}}), ElementsAre(1, 3));          // strided: dense, same order
+  // (1, 3) with strides (1, 1) plus a broadcast (3,): no fast path; equal strides order by size
+  EXPECT_THAT(ElementwiseStrides({1, 3}, {{1, 1}, {0, 1}}, /*same_shapes=*/false), ElementsAre(1, 1));
+  EXPECT_TRUE(ElementwiseStrides({1, 3}, {{1, 1}, {3, 1}}).empty());
 }
 
 TEST(LayoutTest, CloneKeepsATransposeAndContiguousDoesNot) {
