@@ -10,6 +10,7 @@
 #include "engine/autograd_internal.h"
 #include "engine/cpu/kernels.h"
 #include "engine/functional.h"
+#include "engine/layout.h"
 #include "engine/status.h"
 
 namespace tensord::engine {
@@ -65,7 +66,7 @@ Node::~Node() {
 
 // ---------------------------------------------------------------- SavedTensor
 
-SavedTensor::SavedTensor(const Tensor& t, bool is_output) : is_output_(is_output) {
+SavedTensor::SavedTensor(const Tensor& t, bool is_output) : is_output_(is_output), saved_(true) {
   if (!t.defined()) return;
   version_ = t.version();
   const std::shared_ptr<Node>& fn = t.grad_fn();
@@ -82,6 +83,18 @@ SavedTensor::SavedTensor(const Tensor& t, bool is_output) : is_output_(is_output
   } else {
     data_ = t;
   }
+}
+
+void SavedTensor::Rebind(const Tensor& t) {
+  if (!data_.defined()) return;
+  data_ = Detach(t);
+  version_ = t.version();
+}
+
+void SaveResultAsSelf(const Tensor& result, const Tensor& self) {
+  auto* node = dynamic_cast<OpNode*>(result.grad_fn().get());
+  const uint32_t nr = result.output_nr();
+  if (node != nullptr && nr < node->saved_outputs.size()) node->saved_outputs[nr].Rebind(self);
 }
 
 Tensor SavedTensor::Unpack(absl::string_view node_name) const {
@@ -115,10 +128,11 @@ OpNode::OpNode(const OpDef& def, absl::string_view name, Attrs attrs, std::vecto
       output_meta_(std::move(output_meta)), needs_input_grad_(std::move(needs_input_grad)) {}
 
 void OpNode::ReleaseSaved() {
+  // Only a node that saved values can no longer run.
+  for (SavedTensor& s : saved_inputs) released_ = released_ || s.saved();
+  for (SavedTensor& s : saved_outputs) released_ = released_ || s.saved();
   for (SavedTensor& s : saved_inputs) s.Reset();
   for (SavedTensor& s : saved_outputs) s.Reset();
-  // Only a node that needed saved values can no longer run.
-  released_ = !saved_inputs.empty() || !saved_outputs.empty();
 }
 
 std::vector<Tensor> OpNode::Apply(std::vector<Tensor> grads) {
@@ -139,8 +153,10 @@ std::vector<Tensor> OpNode::Apply(std::vector<Tensor> grads) {
   for (size_t i = 0; i < ctx.grads.size(); ++i) {
     if (!ctx.grads[i].defined()) ctx.grads[i] = fn::Full(output_meta_[i].sizes, Scalar(0), output_meta_[i].dtype, output_meta_[i].device);
   }
-  for (const SavedTensor& s : saved_inputs) ctx.inputs.push_back(s.Unpack(name_));
-  for (const SavedTensor& s : saved_outputs) ctx.outputs.push_back(s.Unpack(name_));
+  ctx.inputs.resize(input_meta_.size());
+  ctx.outputs.resize(output_meta_.size());
+  for (size_t i = 0; i < saved_inputs.size(); ++i) ctx.inputs[i] = saved_inputs[i].Unpack(name_);
+  for (size_t i = 0; i < saved_outputs.size(); ++i) ctx.outputs[i] = saved_outputs[i].Unpack(name_);
   ctx.attrs = &attrs_;
   ctx.input_meta = &input_meta_;
   ctx.needs_input_grad = needs_input_grad_;
@@ -174,7 +190,16 @@ std::vector<Tensor> AccumulateGrad::Apply(std::vector<Tensor> grads) {
   AutogradMeta& meta = variable_.impl()->mutable_autograd();
   if (!meta.grad.defined()) {
     // A fresh tensor: the incoming gradient may be a view or shared elsewhere.
-    meta.grad = GradModeEnabled() ? g : fn::Clone(g);
+    // PyTorch's gradient layout contract: a dense leaf's .grad has its
+    // strides, any other leaf's is contiguous.
+    if (GradModeEnabled()) {
+      meta.grad = g;
+    } else {
+      const Tensor& v = variable_;
+      meta.grad = EmptyStrided(g.sizes(), IsNonOverlappingAndDense(v.sizes(), v.strides()) ? v.strides() : IntSpan(),
+                                       g.dtype(), g.device());
+      ThrowIfError(CopyInto(g, meta.grad));
+    }
   } else if (GradModeEnabled()) {
     meta.grad = fn::Add(meta.grad, g);  // create_graph: keep the graph, out of place
   } else {
@@ -380,7 +405,7 @@ void RecordGraph(const OpCall& call, absl::string_view name, const std::vector<T
                    (to.defined() && !outputs.empty() && to.device() != outputs[0].device());
     needs.push_back(to.defined() && to.requires_grad());
   }
-  for (const Tensor& t : outputs) out_meta.push_back({t.dtype(), Shape(t.sizes().begin(), t.sizes().end()), t.device()});
+  for (const Tensor& t : outputs) out_meta.push_back(meta(t));
   auto node = std::make_shared<OpNode>(def, name, call.attrs, std::move(in_meta), std::move(out_meta), needs);
   for (const Tensor& t : edge_to) node->next_edges.push_back(GradientEdge(t));
   if (edges_differ) node->edge_meta = std::move(edge_meta);
@@ -390,21 +415,31 @@ void RecordGraph(const OpCall& call, absl::string_view name, const std::vector<T
       node->prepared_history.push_back(t.grad_fn());
     }
   }
-  if (def.save & kSaveInputs) {
+  // Note [Saved for backward] (op_def.h): only what this call's gradients read.
+  GradMask wanted = 0;
+  for (size_t i = 0; i < needs.size(); ++i) {
+    if (needs[i]) wanted |= SavedFor(static_cast<int>(i));
+  }
+  bool saves_input = false;
+  for (size_t i = 0; i < call.inputs.size(); ++i) saves_input = saves_input || def.saves.SavesInput(i, wanted);
+  if (saves_input) {
     // A Python number is saved as a plain 0-dim tensor: a backward rule that
     // computes with it (pow's b - 1) must not promote it like a Python number.
     // A CPU scalar that a prepare rule broadcast into an op on a GPU (all
     // strides 0) is saved as its 0-dim self, so what backward computes from
     // it (b - 1) stays a scalar that may join the GPU tensors.
     const bool on_device = !outputs.empty() && outputs[0].defined() && outputs[0].device() != kCPU;
-    for (const Tensor& t : call.inputs) {
+    node->saved_inputs.resize(call.inputs.size());
+    for (size_t i = 0; i < call.inputs.size(); ++i) {
+      const Tensor& t = call.inputs[i];
+      if (!def.saves.SavesInput(i, wanted)) continue;
       if (t.defined() && t.is_wrapped_number()) {
-        node->saved_inputs.emplace_back(Detach(t), false);
+        node->saved_inputs[i] = SavedTensor(Detach(t), false);
       } else if (on_device && t.defined() && t.device() == kCPU && t.dim() > 0 &&
                  std::all_of(t.strides().begin(), t.strides().end(), [](int64_t s) { return s == 0; })) {
-        node->saved_inputs.emplace_back(MakeView(t, {}, {}, t.storage_offset()), false);
+        node->saved_inputs[i] = SavedTensor(MakeView(t, {}, {}, t.storage_offset()), false);
       } else {
-        node->saved_inputs.emplace_back(t, false);
+        node->saved_inputs[i] = SavedTensor(t, false);
       }
     }
   }
@@ -414,8 +449,13 @@ void RecordGraph(const OpCall& call, absl::string_view name, const std::vector<T
     m.grad_fn = node;
     m.output_nr = static_cast<uint32_t>(i);
   }
-  if (def.save & kSaveOutputs) {
-    for (const Tensor& t : outputs) node->saved_outputs.emplace_back(t, true);
+  bool saves_output = false;
+  for (size_t i = 0; i < outputs.size(); ++i) saves_output = saves_output || def.saves.SavesOutput(i, wanted);
+  if (saves_output) {
+    node->saved_outputs.resize(outputs.size());
+    for (size_t i = 0; i < outputs.size(); ++i) {
+      if (def.saves.SavesOutput(i, wanted)) node->saved_outputs[i] = SavedTensor(outputs[i], true);
+    }
   }
 }
 
@@ -559,7 +599,8 @@ absl::StatusOr<std::vector<Tensor>> RunBackward(const std::vector<Tensor>& roots
           std::shared_ptr<TensorImpl> impl = weak.lock();
           if (impl == nullptr || nr >= in.size() || !in[nr].defined()) continue;
           AutogradMeta& meta = impl->mutable_autograd();
-          meta.grad = meta.grad.defined() ? fn::Add(meta.grad, in[nr]) : fn::Clone(in[nr]);
+          meta.grad = meta.grad.defined() ? fn::Add(meta.grad, in[nr])
+                                          : fn::Call1(OpId::kClone, {in[nr]}, {std::string("contiguous_format")});
         }
       }
       std::vector<Tensor> out = node->Apply(std::move(in));

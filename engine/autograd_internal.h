@@ -52,6 +52,11 @@ class SavedTensor {
   Tensor Unpack(absl::string_view node_name) const;
   void Reset() { data_ = Tensor(); }
   bool defined() const { return data_.defined(); }
+  // Whether anything was saved here (a slot the op's SaveSpec skipped was not).
+  bool saved() const { return saved_; }
+  // Keeps the history but saves `t`'s values and current version instead
+  // (an in-place op's result is self after the write).
+  void Rebind(const Tensor& t);
 
  private:
   Tensor data_;  // outputs and non-leaves are saved detached (no cycle through grad_fn) ...
@@ -60,6 +65,7 @@ class SavedTensor {
   uint64_t version_ = 0;
   bool is_output_ = false;
   bool detached_ = false;
+  bool saved_ = false;
 };
 
 // The grad_fn of one recorded op.
@@ -153,5 +159,9 @@ absl::Status RebaseHistory(absl::string_view op, const Tensor& self, const Tenso
 void RecordGraph(const OpCall& call, absl::string_view name, const std::vector<Tensor>& outputs,
                  const std::vector<Tensor>* callers_inputs = nullptr);
 bool AnyRequiresGrad(const std::vector<Tensor>& inputs);
+// After an in-place op wrote `result` into `self`: what result's node saved
+// of it now refers to self, so later writes to self make backward fail, as
+// PyTorch's saved `result` of exp_ / relu_ / sigmoid_ does.
+void SaveResultAsSelf(const Tensor& result, const Tensor& self);
 
 }  // namespace tensord::engine

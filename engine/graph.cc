@@ -36,6 +36,7 @@ std::vector<GraphTensorInfo> SavedOf(const OpNode& node) {
   std::vector<GraphTensorInfo> out;
   const OpDef& def = node.def();
   for (size_t i = 0; i < node.saved_inputs.size(); ++i) {
+    if (!node.saved_inputs[i].saved()) continue;  // not read by this call's gradients
     std::string name;
     if (i < def.inputs.size() && !def.inputs[i].variadic) {
       name = std::string(def.inputs[i].name);
@@ -47,6 +48,7 @@ std::vector<GraphTensorInfo> SavedOf(const OpNode& node) {
     out.push_back(DescribeSaved(node.saved_inputs[i], std::move(name), node.name()));
   }
   for (size_t i = 0; i < node.saved_outputs.size(); ++i) {
+    if (!node.saved_outputs[i].saved()) continue;
     std::string name = i == 0 ? "result" : absl::StrCat("result", i);
     out.push_back(DescribeSaved(node.saved_outputs[i], std::move(name), node.name()));
   }

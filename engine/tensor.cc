@@ -1,9 +1,11 @@
 #include "engine/tensor.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -13,6 +15,7 @@
 #include "engine/cuda/kernels.h"
 #include "engine/cuda/runtime.h"
 #include "engine/functional.h"
+#include "engine/layout.h"
 #include "engine/status.h"
 
 namespace tensord::engine {
@@ -51,6 +54,109 @@ Shape ContiguousStrides(IntSpan shape) {
     s *= std::max<int64_t>(shape[i], 1);
   }
   return strides;
+}
+
+// ---------------------------------------------------------------- layouts
+// Note [Memory layouts] in layout.h.
+
+bool IsNonOverlappingAndDense(IntSpan sizes, IntSpan strides) {
+  const size_t n = sizes.size();
+  if (n == 1) return sizes[0] < 2 || strides[0] == 1;
+  std::vector<size_t> perm(n);
+  for (size_t i = 0; i < n; ++i) perm[i] = i;
+  std::sort(perm.begin(), perm.end(), [&](size_t a, size_t b) {
+    if (sizes[a] < 2) return false;
+    if (sizes[b] < 2) return true;
+    return strides[a] < strides[b];
+  });
+  int64_t expected = 1;
+  for (size_t d : perm) {
+    if (sizes[d] < 2) return true;
+    if (strides[d] != expected) return false;
+    expected *= sizes[d];
+  }
+  return true;
+}
+
+namespace {
+
+// Dims fastest-first, ordered by the operands' strides as TensorIterator's
+// reorder_dimensions does (an insertion sort over ambiguous comparisons).
+std::vector<size_t> StridePermutation(IntSpan sizes, const std::vector<Shape>& operand_strides) {
+  const size_t n = sizes.size();
+  std::vector<size_t> perm(n);
+  for (size_t i = 0; i < n; ++i) perm[i] = n - 1 - i;
+  // 1: dim0 goes after dim1; -1: before; 0: ambiguous.
+  auto should_swap = [&](size_t dim0, size_t dim1) {
+    for (const Shape& st : operand_strides) {
+      const int64_t s0 = st[dim0], s1 = st[dim1];
+      if (s0 == 0 || s1 == 0) continue;
+      if (s0 < s1) return -1;
+      if (s0 > s1) return 1;
+      if (sizes[dim0] > sizes[dim1]) return 1;
+    }
+    return 0;
+  };
+  for (size_t i = 1; i < n; ++i) {
+    size_t dim1 = i;
+    for (size_t k = i; k-- > 0;) {
+      const int c = should_swap(perm[k], perm[dim1]);
+      if (c > 0) {
+        std::swap(perm[k], perm[dim1]);
+        dim1 = k;
+      } else if (c < 0) {
+        break;
+      }
+    }
+  }
+  return perm;
+}
+
+}  // namespace
+
+Shape PreservedStrides(IntSpan sizes, IntSpan strides) {
+  if (IsNonOverlappingAndDense(sizes, strides)) return Shape(strides.begin(), strides.end());
+  // PyTorch's infer_dense_strides: size-0/1 dims do not scale later strides.
+  const std::vector<size_t> perm = StridePermutation(sizes, {Shape(strides.begin(), strides.end())});
+  Shape out(sizes.size());
+  int64_t next = 1;
+  for (size_t d : perm) {
+    out[d] = next;
+    if (sizes[d] > 1) next *= sizes[d];
+  }
+  return out;
+}
+
+Shape ElementwiseStrides(IntSpan sizes, const std::vector<Shape>& operand_strides, bool same_shapes) {
+  if (operand_strides.empty() || sizes.empty()) return {};
+  // Fast setup: every operand contiguous, or all dense with one layout.
+  bool contiguous = true, dense = true, same = true;
+  for (const Shape& st : operand_strides) {
+    bool c = true;
+    int64_t expected = 1;
+    for (size_t d = sizes.size(); d-- > 0;) {
+      if (sizes[d] == 0) break;
+      if (sizes[d] != 1 && st[d] != expected) c = false;
+      expected *= sizes[d];
+    }
+    contiguous = contiguous && c;
+    dense = dense && IsNonOverlappingAndDense(sizes, st);
+    same = same && st == operand_strides.back();
+  }
+  if (same_shapes && contiguous) return {};
+  if (same_shapes && dense && same) return operand_strides.back();
+  // TensorIterator: dense in the operands' dim order, every dim scaling.
+  const std::vector<size_t> perm = StridePermutation(sizes, operand_strides);
+  bool inverted = true;  // the row-major order: a contiguous result
+  for (size_t i = 0; i < perm.size(); ++i) inverted = inverted && perm[i] == perm.size() - 1 - i;
+  if (inverted) return {};
+  Shape out(sizes.size());
+  int64_t next = 1;
+  for (size_t d : perm) {
+    out[d] = next;
+    next *= sizes[d];
+  }
+  return out;
 }
 
 namespace {
@@ -123,6 +229,13 @@ Tensor Tensor::Empty(IntSpan shape, DType dtype, Device device) {
   auto storage = std::make_shared<Storage>(device, static_cast<size_t>(Numel(shape)) * ItemSize(dtype));
   return Tensor(std::make_shared<TensorImpl>(std::move(storage), dtype, Shape(shape.begin(), shape.end()),
                                              ContiguousStrides(shape), 0));
+}
+
+Tensor EmptyStrided(IntSpan shape, IntSpan strides, DType dtype, Device device) {
+  if (strides.empty()) return Tensor::Empty(shape, dtype, device);
+  auto storage = std::make_shared<Storage>(device, static_cast<size_t>(Numel(shape)) * ItemSize(dtype));
+  return Tensor(std::make_shared<TensorImpl>(std::move(storage), dtype, Shape(shape.begin(), shape.end()),
+                                             Shape(strides.begin(), strides.end()), 0));
 }
 
 Tensor Tensor::WrappedScalar(const Scalar& s) {

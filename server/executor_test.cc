@@ -548,10 +548,10 @@ TEST_F(ExecutorTest, GraphReportsNodesEdgesLeavesAndSavedTensors) {
   EXPECT_FALSE(g->nodes(1).next(0).none());
   EXPECT_EQ(g->nodes(1).next(0).node(), 2u);
   EXPECT_TRUE(g->nodes(1).next(1).none());  // the constant needs no gradient
-  ASSERT_EQ(g->nodes(1).saved_size(), 2);
-  EXPECT_EQ(g->nodes(1).saved(0).name(), "self");
-  EXPECT_EQ(g->nodes(1).saved(1).name(), "other");
-  EXPECT_THAT(g->nodes(1).saved(1).shape(), ElementsAre(3));
+  // x's gradient reads the constant; x itself is saved only for the constant's (Note [Saved for backward])
+  ASSERT_EQ(g->nodes(1).saved_size(), 1);
+  EXPECT_EQ(g->nodes(1).saved(0).name(), "other");
+  EXPECT_THAT(g->nodes(1).saved(0).shape(), ElementsAre(3));
   ASSERT_EQ(g->nodes(0).attrs_size(), 3);  // sum(self, dim, keepdim, dtype)
   EXPECT_EQ(g->nodes(0).attrs(1).name(), "keepdim");
   EXPECT_EQ(g->nodes(0).attrs(1).value(), "False");

@@ -11,6 +11,7 @@
 #include "engine/cpu/kernels.h"
 #include "engine/cuda/kernels.h"
 #include "engine/functional.h"
+#include "engine/layout.h"
 #include "engine/ops/op_def.h"
 #include "engine/random.h"
 #include "engine/status.h"
@@ -268,6 +269,17 @@ absl::StatusOr<Device> OpDevice(const OpCall& call) {
   return CommonDevice(call.def->name, call.inputs);
 }
 
+// An elementwise primitive's output strides (Note [Memory layouts]); empty: contiguous.
+Shape OutputStrides(const OpCall& call, const std::vector<TensorMeta>& metas, bool same_shapes) {
+  if (metas.empty() || call.def->layout != OutputLayout::kElementwise) return {};
+  const Shape& sizes = metas[0].sizes;
+  std::vector<Shape> operands;
+  for (const Tensor& t : call.inputs) {
+    if (t.defined() && t.sizes() == IntSpan(sizes)) operands.emplace_back(t.strides().begin(), t.strides().end());
+  }
+  return ElementwiseStrides(sizes, operands, same_shapes);
+}
+
 }  // namespace
 
 absl::StatusOr<std::vector<Tensor>> Invoke(const OpDef& def, std::vector<Tensor> inputs, Attrs attrs) {
@@ -293,6 +305,14 @@ absl::StatusOr<std::vector<Tensor>> Invoke(const OpDef& def, std::vector<Tensor>
   if (def.prepare != nullptr) {
     // Decided on the caller's tensors: prepare may broadcast a CPU scalar.
     TENSORD_ASSIGN_OR_RETURN(const Device device, OpDevice(call));
+    // PyTorch's all_ops_same_shape_, on the caller's tensors (Note [Memory layouts])
+    bool same_shapes = true;
+    const Tensor* first = nullptr;
+    for (const Tensor& t : call.inputs) {
+      if (!t.defined()) continue;
+      if (first == nullptr) first = &t;
+      same_shapes = same_shapes && t.sizes() == first->sizes();
+    }
     TENSORD_ASSIGN_OR_RETURN(std::vector<TensorMeta> metas, def.prepare(call));
     if (transparent && call.inputs.size() != callers_inputs.size()) callers_inputs.clear();
     if (transparent && def.id == OpId::kRsub && callers_inputs.size() == 2) {
@@ -313,7 +333,11 @@ absl::StatusOr<std::vector<Tensor>> Invoke(const OpDef& def, std::vector<Tensor>
             MaxTensorElements(), " elements per tensor"));
       }
     }
-    for (const TensorMeta& m : metas) outputs.push_back(Tensor::Empty(m.sizes, m.dtype, device));
+    const Shape elementwise = OutputStrides(call, metas, same_shapes);
+    for (const TensorMeta& m : metas) {
+      const Shape& strides = !m.strides.empty() || m.sizes != metas[0].sizes ? m.strides : elementwise;
+      outputs.push_back(EmptyStrided(m.sizes, strides, m.dtype, device));
+    }
     TENSORD_RETURN_IF_ERROR(kernel(call, outputs));
     // Note [Random fills under autograd]
     //   uniform_/normal_/bernoulli_ of a non-leaf that requires grad (their
@@ -330,6 +354,18 @@ absl::StatusOr<std::vector<Tensor>> Invoke(const OpDef& def, std::vector<Tensor>
     // A differentiable forward records itself below, not the ops inside it.
     GradModeGuard guard(def.backward == nullptr && GradModeEnabled());
     TENSORD_ASSIGN_OR_RETURN(outputs, def.forward(call));
+    // A differentiable composite's output that views only its own
+    // intermediates (max_dim's values, squeezed out of a gather made under
+    // the guard) is a fresh tensor to the caller, as PyTorch's is: it must
+    // not count as a view made under no_grad.
+    for (const Tensor& t : outputs) {
+      const AutogradMeta* m = t.defined() && def.backward != nullptr ? t.impl()->autograd() : nullptr;
+      if (m == nullptr || !m->view_base.defined()) continue;
+      const bool aliases_input = std::any_of(call.inputs.begin(), call.inputs.end(), [&](const Tensor& in) {
+        return in.defined() && in.storage() == t.storage();
+      });
+      if (!aliases_input) t.impl()->mutable_autograd().view_base = Tensor();
+    }
   }
   // Only floating results join the graph (x.long() does not require grad).
   if (def.backward != nullptr && GradModeEnabled() && AnyRequiresGrad(call.inputs) &&

@@ -1,4 +1,5 @@
 // Elementwise ops: binary arithmetic and comparisons, unary math.
+#include "engine/layout.h"
 #include "engine/ops/common.h"
 
 namespace tensord::engine {
@@ -95,6 +96,19 @@ std::vector<Tensor> PowBackward(const BackwardCtx& ctx) {
   return {ga, gb};
 }
 
+// pow with a Python-number operand is PyTorch's pow.Tensor_Scalar /
+// pow.Scalar, a unary TensorIterator: the number takes no part in the
+// result's layout (Note [Memory layouts]).
+absl::StatusOr<std::vector<TensorMeta>> PowPrepare(OpCall& call) {
+  TENSORD_ASSIGN_OR_RETURN(std::vector<TensorMeta> metas, BinaryPrepare<BinaryKind::kArith>(call));
+  if (call.scalar_inputs == 1u || call.scalar_inputs == 2u) {
+    const Tensor& t = call.in(call.scalar_inputs == 1u ? 1 : 0);
+    const Shape strides = ElementwiseStrides(metas[0].sizes, {ToShape(t.strides())});
+    metas[0].strides = strides.empty() ? ContiguousStrides(metas[0].sizes) : strides;
+  }
+  return metas;
+}
+
 absl::string_view PowName(const OpCall& call) {
   if (call.scalar_inputs & 2u) return "PowBackward0";  // tensor ** number
   if (call.scalar_inputs & 1u) return "PowBackward2";  // number ** tensor
@@ -115,9 +129,10 @@ std::vector<Tensor> ExtremumBackward(const BackwardCtx& c) {
 }
 
 OpDef Binary(OpId id, absl::string_view name, PrepareFn prepare, absl::string_view doc, BackwardFn backward = nullptr,
-             absl::string_view backward_name = {}, int save = kSaveNone) {
-  return {.id = id, .name = name, .inputs = kBinaryInputs, .doc = doc, .prepare = prepare, .backward = backward,
-          .backward_name = backward_name, .save = save};
+             absl::string_view backward_name = {}, SaveSpec saves = {}) {
+  return {.id = id, .name = name, .inputs = kBinaryInputs, .doc = doc, .prepare = prepare,
+          .layout = OutputLayout::kElementwise, .backward = backward,
+          .backward_name = backward_name, .saves = std::move(saves)};
 }
 
 // Unary ops: the math ones compute in floating point (int -> float32).
@@ -138,10 +153,11 @@ absl::StatusOr<std::vector<TensorMeta>> UnaryPrepare(OpCall& call) {
 }
 
 OpDef Unary(OpId id, absl::string_view name, bool float_math, absl::string_view doc, BackwardFn backward,
-            absl::string_view backward_name, int save) {
+            absl::string_view backward_name, SaveSpec saves) {
   return {.id = id, .name = name, .inputs = kUnaryInputs, .doc = doc,
-          .prepare = float_math ? UnaryPrepare<true> : UnaryPrepare<false>, .backward = backward,
-          .backward_name = backward_name, .save = save};
+          .prepare = float_math ? UnaryPrepare<true> : UnaryPrepare<false>,
+          .layout = OutputLayout::kElementwise, .backward = backward,
+          .backward_name = backward_name, .saves = std::move(saves)};
 }
 
 }  // namespace
@@ -180,7 +196,7 @@ const OpDef& RsubOp() {
 }
 const OpDef& MulOp() {
   static const OpDef d = Binary(OpId::kMul, "mul", BinaryPrepare<BinaryKind::kArith>, "self * other.", MulBackward,
-                                "MulBackward0", kSaveInputs);
+                                "MulBackward0", {.inputs = {SavedFor(1), SavedFor(0)}});
   return d;
 }
 const OpDef& DivOp() {
@@ -193,7 +209,7 @@ const OpDef& DivOp() {
                        }
                        return DivBackward(c);
                      },
-                     {}, kSaveInputs);
+                     {}, {.inputs = {SavedFor(1), SavedFor(0) | SavedFor(1)}});
     d.attrs = {Optional("rounding_mode", AttrType::kStr)};
     d.backward_name_fn = [](const OpCall& call) -> absl::string_view {
       return call.IsNone(0) ? "DivBackward0" : "DivBackward2";
@@ -207,10 +223,11 @@ const OpDef& RemainderOp() {
   static const OpDef d = Binary(OpId::kRemainder, "remainder", BinaryPrepare<BinaryKind::kArith>,
                                 "Python's %: the result has the sign of other.",
                                 [](const BackwardCtx& c) {
+                                  if (!c.needs_input_grad[1]) return std::vector<Tensor>{c.grad(), Tensor()};
                                   Tensor q = fn::Call1(OpId::kDiv, {c.in(0), c.in(1)}, {std::string("floor")});
                                   return std::vector<Tensor>{c.grad(), fn::Neg(fn::Mul(c.grad(), q))};
                                 },
-                                "RemainderBackward0", kSaveInputs);
+                                "RemainderBackward0", {.inputs = {SavedFor(1)}});
   return d;
 }
 const OpDef& FmodOp() {
@@ -218,10 +235,11 @@ const OpDef& FmodOp() {
   static const OpDef d = Binary(OpId::kFmod, "fmod", BinaryPrepare<BinaryKind::kArith>,
                                 "C's fmod: the result has the sign of self.",
                                 [](const BackwardCtx& c) {
+                                  if (!c.needs_input_grad[1]) return std::vector<Tensor>{c.grad(), Tensor()};
                                   Tensor q = fn::Call1(OpId::kDiv, {c.in(0), c.in(1)}, {std::string("trunc")});
                                   return std::vector<Tensor>{c.grad(), fn::Neg(fn::Mul(c.grad(), q))};
                                 },
-                                "FmodBackward0", kSaveInputs);
+                                "FmodBackward0", {.inputs = {SavedFor(1)}});
   return d;
 }
 #define TENSORD_LOGICAL_(Camel, name, kind, doc)                                              \
@@ -238,8 +256,8 @@ TENSORD_LOGICAL_(BitwiseXor, "bitwise_xor", kBitwise, "Bitwise xor of integers (
 #undef TENSORD_LOGICAL_
 const OpDef& PowOp() {
   static const OpDef d = [] {
-    OpDef d = Binary(OpId::kPow, "pow", BinaryPrepare<BinaryKind::kArith>, "self ** exponent.", PowBackward, {},
-                     kSaveInputs | kSaveOutputs);
+    OpDef d = Binary(OpId::kPow, "pow", PowPrepare, "self ** exponent.", PowBackward, {},
+                     {.inputs = {kSavedForAny}, .outputs = {SavedFor(1)}});
     d.inputs = {{"self"}, {"exponent"}};
     d.backward_name_fn = PowName;
     return d;
@@ -250,15 +268,17 @@ const OpDef& PowOp() {
 const OpDef& MaximumOp() {
   static const OpDef d{.id = OpId::kMaximum, .name = "maximum", .inputs = {{"self"}, {"other"}},
                        .doc = "Elementwise maximum (NaN propagates).",
-                       .prepare = BinaryPrepare<BinaryKind::kArith>, .backward = ExtremumBackward<true>,
-                       .backward_name = "MaximumBackward0", .save = kSaveInputs};
+                       .prepare = BinaryPrepare<BinaryKind::kArith>, .layout = OutputLayout::kElementwise,
+                       .backward = ExtremumBackward<true>,
+                       .backward_name = "MaximumBackward0", .saves = {.inputs = {kSavedForAny}}};
   return d;
 }
 const OpDef& MinimumOp() {
   static const OpDef d{.id = OpId::kMinimum, .name = "minimum", .inputs = {{"self"}, {"other"}},
                        .doc = "Elementwise minimum (NaN propagates).",
-                       .prepare = BinaryPrepare<BinaryKind::kArith>, .backward = ExtremumBackward<false>,
-                       .backward_name = "MinimumBackward0", .save = kSaveInputs};
+                       .prepare = BinaryPrepare<BinaryKind::kArith>, .layout = OutputLayout::kElementwise,
+                       .backward = ExtremumBackward<false>,
+                       .backward_name = "MinimumBackward0", .saves = {.inputs = {kSavedForAny}}};
   return d;
 }
 #define TENSORD_COMPARISON_(Camel, name, symbol)                                                       \
@@ -279,28 +299,28 @@ const OpDef& NegOp() {
   // d(-x) = -g
   static const OpDef d = Unary(OpId::kNeg, "neg", false, "-self.",
                                [](const BackwardCtx& c) { return std::vector<Tensor>{fn::Neg(c.grad())}; },
-                               "NegBackward0", kSaveNone);
+                               "NegBackward0", {});
   return d;
 }
 const OpDef& ExpOp() {
   // d/dx exp(x) = exp(x) = out
   static const OpDef d = Unary(OpId::kExp, "exp", true, "e ** self.",
                                [](const BackwardCtx& c) { return std::vector<Tensor>{fn::Mul(c.grad(), c.out())}; },
-                               "ExpBackward0", kSaveOutputs);
+                               "ExpBackward0", kSaveResult);
   return d;
 }
 const OpDef& LogOp() {
   // d/dx log(x) = 1/x
   static const OpDef d = Unary(OpId::kLog, "log", true, "Natural logarithm.",
                                [](const BackwardCtx& c) { return std::vector<Tensor>{fn::Div(c.grad(), c.in(0))}; },
-                               "LogBackward0", kSaveInputs);
+                               "LogBackward0", kSaveSelf);
   return d;
 }
 const OpDef& SinOp() {
   // d/dx sin(x) = cos(x)
   static const OpDef d = Unary(OpId::kSin, "sin", true, "Sine.",
                                [](const BackwardCtx& c) { return std::vector<Tensor>{fn::Mul(c.grad(), fn::Cos(c.in(0)))}; },
-                               "SinBackward0", kSaveInputs);
+                               "SinBackward0", kSaveSelf);
   return d;
 }
 const OpDef& CosOp() {
@@ -309,16 +329,43 @@ const OpDef& CosOp() {
                                [](const BackwardCtx& c) {
                                  return std::vector<Tensor>{fn::Mul(c.grad(), fn::Neg(fn::Sin(c.in(0))))};
                                },
-                               "CosBackward0", kSaveInputs);
+                               "CosBackward0", kSaveSelf);
   return d;
 }
 const OpDef& ReluOp() {
-  // d/dx relu(x) = [x > 0] = [out > 0]
+  // d/dx relu(x) = [x > 0] = [out > 0]: threshold_backward(g, out, 0), which
+  // keeps out in the gradient's graph (double backward: a zero second
+  // derivative, as PyTorch's).
   static const OpDef d = Unary(OpId::kRelu, "relu", false, "max(self, 0).",
                                [](const BackwardCtx& c) {
-                                 return std::vector<Tensor>{fn::Mul(c.grad(), fn::To(fn::Gt(c.out(), Scalar(0)), c.grad().dtype()))};
+                                 return std::vector<Tensor>{
+                                     fn::Call1(OpId::kThresholdBackward, {c.grad(), c.out()}, {Scalar(0)})};
                                },
-                               "ReluBackward0", kSaveOutputs);
+                               "ReluBackward0", kSaveResult);
+  return d;
+}
+const OpDef& ThresholdBackwardOp() {
+  // d/d grad_output = threshold_backward(gg, self); d/d self = 0 (piecewise constant)
+  static const OpDef d{
+      .id = OpId::kThresholdBackward, .name = "threshold_backward", .inputs = {{"grad_output"}, {"self"}},
+      .attrs = {Required("threshold", AttrType::kScalar)},
+      .doc = "grad_output where self > threshold, else 0 (relu's gradient, differentiable).",
+      .forward = [](OpCall& call) -> absl::StatusOr<std::vector<Tensor>> {
+        const Tensor& g = call.in(0);
+        const Tensor& x = call.in(1);
+        if (g.sizes() != x.sizes()) {
+          return Error("threshold_backward", absl::StrCat("grad_output of shape ", ShapeToString(g.sizes()),
+                                                          " does not match self of shape ", ShapeToString(x.sizes())));
+        }
+        Tensor keep = fn::Call1(OpId::kGt, {x, fn::S(call.GetScalar(0))});
+        return std::vector<Tensor>{fn::Call1(OpId::kWhere, {keep, g, fn::Full({}, Scalar(0), g.dtype())})};
+      },
+      .backward = [](const BackwardCtx& c) {
+        return std::vector<Tensor>{
+            c.needs_input_grad[0] ? fn::Call1(OpId::kThresholdBackward, {c.grad(), c.in(1)}, {c.attr(0)}) : Tensor(),
+            c.needs_input_grad[1] ? fn::ZerosLike(c.grad()) : Tensor()};
+      },
+      .backward_name = "ThresholdBackwardBackward0", .saves = {.inputs = {kSavedNever, SavedFor(0)}}};
   return d;
 }
 const OpDef& SigmoidOp() {
@@ -328,7 +375,7 @@ const OpDef& SigmoidOp() {
                                  const Tensor& y = c.out();
                                  return std::vector<Tensor>{fn::Mul(c.grad(), fn::Mul(y, fn::Sub(fn::S(Scalar(1)), y)))};
                                },
-                               "SigmoidBackward0", kSaveOutputs);
+                               "SigmoidBackward0", kSaveResult);
   return d;
 }
 
@@ -360,19 +407,19 @@ const OpDef& AbsOp() {
   // d|x| = sign(x)
   static const OpDef d = Unary(OpId::kAbs, "abs", false, "|self|.",
                                [](const BackwardCtx& c) { return One(Mul(c.grad(), fn::Call1(OpId::kSign, {c.in(0)}))); },
-                               "AbsBackward0", kSaveInputs);
+                               "AbsBackward0", kSaveSelf);
   return d;
 }
 const OpDef& SignOp() {
   static const OpDef d = Unary(OpId::kSign, "sign", false, "-1, 0 or 1 by the sign of self.", ZeroGrad,
-                               "SignBackward0", kSaveNone);
+                               "SignBackward0", {});
   return d;
 }
 const OpDef& SqrtOp() {
   // d sqrt(x) = 1 / (2 sqrt(x)) = 1 / (2 out)
   static const OpDef d = Unary(OpId::kSqrt, "sqrt", true, "Square root.",
                                [](const BackwardCtx& c) { return One(Div(c.grad(), Mul(c.out(), Scalar(2.0)))); },
-                               "SqrtBackward0", kSaveOutputs);
+                               "SqrtBackward0", kSaveResult);
   return d;
 }
 const OpDef& RsqrtOp() {
@@ -382,42 +429,42 @@ const OpDef& RsqrtOp() {
                                  const Tensor& y = c.out();
                                  return One(Mul(c.grad(), Mul(Mul(y, Mul(y, y)), Scalar(-0.5))));
                                },
-                               "RsqrtBackward0", kSaveOutputs);
+                               "RsqrtBackward0", kSaveResult);
   return d;
 }
 const OpDef& Expm1Op() {
   // d (e^x - 1) = e^x = out + 1
   static const OpDef d = Unary(OpId::kExpm1, "expm1", true, "e ** self - 1, accurate near 0.",
                                [](const BackwardCtx& c) { return One(Mul(c.grad(), Add(c.out(), S(1)))); },
-                               "Expm1Backward0", kSaveOutputs);
+                               "Expm1Backward0", kSaveResult);
   return d;
 }
 const OpDef& Log1pOp() {
   // d log(1 + x) = 1 / (1 + x)
   static const OpDef d = Unary(OpId::kLog1p, "log1p", true, "log(1 + self), accurate near 0.",
                                [](const BackwardCtx& c) { return One(Div(c.grad(), Add(c.in(0), S(1)))); },
-                               "Log1PBackward0", kSaveInputs);
+                               "Log1PBackward0", kSaveSelf);
   return d;
 }
 const OpDef& Log2Op() {
   // d log2(x) = 1 / (x ln 2)
   static const OpDef d = Unary(OpId::kLog2, "log2", true, "Base-2 logarithm.",
                                [](const BackwardCtx& c) { return One(Div(c.grad(), Mul(c.in(0), Scalar(0.6931471805599453)))); },
-                               "Log2Backward0", kSaveInputs);
+                               "Log2Backward0", kSaveSelf);
   return d;
 }
 const OpDef& TanOp() {
   // d tan(x) = 1 + tan^2(x) = 1 + out^2
   static const OpDef d = Unary(OpId::kTan, "tan", true, "Tangent.",
                                [](const BackwardCtx& c) { return One(Mul(c.grad(), Add(Mul(c.out(), c.out()), S(1)))); },
-                               "TanBackward0", kSaveOutputs);
+                               "TanBackward0", kSaveResult);
   return d;
 }
 const OpDef& TanhOp() {
   // d tanh(x) = 1 - out^2
   static const OpDef d = Unary(OpId::kTanh, "tanh", true, "Hyperbolic tangent.",
                                [](const BackwardCtx& c) { return One(Mul(c.grad(), Sub(S(1), Mul(c.out(), c.out())))); },
-                               "TanhBackward0", kSaveOutputs);
+                               "TanhBackward0", kSaveResult);
   return d;
 }
 const OpDef& ErfOp() {
@@ -427,7 +474,7 @@ const OpDef& ErfOp() {
                                  const Tensor& x = c.in(0);
                                  return One(Mul(c.grad(), Mul(fn::Exp(Neg(Mul(x, x))), Scalar(1.1283791670955126))));
                                },
-                               "ErfBackward0", kSaveInputs);
+                               "ErfBackward0", kSaveSelf);
   return d;
 }
 const OpDef& GeluOp() {
@@ -448,7 +495,7 @@ const OpDef& GeluOp() {
               Tensor pdf = Mul(fn::Exp(Mul(Mul(x, x), Scalar(-0.5))), Scalar(0.3989422804014327));
               return One(Mul(c.grad(), Add(cdf, Mul(x, pdf))));
             },
-            "GeluBackward0", kSaveInputs),
+            "GeluBackward0", kSaveSelf),
       {WithDefault("approximate", AttrType::kStr, std::string("none"))});
   return d;
 }
@@ -460,7 +507,7 @@ const OpDef& SiluOp() {
                                  Tensor s = Sigmoid(x);
                                  return One(Mul(c.grad(), Mul(s, Add(Mul(x, Sub(S(1), s)), S(1)))));
                                },
-                               "SiluBackward0", kSaveInputs);
+                               "SiluBackward0", kSaveSelf);
   return d;
 }
 const OpDef& SoftplusOp() {
@@ -475,31 +522,31 @@ const OpDef& SoftplusOp() {
               Tensor s = Sigmoid(bx);
               return One(Mul(c.grad(), Add(Mul(s, Sub(S(1), above)), above)));
             },
-            "SoftplusBackward0", kSaveInputs),
+            "SoftplusBackward0", kSaveSelf),
       {WithDefault("beta", AttrType::kScalar, Scalar(1)), WithDefault("threshold", AttrType::kScalar, Scalar(20))});
   return d;
 }
 const OpDef& FloorOp() {
-  static const OpDef d = Unary(OpId::kFloor, "floor", false, "Round down.", ZeroGrad, "FloorBackward0", kSaveNone);
+  static const OpDef d = Unary(OpId::kFloor, "floor", false, "Round down.", ZeroGrad, "FloorBackward0", {});
   return d;
 }
 const OpDef& CeilOp() {
-  static const OpDef d = Unary(OpId::kCeil, "ceil", false, "Round up.", ZeroGrad, "CeilBackward0", kSaveNone);
+  static const OpDef d = Unary(OpId::kCeil, "ceil", false, "Round up.", ZeroGrad, "CeilBackward0", {});
   return d;
 }
 const OpDef& RoundOp() {
-  static const OpDef d = Unary(OpId::kRound, "round", false, "Round half to even.", ZeroGrad, "RoundBackward0", kSaveNone);
+  static const OpDef d = Unary(OpId::kRound, "round", false, "Round half to even.", ZeroGrad, "RoundBackward0", {});
   return d;
 }
 const OpDef& TruncOp() {
-  static const OpDef d = Unary(OpId::kTrunc, "trunc", false, "Round toward zero.", ZeroGrad, "TruncBackward0", kSaveNone);
+  static const OpDef d = Unary(OpId::kTrunc, "trunc", false, "Round toward zero.", ZeroGrad, "TruncBackward0", {});
   return d;
 }
 const OpDef& ReciprocalOp() {
   // d 1/x = -1/x^2 = -out^2
   static const OpDef d = Unary(OpId::kReciprocal, "reciprocal", true, "1 / self.",
                                [](const BackwardCtx& c) { return One(Neg(Mul(c.grad(), Mul(c.out(), c.out())))); },
-                               "ReciprocalBackward0", kSaveOutputs);
+                               "ReciprocalBackward0", kSaveResult);
   return d;
 }
 
@@ -521,7 +568,8 @@ absl::StatusOr<std::vector<TensorMeta>> PredicatePrepare(OpCall& call) {
 }
 
 OpDef Predicate(OpId id, absl::string_view name, PrepareFn prepare, absl::string_view doc) {
-  return {.id = id, .name = name, .inputs = {{"self"}}, .doc = doc, .prepare = prepare};
+  return {.id = id, .name = name, .inputs = {{"self"}}, .doc = doc, .prepare = prepare,
+          .layout = OutputLayout::kElementwise};
 }
 
 }  // namespace
@@ -558,11 +606,12 @@ const OpDef& NanToNumOp() {
                        .prepare = [](OpCall& call) -> absl::StatusOr<std::vector<TensorMeta>> {
                          return std::vector<TensorMeta>{MetaOf(call.in(0).dtype(), call.in(0).sizes())};
                        },
+                       .layout = OutputLayout::kElementwise,
                        .backward = [](const BackwardCtx& c) {
                          Tensor finite = fn::To(fn::Call1(OpId::kIsfinite, {c.in(0)}), c.grad().dtype());
                          return std::vector<Tensor>{fn::Mul(c.grad(), finite)};
                        },
-                       .backward_name = "NanToNumBackward0", .save = kSaveInputs};
+                       .backward_name = "NanToNumBackward0", .saves = kSaveSelf};
   return d;
 }
 

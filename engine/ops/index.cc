@@ -20,6 +20,7 @@
 #include "absl/strings/match.h"
 #include "engine/cpu/kernels.h"
 #include "engine/cuda/kernels.h"
+#include "engine/layout.h"
 #include "engine/ops/common.h"
 
 namespace tensord::engine {
@@ -102,10 +103,32 @@ Shape IndexResultShape(const Tensor& self, const std::vector<int64_t>& dims, Int
 
 constexpr int kIndexedDims = 0;  // index: the normalised dims attribute
 
+// The result's strides (Note [Memory layouts]): PyTorch's index kernel is a
+// TensorIterator over self with the indexed dims restrided to 0 and the
+// indices spread over the result's dims, so the result follows self's layout.
+Shape IndexResultStrides(const OpCall& call, const std::vector<int64_t>& dims, IntSpan out) {
+  const Tensor& self = call.in(0);
+  const int64_t nb = call.in(1).dim();
+  const bool adjacent = dims.back() - dims.front() + 1 == static_cast<int64_t>(dims.size());
+  const int64_t b0 = adjacent ? dims.front() : 0;  // where B's dims start in the result
+  std::vector<Shape> operands(1 + dims.size(), Shape(out.size(), 0));
+  int64_t r = 0;
+  for (int64_t d = 0; d < self.dim(); ++d) {
+    if (r == b0) r += nb;
+    if (std::find(dims.begin(), dims.end(), d) == dims.end()) operands[0][r++] = self.strides()[d];
+  }
+  for (size_t k = 0; k < dims.size(); ++k) {
+    for (int64_t j = 0; j < nb; ++j) operands[1 + k][b0 + j] = call.in(1 + k).strides()[j];
+  }
+  return ElementwiseStrides(out, operands);
+}
+
 absl::StatusOr<std::vector<TensorMeta>> IndexPrepare(OpCall& call) {
   TENSORD_ASSIGN_OR_RETURN(std::vector<int64_t> dims, NormalizeIndices("index", call, 1));
   call.attrs = {dims};
-  return std::vector<TensorMeta>{MetaOf(call.in(0).dtype(), IndexResultShape(call.in(0), dims, call.in(1).sizes()))};
+  TensorMeta meta = MetaOf(call.in(0).dtype(), IndexResultShape(call.in(0), dims, call.in(1).sizes()));
+  meta.strides = IndexResultStrides(call, dims, meta.sizes);
+  return std::vector<TensorMeta>{std::move(meta)};
 }
 
 // index_put(self, values, indices...; accumulate): attrs accumulate, then dims.
@@ -243,7 +266,7 @@ const OpDef& IndexOp() {
                        .inputs = {{"self"}, {"indices", true, true}},
                        .doc = "Advanced indexing self[indices] (Note [Advanced indexing]); None = a whole dim.",
                        .prepare = IndexPrepare, .backward = IndexBackward, .backward_name = "IndexBackward0",
-                       .save = kSaveInputs, .cross_device = true};
+                       .saves = {.inputs = {kSavedNever, kSavedForAny}}, .cross_device = true};
   return d;
 }
 const OpDef& IndexPutOp() {
@@ -252,7 +275,8 @@ const OpDef& IndexPutOp() {
                        .attrs = {WithDefault("accumulate", AttrType::kBool, false)},
                        .doc = "self with self[indices] = values (+= when accumulate).",
                        .prepare = IndexPutPrepare, .backward = IndexPutBackward,
-                       .backward_name = "IndexPutBackward0", .save = kSaveInputs, .cross_device = true};
+                       .backward_name = "IndexPutBackward0",
+                       .saves = {.inputs = {kSavedNever, kSavedNever, kSavedForAny}}, .cross_device = true};
   return d;
 }
 const OpDef& IndexSelectOp() {
@@ -278,7 +302,10 @@ const OpDef& IndexSelectOp() {
                          for (int64_t d = 0; d < dim; ++d) in.push_back(Tensor());
                          in.push_back(fn::Reshape(call.in(1), {-1}));
                          try {  // errors of the index op it delegates to name index_select
-                           return fn::Call(OpId::kIndex, std::move(in));
+                           Tensor r = fn::Call1(OpId::kIndex, std::move(in));
+                           // PyTorch's index_select result is contiguous whatever self's layout
+                           if (!r.is_contiguous()) r = fn::Call1(OpId::kClone, {r}, {std::string("contiguous_format")});
+                           return std::vector<Tensor>{r};
                          } catch (const EngineError& e) {
                            const absl::Status& s = e.status();
                            if (!absl::StartsWith(s.message(), "[index] ")) throw;
@@ -298,7 +325,7 @@ const OpDef& GatherOp() {
                          Tensor z = fn::Full(c.in_sizes(0), Scalar(0), c.grad().dtype(), c.grad().device());
                          return std::vector<Tensor>{fn::Call1(OpId::kScatterAdd, {z, c.in(1), c.grad()}, {dim}), Tensor()};
                        },
-                       .backward_name = "GatherBackward0", .save = kSaveInputs};
+                       .backward_name = "GatherBackward0", .saves = {.inputs = {kSavedNever, kSavedForAny}}};
   return d;
 }
 const OpDef& ScatterOp() {
@@ -318,7 +345,8 @@ const OpDef& ScatterOp() {
                          }
                          return g;
                        },
-                       .backward_name = "ScatterBackward0", .save = kSaveInputs};
+                       .backward_name = "ScatterBackward0",
+                       .saves = {.inputs = {kSavedNever, kSavedForAny, kSavedNever}}};
   return d;
 }
 const OpDef& ScatterAddOp() {
@@ -331,7 +359,8 @@ const OpDef& ScatterAddOp() {
                          return std::vector<Tensor>{c.grad(), Tensor(),
                                                     c.needs_input_grad[2] ? PadTo(GatherOf(c.grad(), dim, c.in(1)), c.in_sizes(2)) : Tensor()};
                        },
-                       .backward_name = "ScatterAddBackward0", .save = kSaveInputs};
+                       .backward_name = "ScatterAddBackward0",
+                       .saves = {.inputs = {kSavedNever, kSavedForAny, kSavedNever}}};
   return d;
 }
 const OpDef& NonzeroOp() {

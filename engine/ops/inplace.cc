@@ -10,6 +10,7 @@
 #include "engine/autograd.h"
 #include "engine/autograd_internal.h"
 #include "engine/cpu/kernels.h"
+#include "engine/layout.h"
 #include "engine/ops/common.h"
 
 namespace tensord::engine {
@@ -32,6 +33,15 @@ absl::Status CheckWritable(absl::string_view op, const Tensor& self, bool record
     }
   }
   return recording ? CheckInplace(op, self) : absl::OkStatus();
+}
+
+// Whether `def`'s node for a call on `inputs` saves input 0 (Note [Saved for backward]).
+bool SavesSelf(const OpDef& def, const std::vector<Tensor>& inputs) {
+  GradMask wanted = 0;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (inputs[i].defined() && inputs[i].requires_grad()) wanted |= SavedFor(static_cast<int>(i));
+  }
+  return def.saves.SavesInput(0, wanted);
 }
 
 // Writes `result` into `self` and moves self's history onto the result's
@@ -58,10 +68,11 @@ absl::StatusOr<std::vector<Tensor>> InplaceForward(OpCall& call) {
   TENSORD_RETURN_IF_ERROR(CheckWritable(call.def->name, self, recording));
   std::vector<Tensor> inputs = call.inputs;
   // A composite may save self in an op inside it: clone unless the base is a
-  // primitive known not to save its inputs.
-  if (recording && (base.prepare == nullptr || (base.save & kSaveInputs))) inputs[0] = fn::Clone(self);
+  // primitive that does not save self in this call (Note [Saved for backward]).
+  if (recording && (base.prepare == nullptr || SavesSelf(base, call.inputs))) inputs[0] = fn::Clone(self);
   TENSORD_ASSIGN_OR_RETURN(std::vector<Tensor> out, Invoke(base, std::move(inputs), call.attrs));
   TENSORD_RETURN_IF_ERROR(WriteBack(call.def->name, self, out[0], recording));
+  if (recording && out[0].dtype() == self.dtype()) SaveResultAsSelf(out[0], self);
   return std::vector<Tensor>{};
 }
 
@@ -88,7 +99,9 @@ const OpDef& FillOp() {
                        .attrs = {Required("value", AttrType::kScalar)},
                        .doc = "A tensor like self filled with value.",
                        .prepare = [](OpCall& call) -> absl::StatusOr<std::vector<TensorMeta>> {
-                         return std::vector<TensorMeta>{MetaOf(call.in(0).dtype(), call.in(0).sizes())};
+                         const Tensor& x = call.in(0);
+                         return std::vector<TensorMeta>{
+                             {x.dtype(), ToShape(x.sizes()), kCPU, PreservedStrides(x.sizes(), x.strides())}};
                        },
                        .backward = [](const BackwardCtx& c) { return std::vector<Tensor>{fn::ZerosLike(c.grad())}; },
                        .backward_name = "FillBackward0"};

@@ -165,7 +165,7 @@ const OpDef& MmOp() {
                              c.needs_input_grad[0] ? fn::Mm(c.grad(), fn::T(c.in(1))) : Tensor(),
                              c.needs_input_grad[1] ? fn::Mm(fn::T(c.in(0)), c.grad()) : Tensor()};
                        },
-                       .backward_name = "MmBackward0", .save = kSaveInputs};
+                       .backward_name = "MmBackward0", .saves = {.inputs = {SavedFor(1), SavedFor(0)}}};
   return d;
 }
 const OpDef& MvOp() {
@@ -177,7 +177,7 @@ const OpDef& MvOp() {
                              c.needs_input_grad[0] ? fn::Mm(fn::Unsqueeze(c.grad(), 1), fn::Unsqueeze(c.in(1), 0)) : Tensor(),
                              c.needs_input_grad[1] ? fn::Mv(fn::T(c.in(0)), c.grad()) : Tensor()};
                        },
-                       .backward_name = "MvBackward0", .save = kSaveInputs};
+                       .backward_name = "MvBackward0", .saves = {.inputs = {SavedFor(1), SavedFor(0)}}};
   return d;
 }
 const OpDef& DotOp() {
@@ -188,7 +188,7 @@ const OpDef& DotOp() {
                          return std::vector<Tensor>{c.needs_input_grad[0] ? fn::Mul(c.grad(), c.in(1)) : Tensor(),
                                                     c.needs_input_grad[1] ? fn::Mul(c.grad(), c.in(0)) : Tensor()};
                        },
-                       .backward_name = "DotBackward0", .save = kSaveInputs};
+                       .backward_name = "DotBackward0", .saves = {.inputs = {SavedFor(1), SavedFor(0)}}};
   return d;
 }
 const OpDef& BmmOp() {
@@ -200,7 +200,7 @@ const OpDef& BmmOp() {
                              c.needs_input_grad[0] ? fn::Bmm(c.grad(), fn::Transpose(c.in(1), 1, 2)) : Tensor(),
                              c.needs_input_grad[1] ? fn::Bmm(fn::Transpose(c.in(0), 1, 2), c.grad()) : Tensor()};
                        },
-                       .backward_name = "BmmBackward0", .save = kSaveInputs};
+                       .backward_name = "BmmBackward0", .saves = {.inputs = {SavedFor(1), SavedFor(0)}}};
   return d;
 }
 const OpDef& OuterOp() {
@@ -258,7 +258,7 @@ const OpDef& AddmmOp() {
                        .doc = "beta * self + alpha * (mat1 @ mat2).",
                        .forward = [](OpCall& call) { return AddProductForward(call, OpId::kMm); },
                        .backward = AddProductBackward<false>, .backward_name = "AddmmBackward0",
-                       .save = kSaveInputs};
+                       .saves = {.inputs = {kSavedNever, SavedFor(2), SavedFor(1)}}};
   return d;
 }
 const OpDef& BaddbmmOp() {
@@ -268,7 +268,7 @@ const OpDef& BaddbmmOp() {
                        .doc = "beta * self + alpha * bmm(batch1, batch2).",
                        .forward = [](OpCall& call) { return AddProductForward(call, OpId::kBmm); },
                        .backward = AddProductBackward<true>, .backward_name = "BaddbmmBackward0",
-                       .save = kSaveInputs};
+                       .saves = {.inputs = {kSavedNever, SavedFor(2), SavedFor(1)}}};
   return d;
 }
 // Note [einsum]

@@ -55,12 +55,50 @@ struct TensorMeta {
   DType dtype;
   Shape sizes;
   Device device = kCPU;  // autograd's records; prepare rules leave it (the op's device decides)
+  // Dense strides for the output (Note [Memory layouts]); empty: the op's
+  // OutputLayout decides (contiguous unless elementwise).
+  Shape strides;
 };
+
+// Note [Saved for backward]
+//   Each op states once, as PyTorch's derivatives.yaml does, which tensors
+//   its backward reads for the gradient of which input: per input (and per
+//   output) of the op, the mask of inputs whose gradient formulas read it.
+//   RecordGraph saves a tensor only when an input in its mask requires grad
+//   in this call, so `a * 2` saves nothing of `a` and a later in-place write
+//   to `a` is no error, exactly where PyTorch raises none. A backward rule
+//   reads ctx.in(i) / ctx.out(i) only when computing a gradient its spec
+//   saved them for (elsewhere they are undefined).
+using GradMask = uint32_t;
+inline constexpr GradMask kSavedNever = 0;
+inline constexpr GradMask kSavedForAny = ~GradMask{0};  // whenever the op is recorded
+// Saved when input `i`'s gradient is needed (inputs past 31 share bit 31).
+constexpr GradMask SavedFor(int i) { return GradMask{1} << (i < 31 ? i : 31); }
+
+struct SaveSpec {
+  // Per input / output; positions past the end take the last entry (so
+  // {kSavedForAny} saves every input, variadic ones too); empty: none.
+  std::vector<GradMask> inputs;
+  std::vector<GradMask> outputs;
+
+  // Whether input (output) `i` is saved when the inputs in `wanted` need grad.
+  bool SavesInput(size_t i, GradMask wanted) const { return (At(inputs, i) & wanted) != 0; }
+  bool SavesOutput(size_t i, GradMask wanted) const { return (At(outputs, i) & wanted) != 0; }
+
+ private:
+  static GradMask At(const std::vector<GradMask>& v, size_t i) {
+    return v.empty() ? kSavedNever : v[i < v.size() ? i : v.size() - 1];
+  }
+};
+// The common cases: a unary op's backward reads its input, or its result.
+inline const SaveSpec kSaveSelf{.inputs = {kSavedForAny}};
+inline const SaveSpec kSaveResult{.outputs = {kSavedForAny}};
+inline const SaveSpec kSaveSelfAndResult{.inputs = {kSavedForAny}, .outputs = {kSavedForAny}};
 
 struct BackwardCtx {
   std::vector<Tensor> grads;     // one per output; zeros where none arrived
-  std::vector<Tensor> inputs;    // saved inputs (kSaveInputs), else empty
-  std::vector<Tensor> outputs;   // saved outputs (kSaveOutputs), else empty
+  std::vector<Tensor> inputs;    // one per input: defined where saved (Note [Saved for backward])
+  std::vector<Tensor> outputs;   // one per output: defined where saved
   const Attrs* attrs;
   const std::vector<TensorMeta>* input_meta;
   std::vector<bool> needs_input_grad;
@@ -81,7 +119,11 @@ using ForwardFn = absl::StatusOr<std::vector<Tensor>> (*)(OpCall& call);
 using BackwardFn = std::vector<Tensor> (*)(const BackwardCtx& ctx);
 using BackwardNameFn = absl::string_view (*)(const OpCall& call);
 
-enum SaveFlags : int { kSaveNone = 0, kSaveInputs = 1, kSaveOutputs = 2 };
+// How a primitive's outputs are laid out (Note [Memory layouts], tensor.h).
+enum class OutputLayout : int8_t {
+  kContiguous,
+  kElementwise,  // TensorIterator's rule over the prepared inputs
+};
 
 struct OpDef {
   OpId id;
@@ -93,12 +135,13 @@ struct OpDef {
   bool inplace = false;
 
   PrepareFn prepare = nullptr;  // primitive
+  OutputLayout layout = OutputLayout::kContiguous;  // where a prepare rule sets no strides
   ForwardFn forward = nullptr;  // composite / view
 
   BackwardFn backward = nullptr;
   absl::string_view backward_name;            // "AddBackward0"
   BackwardNameFn backward_name_fn = nullptr;  // when the name depends on the call
-  int save = kSaveNone;
+  SaveSpec saves;  // what backward reads (Note [Saved for backward])
   // A composite differentiated through the ops it is made of (ListOps only).
   bool differentiable_composite = false;
   // In-place variants: the out-of-place op they write back (Note [In-place variants]).

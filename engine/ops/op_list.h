@@ -27,6 +27,7 @@
   X(nan_to_num, NanToNum)                                                        \
   /* elementwise unary (ops/elementwise.cc) */                                   \
   X(neg, Neg) X(exp, Exp) X(log, Log) X(sin, Sin) X(cos, Cos) X(relu, Relu)       \
+  X(threshold_backward, ThresholdBackward)                                       \
   X(sigmoid, Sigmoid) X(abs, Abs) X(sign, Sign) X(sqrt, Sqrt) X(rsqrt, Rsqrt)     \
   X(expm1, Expm1) X(log1p, Log1p) X(log2, Log2) X(tan, Tan) X(tanh, Tanh)         \
   X(erf, Erf) X(gelu, Gelu) X(silu, Silu) X(softplus, Softplus) X(floor, Floor)   \

@@ -307,35 +307,35 @@ const OpDef& ProdOp() {
   static const OpDef d{.id = OpId::kProd, .name = "prod", .inputs = {{"self"}}, .attrs = ReduceAttrs(true),
                        .doc = "Product over `dim` (all dims if None).", .prepare = ReducePrepare<OutRule::kSumLike>,
                        .backward = ProdBackward, .backward_name = "ProdBackward0",
-                       .save = kSaveInputs | kSaveOutputs};
+                       .saves = kSaveSelfAndResult};
   return d;
 }
 const OpDef& AmaxOp() {
   static const OpDef d{.id = OpId::kAmax, .name = "amax", .inputs = {{"self"}}, .attrs = ReduceAttrs(false),
                        .doc = "Maximum over `dim` (all dims if None); ties share the gradient.",
                        .prepare = ReducePrepare<OutRule::kSame>, .backward = ExtremumBackward,
-                       .backward_name = "AmaxBackward0", .save = kSaveInputs | kSaveOutputs};
+                       .backward_name = "AmaxBackward0", .saves = kSaveSelfAndResult};
   return d;
 }
 const OpDef& AminOp() {
   static const OpDef d{.id = OpId::kAmin, .name = "amin", .inputs = {{"self"}}, .attrs = ReduceAttrs(false),
                        .doc = "Minimum over `dim` (all dims if None); ties share the gradient.",
                        .prepare = ReducePrepare<OutRule::kSame>, .backward = ExtremumBackward,
-                       .backward_name = "AminBackward0", .save = kSaveInputs | kSaveOutputs};
+                       .backward_name = "AminBackward0", .saves = kSaveSelfAndResult};
   return d;
 }
 const OpDef& MaxOp() {
   static const OpDef d{.id = OpId::kMax, .name = "max", .inputs = {{"self"}},
                        .doc = "Maximum of all elements (see amax/argmax for a dim).",
                        .prepare = ReducePrepare<OutRule::kSame>, .backward = ExtremumBackward,
-                       .backward_name = "MaxBackward1", .save = kSaveInputs | kSaveOutputs};
+                       .backward_name = "MaxBackward1", .saves = kSaveSelfAndResult};
   return d;
 }
 const OpDef& MinOp() {
   static const OpDef d{.id = OpId::kMin, .name = "min", .inputs = {{"self"}},
                        .doc = "Minimum of all elements (see amin/argmin for a dim).",
                        .prepare = ReducePrepare<OutRule::kSame>, .backward = ExtremumBackward,
-                       .backward_name = "MinBackward1", .save = kSaveInputs | kSaveOutputs};
+                       .backward_name = "MinBackward1", .saves = kSaveSelfAndResult};
   return d;
 }
 const OpDef& AllOp() {
@@ -373,7 +373,7 @@ const OpDef& SoftmaxOp() {
                          Tensor dot = fn::Sum(fn::Mul(c.grad(), y), std::vector<int64_t>{dim}, true);
                          return std::vector<Tensor>{fn::Mul(y, fn::Sub(c.grad(), dot))};
                        },
-                       .backward_name = "SoftmaxBackward0", .save = kSaveOutputs};
+                       .backward_name = "SoftmaxBackward0", .saves = kSaveResult};
   return d;
 }
 const OpDef& LogSoftmaxOp() {
@@ -386,7 +386,7 @@ const OpDef& LogSoftmaxOp() {
                          Tensor total = fn::Sum(c.grad(), std::vector<int64_t>{dim}, true);
                          return std::vector<Tensor>{fn::Sub(c.grad(), fn::Mul(fn::Exp(c.out()), total))};
                        },
-                       .backward_name = "LogSoftmaxBackward0", .save = kSaveOutputs};
+                       .backward_name = "LogSoftmaxBackward0", .saves = kSaveResult};
   return d;
 }
 const OpDef& CumsumOp() {
@@ -491,7 +491,8 @@ OpDef MakeExtremumDimOp() {
                .doc = kMax ? "torch.max(x, dim, keepdim) -> (values, indices of the first maximum)"
                            : "torch.min(x, dim, keepdim) -> (values, indices of the first minimum)",
                .num_outputs = 2, .forward = ExtremumDimForward<kMax>, .backward = ExtremumDimBackward,
-               .backward_name = kMax ? "MaxBackward0" : "MinBackward0", .save = kSaveOutputs};
+               .backward_name = kMax ? "MaxBackward0" : "MinBackward0",
+               .saves = {.outputs = {kSavedNever, kSavedForAny}}};
 }
 const OpDef& MaxDimOp() {
   static const OpDef d = MakeExtremumDimOp<true>();
@@ -506,7 +507,7 @@ const OpDef& CumprodOp() {
   static const OpDef d{.id = OpId::kCumprod, .name = "cumprod", .inputs = {{"self"}},
                        .attrs = {Required("dim", AttrType::kInt), Optional("dtype", AttrType::kDType)},
                        .doc = "Running product along dim.", .prepare = CumPrepare, .backward = CumprodBackward,
-                       .backward_name = "CumprodBackward0", .save = kSaveInputs | kSaveOutputs};
+                       .backward_name = "CumprodBackward0", .saves = kSaveSelfAndResult};
   return d;
 }
 const OpDef& VarOp() {
@@ -519,7 +520,7 @@ const OpDef& VarOp() {
                        .backward = [](const BackwardCtx& c) {
                          return std::vector<Tensor>{VarianceBackward(c, c.grad())};
                        },
-                       .backward_name = "VarBackward0", .save = kSaveInputs};
+                       .backward_name = "VarBackward0", .saves = kSaveSelf};
   return d;
 }
 const OpDef& StdOp() {
@@ -537,7 +538,7 @@ const OpDef& StdOp() {
                                                        fn::S(Scalar(0.0)), gv});
                          return std::vector<Tensor>{VarianceBackward(c, gv)};
                        },
-                       .backward_name = "StdBackward0", .save = kSaveInputs | kSaveOutputs};
+                       .backward_name = "StdBackward0", .saves = kSaveSelfAndResult};
   return d;
 }
 const OpDef& LogsumexpOp() {

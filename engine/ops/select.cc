@@ -72,13 +72,14 @@ const OpDef& WhereOp() {
   // d where(c, a, b) = (-, g where c, g where not c)
   static const OpDef d{.id = OpId::kWhere, .name = "where", .inputs = {{"condition"}, {"self"}, {"other"}},
                        .doc = "self where condition, else other (broadcast).", .prepare = WherePrepare,
+                       .layout = OutputLayout::kElementwise,
                        .backward = [](const BackwardCtx& c) {
                          const Tensor& g = c.grad();
                          return std::vector<Tensor>{
                              Tensor(), c.needs_input_grad[1] ? Where(c.in(0), g, Zero(g)) : Tensor(),
                              c.needs_input_grad[2] ? Where(c.in(0), Zero(g), g) : Tensor()};
                        },
-                       .backward_name = "WhereBackward0", .save = kSaveInputs};
+                       .backward_name = "WhereBackward0", .saves = {.inputs = {kSavedForAny, kSavedNever}}};
   return d;
 }
 const OpDef& MaskedFillOp() {
@@ -91,8 +92,9 @@ const OpDef& MaskedFillOp() {
 const OpDef& ClampOp() {
   static const OpDef d{.id = OpId::kClamp, .name = "clamp", .inputs = {{"self"}},
                        .attrs = {Optional("min", AttrType::kScalar), Optional("max", AttrType::kScalar)},
-                       .doc = "self limited to [min, max].", .prepare = ClampPrepare, .backward = ClampBackward,
-                       .backward_name = "ClampBackward1", .save = kSaveInputs};
+                       .doc = "self limited to [min, max].", .prepare = ClampPrepare,
+                       .layout = OutputLayout::kElementwise, .backward = ClampBackward,
+                       .backward_name = "ClampBackward1", .saves = kSaveSelf};
   return d;
 }
 

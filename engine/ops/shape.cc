@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "engine/autograd.h"
+#include "engine/layout.h"
 #include "engine/ops/common.h"
 
 namespace tensord::engine {
@@ -91,7 +92,7 @@ absl::StatusOr<std::vector<Tensor>> ReshapeForward(OpCall& call) {
   const Tensor& x = call.in(0);
   TENSORD_ASSIGN_OR_RETURN(Shape shape, InferSize("reshape", *call.GetInts(0), x.numel()));
   if (ViewStrides(x.sizes(), x.strides(), shape)) return One(fn::View(x, shape));
-  return One(fn::View(fn::Clone(x), shape));
+  return One(fn::View(fn::Call1(OpId::kClone, {x}, {std::string("contiguous_format")}), shape));
 }
 
 absl::StatusOr<std::vector<Tensor>> ExpandForward(OpCall& call) {
@@ -229,13 +230,25 @@ absl::string_view SqueezeName(const OpCall& call) {
   return call.GetInts(0)->size() == 1 ? "SqueezeBackward1" : "SqueezeBackward2";
 }
 
-absl::StatusOr<std::vector<TensorMeta>> SameMeta(OpCall& call) {
-  return std::vector<TensorMeta>{MetaOf(call.in(0).dtype(), call.in(0).sizes())};
+absl::StatusOr<std::vector<TensorMeta>> ToCopyPrepare(OpCall& call) {
+  const Tensor& x = call.in(0);
+  if (const std::string* dev = call.GetStr(1)) TENSORD_RETURN_IF_ERROR(Device::Parse(*dev).status());
+  return std::vector<TensorMeta>{
+      {call.GetDType(0).value_or(x.dtype()), ToShape(x.sizes()), kCPU, PreservedStrides(x.sizes(), x.strides())}};
 }
 
-absl::StatusOr<std::vector<TensorMeta>> ToCopyPrepare(OpCall& call) {
-  if (const std::string* dev = call.GetStr(1)) TENSORD_RETURN_IF_ERROR(Device::Parse(*dev).status());
-  return std::vector<TensorMeta>{MetaOf(call.GetDType(0).value_or(call.in(0).dtype()), call.in(0).sizes())};
+// clone(memory_format): preserve_format keeps a dense layout (Note [Memory layouts]).
+absl::StatusOr<std::vector<TensorMeta>> ClonePrepare(OpCall& call) {
+  const Tensor& x = call.in(0);
+  const std::string& format = *call.GetStr(0);
+  Shape strides;
+  if (format == "preserve_format") {
+    strides = PreservedStrides(x.sizes(), x.strides());
+  } else if (format != "contiguous_format") {
+    return Error("clone", absl::StrCat("memory_format must be 'preserve_format' or 'contiguous_format', not '",
+                                       format, "'"));
+  }
+  return std::vector<TensorMeta>{{x.dtype(), ToShape(x.sizes()), kCPU, std::move(strides)}};
 }
 
 absl::StatusOr<std::vector<Tensor>> ToForward(OpCall& call) {
@@ -338,14 +351,16 @@ const OpDef& ContiguousOp() {
                        .doc = "self if already contiguous, else a contiguous copy.",
                        .forward = [](OpCall& call) -> absl::StatusOr<std::vector<Tensor>> {
                          const Tensor& x = call.in(0);
-                         return One(x.is_contiguous() ? x : fn::Clone(x));
+                         return x.is_contiguous() ? One(x) : fn::Call(OpId::kClone, {x}, {std::string("contiguous_format")});
                        },
                        .differentiable_composite = true};
   return d;
 }
 const OpDef& CloneOp() {
-  static const OpDef d{.id = OpId::kClone, .name = "clone", .inputs = kSelf, .doc = "A contiguous copy.",
-                       .prepare = SameMeta,
+  static const OpDef d{.id = OpId::kClone, .name = "clone", .inputs = kSelf,
+                       .attrs = {WithDefault("memory_format", AttrType::kStr, std::string("preserve_format"))},
+                       .doc = "A copy; preserve_format keeps a dense layout, contiguous_format is row-major.",
+                       .prepare = ClonePrepare,
                        .backward = [](const BackwardCtx& c) { return One(c.grad()); },
                        .backward_name = "CloneBackward0"};
   return d;

@@ -163,6 +163,65 @@ TEST(InplaceTest, ModifyingASavedTensorFailsBackwardWithVersions) {
                        "is at version 1; expected version 0 instead"));
 }
 
+// Note [Saved for backward]: an op saves what the gradients of the inputs
+// that require grad read, decided per call, as PyTorch does.
+TEST(SavedForBackwardTest, ProductWithAConstantSavesNothingOfTheTensor) {
+  // x = ones(3); y = x.clone(); y[0] = y[-1] * 2; (y + x).sum().backward()
+  Tensor x = Leaf({1, 1, 1}, {3});
+  Tensor y = Call1("clone", {x});
+  Tensor last = Call1("select", {y}, {{"dim", int64_t{0}}, {"index", int64_t{-1}}});
+  Tensor twice = Call1("mul", {last, S(2)});
+  Tensor first = Call1("select", {y}, {{"dim", int64_t{0}}, {"index", int64_t{0}}});
+  ASSERT_TRUE(CallOp("copy_", {first, twice}, {}, {}).ok());
+  ASSERT_TRUE(Backward({Call1("sum", {Call1("add", {y, x})})}, {}, false, false).ok());
+  EXPECT_THAT(Values(x.grad()), ElementsAre(1, 2, 4));
+}
+
+TEST(SavedForBackwardTest, EachFactorIsSavedOnlyForTheOthersGradient) {
+  Tensor x = Leaf({1, 2}, {2});
+  Tensor w = Leaf({3, 4}, {2});
+  Tensor a = Call1("mul", {x, S(1.0)});
+  Tensor y = Call1("mul", {a, w});  // w's gradient reads a: a is saved
+  ASSERT_TRUE(CallOp("add_", {a, S(1)}, {}, {}).ok());
+  EXPECT_THAT(Backward({Call1("sum", {y})}, {}, false, false),
+              StatusIs(absl::StatusCode::kInvalidArgument, "which is an input of MulBackward0"));
+  // Without w requiring grad nothing reads a.
+  Tensor c = Call1("mul", {x, S(1.0)});
+  Tensor z = Call1("mul", {c, Call1("detach", {w})});
+  ASSERT_TRUE(CallOp("add_", {c, S(1)}, {}, {}).ok());
+  ASSERT_TRUE(Backward({Call1("sum", {z})}, {}, false, false).ok());
+}
+
+TEST(SavedForBackwardTest, WhereSavesOnlyTheCondition) {
+  Tensor x = Leaf({-1, 2}, {2});
+  Tensor a = Call1("mul", {x, S(1.0)});
+  Tensor y = Call1("where", {Call1("gt", {a, S(0.0)}), a, S(0.0)});
+  ASSERT_TRUE(CallOp("mul_", {a, S(3)}, {}, {}).ok());
+  ASSERT_TRUE(Backward({Call1("sum", {y})}, {}, false, false).ok());
+  EXPECT_THAT(Values(x.grad()), ElementsAre(0, 1));  // y read a before the write
+}
+
+TEST(SavedForBackwardTest, AnInplaceResultSavedForBackwardIsSelfAfterTheWrite) {
+  Tensor x = Leaf({1, 2}, {2});
+  Tensor a = Call1("mul", {x, S(1.0)});
+  ASSERT_TRUE(CallOp("exp_", {a}, {}, {}).ok());  // ExpBackward0 saves its result: a itself
+  ASSERT_TRUE(CallOp("add_", {a, S(1)}, {}, {}).ok());
+  EXPECT_THAT(Backward({Call1("sum", {a})}, {}, false, false),
+              StatusIs(absl::StatusCode::kInvalidArgument, "which is output 0 of ExpBackward0"));
+}
+
+TEST(SavedForBackwardTest, ReluGradientKeepsTheGraphForDoubleBackward) {
+  Tensor x = Leaf({-1, 2, 3}, {3}, DType::kFloat64);
+  auto g = Grad({Call1("sum", {Call1("relu", {x})})}, {}, {x}, /*retain_graph=*/true, /*create_graph=*/true, false);
+  ASSERT_TRUE(g.ok());
+  EXPECT_THAT(Values((*g)[0]), ElementsAre(0, 1, 1));
+  ASSERT_TRUE((*g)[0].requires_grad());
+  EXPECT_EQ((*g)[0].grad_fn_name(), "ThresholdBackwardBackward0");
+  ASSERT_TRUE(Backward({Call1("sum", {(*g)[0]})}, {}, false, false).ok());
+  ASSERT_TRUE(x.grad().defined());  // a defined zero second derivative, as PyTorch's
+  EXPECT_THAT(Values(x.grad()), ElementsAre(0, 0, 0));
+}
+
 TEST(InplaceTest, DtypeAndShapeRules) {
   Tensor i = FromVector({1, 2}, {2}, DType::kInt64);
   EXPECT_THAT(CallOp("mul_", {i, S(1.5)}, {}, {}),

@@ -326,6 +326,8 @@ std::vector<OpCase> Cases() {
       {"sin", "sin", {{7}}, {}, Map1([](double a) { return std::sin(a); })},
       {"cos", "cos", {{7}}, {}, Map1([](double a) { return std::cos(a); })},
       {"relu", "relu", {{9}}, {}, Map1([](double a) { return a > 0 ? a : 0; })},
+      {"threshold_backward", "threshold_backward", {{2, 3}, {2, 3}}, {{"threshold", 0.5}},
+       Map2([](double g, double x) { return x > 0.5 ? g : 0; })},
       {"sigmoid", "sigmoid", {{2, 4}}, {}, Map1(sig)},
       {"abs", "abs", {{7}}, {}, Map1([](double a) { return std::abs(a); })},
       {"sign", "sign", {{7}}, {}, Map1([](double a) { return (a > 0) - (a < 0); })},

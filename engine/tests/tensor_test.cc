@@ -2,6 +2,7 @@
 #include <limits>
 
 #include "engine/dtype.h"
+#include "engine/layout.h"
 #include "engine/tests/test_util.h"
 
 namespace tensord::engine {
@@ -73,6 +74,50 @@ TEST(TensorTest, ViewOfNonContiguousFailsButReshapeCopies) {
   Tensor r = Call1("reshape", {t}, {{"shape", std::vector<int64_t>{6}}});
   EXPECT_NE(r.storage().get(), a.storage().get());
   EXPECT_THAT(Values(r), ElementsAre(1, 4, 2, 5, 3, 6));
+}
+
+// Note [Memory layouts]: PyTorch's strides for new tensors.
+TEST(LayoutTest, DenseAndNonOverlapping) {
+  EXPECT_TRUE(IsNonOverlappingAndDense({2, 3}, {3, 1}));
+  EXPECT_TRUE(IsNonOverlappingAndDense({2, 3}, {1, 2}));     // a transpose
+  EXPECT_TRUE(IsNonOverlappingAndDense({2, 1, 3}, {3, 7, 1}));  // size-1 dims take any stride
+  EXPECT_FALSE(IsNonOverlappingAndDense({2, 3}, {6, 2}));    // a step-2 slice
+  EXPECT_FALSE(IsNonOverlappingAndDense({2, 3}, {0, 1}));    // expanded
+}
+
+TEST(LayoutTest, PreserveFormatKeepsDenseStridesAndOrdersOthers) {
+  EXPECT_THAT(PreservedStrides({4, 3}, {1, 4}), ElementsAre(1, 4));
+  EXPECT_THAT(PreservedStrides({3, 2}, {1, 6}), ElementsAre(1, 3));  // x[::2].t()-like: dense, same order
+  EXPECT_THAT(PreservedStrides({2, 3}, {0, 1}), ElementsAre(3, 1));  // expanded: row-major
+}
+
+TEST(LayoutTest, ElementwiseResultsFollowTheFirstInputsOrder) {
+  EXPECT_TRUE(ElementwiseStrides({2, 3}, {{3, 1}, {3, 1}}).empty());          // contiguous
+  EXPECT_THAT(ElementwiseStrides({2, 3}, {{1, 2}, {1, 2}}), ElementsAre(1, 2));  // same dense layout
+  EXPECT_THAT(ElementwiseStrides({2, 3}, {{1, 2}, {3, 1}}), ElementsAre(1, 2));  // the first decides
+  EXPECT_TRUE(ElementwiseStrides({2, 3}, {{3, 1}, {1, 2}}).empty());
+  EXPECT_THAT(ElementwiseStrides({2, 3}, {{0, 0}, {1, 2}}), ElementsAre(1, 2));  // a broadcast scalar defers
+  EXPECT_THAT(ElementwiseStrides({3, 2}, {{1, 6}}), ElementsAre(1, 3));          // strided: dense, same order
+  // (1, 3) with strides (1, 1) plus a broadcast (3,): no fast path; equal strides order by size
+  EXPECT_THAT(ElementwiseStrides({1, 3}, {{1, 1}, {0, 1}}, /*same_shapes=*/false), ElementsAre(1, 1));
+  EXPECT_TRUE(ElementwiseStrides({1, 3}, {{1, 1}, {3, 1}}).empty());
+}
+
+TEST(LayoutTest, CloneKeepsATransposeAndContiguousDoesNot) {
+  Tensor a = FromVector({1, 2, 3, 4, 5, 6}, {2, 3});
+  Tensor t = Call1("t", {a});
+  Tensor c = Call1("clone", {t});
+  EXPECT_THAT(c.strides(), ElementsAre(1, 3));
+  EXPECT_FALSE(c.is_contiguous());
+  EXPECT_THAT(Values(c), ElementsAre(1, 4, 2, 5, 3, 6));
+  EXPECT_TRUE(Call1("clone", {t}, {{"memory_format", std::string("contiguous_format")}}).is_contiguous());
+  EXPECT_TRUE(Call1("contiguous", {t}).is_contiguous());
+  EXPECT_THAT(Call1("exp", {t}).strides(), ElementsAre(1, 3));
+  EXPECT_THAT(Call1("add", {t, Tensor::WrappedScalar(Scalar(1))}).strides(), ElementsAre(1, 3));
+  EXPECT_THAT(Call1("to", {t}, {{"dtype", DType::kFloat64}}).strides(), ElementsAre(1, 3));
+  EXPECT_TRUE(Call1("sum", {t}, {{"dim", std::vector<int64_t>{0}}, {"keepdim", true}}).is_contiguous());
+  EXPECT_THAT(CallOp("clone", {t}, {{"memory_format", std::string("channels_last")}}, {}),
+              StatusIs(absl::StatusCode::kInvalidArgument, "[clone] memory_format must be"));
 }
 
 TEST(TensorTest, ExpandIsStrideZeroView) {

@@ -602,3 +602,52 @@ def test_random_fill_of_a_non_leaf_view_gives_its_old_values_zero_gradient(td):
         a[0].bernoulli_(0.5).tolist()
     with td.no_grad():
         a.uniform_()
+
+
+# ---------------------------------------------------------------- issue 11
+# What autograd saves, layouts and double backward, pinned with PyTorch 1.13's
+# answers (tests/python/oracle/composed.py compares thousands more programs).
+
+def test_writing_into_a_clone_from_its_own_product_with_a_number(td):
+    # MulBackward0 of `y[-1] * 2` saves only the 2 (x's gradient reads it),
+    # so the later write into y is no error.
+    x = td.ones(3, requires_grad=True)
+    y = x.clone()
+    y[0] = y[-1] * 2
+    (y + x).sum().backward()
+    assert x.grad.tolist() == [1.0, 2.0, 4.0]
+
+
+def test_an_inplace_result_that_backward_reads_is_self(td):
+    x = td.ones(2, requires_grad=True)
+    y = x * 1
+    y.exp_()        # ExpBackward0 saves its result: y itself
+    y.add_(1)
+    with pytest.raises(RuntimeError, match="output 0 of ExpBackward0"):
+        y.sum().backward()
+        td.synchronize()
+
+
+def test_clone_and_like_factories_preserve_a_dense_layout(td):
+    x = td.arange(12.0).view(3, 4)
+    t = x.t()
+    for y in (t.clone(), td.zeros_like(t), td.ones_like(t), td.full_like(t, 2.0),
+              t.double(), t * 2, t.exp(), td.where(t > 3, t, -t)):
+        assert y.stride() == (1, 4) and not y.is_contiguous()
+    assert t.clone().tolist() == t.tolist() and td.ones_like(t).tolist() == [[1.0] * 3] * 4
+    c = t.clone(memory_format=td.contiguous_format)
+    assert c.stride() == (3, 1) and c.is_contiguous() and t.contiguous().is_contiguous()
+    assert x[::2].clone().stride() == (4, 1)          # not dense: dense in the same order
+    assert x.t()[::2].clone().stride() == (1, 2)
+    assert t.sum(0).is_contiguous() and t.softmax(-1).stride() == (3, 1)
+    with pytest.raises(RuntimeError):
+        t.clone().view(-1).tolist()                   # as in torch: a transposed copy is no view
+    assert t.clone().reshape(-1).tolist() == t.reshape(-1).tolist()
+
+
+def test_relu_gradient_supports_double_backward(td):
+    x = td.tensor([-1.0, 2.0, 3.0], requires_grad=True)
+    g, = td.autograd.grad(x.relu().sum(), x, create_graph=True)
+    assert g.requires_grad and g.grad_fn.name() == "ThresholdBackwardBackward0"
+    g.sum().backward()
+    assert x.grad.tolist() == [0.0, 0.0, 0.0]

@@ -14,6 +14,12 @@ reason (TENSORD_REQUIRE_ORACLE=1, which scripts/test.sh sets, makes that a
 failure). Cases PyTorch 1.13 cannot run ("... not implemented for 'Half'")
 are skipped when tensord computes them. Known tensord differences are
 strict xfails (oracle/cases.py KNOWN): fixing one makes it XPASS and fail.
+
+oracle/composed.py adds random composed programs (3-7 step chains of views,
+in-place ops on clones and views, indexing assignment, gather/scatter, casts,
+reductions, then a create_graph gradient and a second backward); each records
+dtype, shape, strides, is_contiguous() and requires_grad after every step,
+the gradient and the second gradient, and its error class if it raises.
 """
 
 import math
@@ -28,6 +34,7 @@ import pytest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from oracle import cases as _cases  # noqa: E402
+from oracle import composed as _composed  # noqa: E402
 from oracle import harness  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -187,11 +194,39 @@ def test_same_as_pytorch(case, oracle, tdm):
     compare(case, want, got)
 
 
+def _composed_params():
+    return [pytest.param(case, id=case.name, marks=[pytest.mark.xfail(
+        strict=True, reason=_composed.KNOWN[case.name])] if case.name in _composed.KNOWN else [])
+        for case in _composed.CASES]
+
+
+@pytest.mark.filterwarnings("ignore")
+@pytest.mark.parametrize("case", _composed_params())
+def test_composed_program_same_as_pytorch(case, oracle, tdm):
+    """oracle/composed.py: strides, grads, second grads and error classes too."""
+    want = oracle[case.name]
+    got = harness.run_case(tdm, case)
+    try:
+        tdm.synchronize()
+    except Exception:  # noqa: BLE001
+        pass
+    try:
+        compare(case, want, got)
+    except AssertionError as e:
+        seed = int(case.name.rsplit("-", 1)[1])
+        steps = ", ".join(name for name, _, _ in _composed.plan_of(seed)[0])
+        raise AssertionError("%s\n(program: %s; each step records (dtype, shape, strides, "
+                             "is_contiguous, requires_grad) then its values)" % (e, steps)) from None
+
+
 def test_case_table_is_large_and_named(oracle):
     names = [c.name for c in _cases.CASES]
     assert len(names) == len(set(names))
     assert len(names) >= 1000
-    assert set(names) == set(oracle)
+    composed = [c.name for c in _composed.CASES]
+    assert len(composed) >= 1000 or "TENSORD_COMPOSED_CASES" in os.environ
+    assert not set(composed) & set(names)
+    assert set(names) | set(composed) == set(oracle)
 
 
 # ---------------------------------------------------------------- regressions

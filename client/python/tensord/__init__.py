@@ -22,6 +22,7 @@ from ._errors import TensordError
 from ._format import set_printoptions
 from ._functions import *  # noqa: F401,F403 - the torch.* functions (see its __all__)
 from ._functions import default_generator  # noqa: F401
+from ._memory_format import contiguous_format, memory_format, preserve_format
 from ._grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from ._session import Session, connect, default_session, synchronize
 from ._size import Size
@@ -63,7 +64,7 @@ __all__ = [
     "Tensor", "Size", "device", "dtype", "TensordError", "Session", "connect",
     "default_session", "synchronize", "no_grad", "enable_grad", "set_grad_enabled",
     "is_grad_enabled", "set_printoptions", "autograd", "random", "nn", "optim", "return_types",
-    "viz", "cuda", "save", "load",
+    "viz", "cuda", "save", "load", "memory_format", "preserve_format", "contiguous_format",
     "float32", "float64", "float16", "bfloat16", "uint8", "int8", "int16", "int32", "int64",
     "half", "double", "long", "short", "float", "int", "bool",
 ] + list(_functions.__all__)

@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 
 from . import _dtype
+from . import _memory_format
 from ._device import canonical as _canon_device
 from ._session import default_session, pb
 from ._tensor import Tensor, _reduce_attrs, _shape_args, create_from_array, run1
@@ -255,40 +256,60 @@ def randint(*args, size=None, low=None, high=None, generator=None, out=None, dty
                     {"low": int(low or 0), "high": int(high)})
 
 
-def _like(name, input, dtype, device, requires_grad, extra=None):
+_LIKE_VALUES = {"zeros": 0, "ones": 1, "empty": 0}
+
+
+def _like(name, input, dtype, device, requires_grad, extra=None, memory_format=None):
+    """The *_like factories. preserve_format (the default) keeps a non-contiguous
+    input's dense layout, as in torch: the server's fill op lays its result out
+    like its input; contiguous inputs (and the random fills) take the factory."""
+    fmt = _memory_format.wire_name(memory_format)
     d = _dtype.canonical(dtype) or input.dtype
     dev = device if device is not None else input._meta()._device
+    if fmt == "preserve_format" and input._contig is not True and \
+            _canon_device(dev) == _canon_device(input._meta()._device) and \
+            name in ("zeros", "ones", "empty", "full"):
+        src = input.detach()
+        if d != input.dtype:
+            src = src.to(d)
+        value = extra["fill_value"] if name == "full" else _LIKE_VALUES[name]
+        out = run1("fill", [src], {"value": value})
+        out._shape, out._dtype = tuple(input.shape), d
+        if requires_grad:
+            out.requires_grad_(True)
+        return out
     return _factory(name, input.shape, d, dev, requires_grad, extra, session=input._session)
 
 
 def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
                memory_format=None):
-    return _like("zeros", input, dtype, device, requires_grad)
+    return _like("zeros", input, dtype, device, requires_grad, memory_format=memory_format)
 
 
 def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
               memory_format=None):
-    return _like("ones", input, dtype, device, requires_grad)
+    return _like("ones", input, dtype, device, requires_grad, memory_format=memory_format)
 
 
 def empty_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
                memory_format=None):
-    return _like("empty", input, dtype, device, requires_grad)
+    return _like("empty", input, dtype, device, requires_grad, memory_format=memory_format)
 
 
 def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False,
               memory_format=None):
-    return _like("full", input, dtype, device, requires_grad, {"fill_value": fill_value})
+    return _like("full", input, dtype, device, requires_grad, {"fill_value": fill_value},
+                 memory_format=memory_format)
 
 
 def rand_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
               memory_format=None):
-    return _like("rand", input, dtype, device, requires_grad)
+    return _like("rand", input, dtype, device, requires_grad, memory_format=memory_format)
 
 
 def randn_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
                memory_format=None):
-    return _like("randn", input, dtype, device, requires_grad)
+    return _like("randn", input, dtype, device, requires_grad, memory_format=memory_format)
 
 
 def _no_out(out):

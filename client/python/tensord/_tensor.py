@@ -21,6 +21,7 @@ import numpy as np
 from . import _dtype
 from . import _format
 from . import _indexing
+from . import _memory_format
 from . import _shapes
 from ._device import canonical as _canon_device
 from ._device import device as _device_cls
@@ -1169,10 +1170,13 @@ class Tensor:
     def expand_as(self, other):
         return self.expand(other.shape)
 
-    def contiguous(self):
+    def contiguous(self, memory_format=None):
+        _memory_format.wire_name(memory_format, _memory_format.contiguous_format)
         if self._contig:
             return self
-        return run1("contiguous", [self])
+        out = run1("contiguous", [self])
+        out._contig = True
+        return out
 
     def unsqueeze(self, dim):
         return run1("unsqueeze", [self], {"dim": dim})
@@ -1183,10 +1187,13 @@ class Tensor:
     def permute(self, *dims):
         return run1("permute", [self], {"dims": list(_shape_args(dims, "dims"))})
 
-    def clone(self):
-        out = run1("clone", [self])
-        out._shape, out._dtype, out._device, out._contig = \
-            self._shape, self._dtype, self._device, True
+    def clone(self, *, memory_format=None):
+        """A copy; preserve_format (the default) keeps a dense layout's strides, as in torch."""
+        fmt = _memory_format.wire_name(memory_format)
+        out = run1("clone", [self], {"memory_format": fmt})
+        # a contiguous tensor's copy is contiguous either way; others: ask the server
+        out._shape, out._dtype, out._device = self._shape, self._dtype, self._device
+        out._contig = True if fmt == "contiguous_format" or self._contig else None
         return out
     # ------------------------------------------------------------ reductions (2)
 

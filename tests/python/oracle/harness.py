@@ -162,6 +162,10 @@ def encode(T, v):
     if _is_tensor(T, v):
         dt = str(v.dtype).replace("torch.", "")
         t = v.detach()
+        if getattr(t, "_is_zerotensor", lambda: False)():
+            # PyTorch's efficient zero tensors (some second derivatives, e.g.
+            # through abs) have no storage: numpy() would read garbage
+            t = T.zeros_like(t)
         if dt in ("float16", "bfloat16"):
             t = t.to(T.float32)
         a = np.ascontiguousarray(t.numpy())

@@ -17,14 +17,14 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import torch  # noqa: E402
 
-from oracle import cases, harness  # noqa: E402
+from oracle import cases, composed, harness  # noqa: E402
 
 
 def main(out_path):
     torch.set_num_threads(1)
     warnings.simplefilter("ignore")
     results = {}
-    for case in cases.CASES:
+    for case in cases.CASES + composed.CASES:
         torch.set_grad_enabled(True)
         results[case.name] = harness.run_case(torch, case)
     with open(out_path, "wb") as f:
