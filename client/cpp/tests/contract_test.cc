@@ -3,7 +3,7 @@
 // rows only) runs through the client core against a real server, and what
 // the client infers without asking -- dtype, shape, device, strides, offset --
 // is what the server's Describe reports. The engine's own test
-// (OpTableTest.MetaExecutionMatchesTheKernels) holds the errors to the same
+// (OpTableMetaTest.MetaExecutionMatchesTheKernelsForEveryRow) holds the errors to the same
 // standard; here the client's conversions and its call-site errors are held.
 #define TENSORD_OP_TABLE_ROWS_ONLY
 #include "engine/tests/op_table_test.cc"
