@@ -8,7 +8,6 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "engine/autograd_internal.h"
-#include "engine/cpu/kernels.h"
 #include "engine/functional.h"
 #include "engine/layout.h"
 #include "engine/status.h"

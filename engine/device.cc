@@ -2,7 +2,8 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "engine/cuda/runtime.h"
+#include "engine/backend.h"
+#include "engine/meta.h"
 
 namespace tensord::engine {
 
@@ -10,7 +11,7 @@ std::string Device::ToString() const {
   return type == DeviceType::kCPU ? "cpu" : absl::StrCat("cuda:", index);
 }
 
-std::string CudaUnavailableReason() { return cuda::Devices().empty() ? cuda::UnavailableReason() : ""; }
+std::string CudaUnavailableReason() { return CurrentDeviceCatalog().cuda_unavailable_reason; }
 
 absl::StatusOr<Device> Device::Parse(absl::string_view s) {
   if (s.empty() || s == "cpu") return Device{};
@@ -19,13 +20,18 @@ absl::StatusOr<Device> Device::Parse(absl::string_view s) {
     if (s.size() > 4 && (s[4] != ':' || !absl::SimpleAtoi(s.substr(5), &index) || index < 0)) {
       return absl::InvalidArgumentError(absl::StrCat("invalid device string: '", s, "'"));
     }
-    if (cuda::Devices().empty()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("device '", s, "' is not available: ", CudaUnavailableReason()));
+    // Which devices exist is the server's to say (Note [Metadata-only execution]).
+    if (const MetaOptions* meta = CurrentMetaOptions(); meta != nullptr && !meta->devices.has_value()) {
+      return MetaUnknownError("device", absl::StrCat("whether the server has device '", s, "'"));
     }
-    if (index >= static_cast<int>(cuda::Devices().size())) {
+    const DeviceCatalog catalog = CurrentDeviceCatalog();
+    if (catalog.cuda_devices == 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("device '", s, "' is not available: ", catalog.cuda_unavailable_reason));
+    }
+    if (index >= catalog.cuda_devices) {
       return absl::InvalidArgumentError(absl::StrCat("CUDA error: invalid device ordinal (device '", s,
-                                                     "'; this server has ", cuda::Devices().size(),
+                                                     "'; this server has ", catalog.cuda_devices,
                                                      " cuda device(s))"));
     }
     return Device{DeviceType::kCUDA, index};

@@ -10,12 +10,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "engine/autograd_internal.h"
-#include "engine/cpu/kernels.h"
-#include "engine/cuda/context.h"
-#include "engine/cuda/kernels.h"
-#include "engine/cuda/runtime.h"
+#include "engine/backend.h"
 #include "engine/functional.h"
 #include "engine/layout.h"
+#include "engine/meta.h"
 #include "engine/status.h"
 
 namespace tensord::engine {
@@ -166,21 +164,10 @@ constexpr size_t kAlignment = 64;
 
 namespace {
 
-// Device memory from the device's caching allocator, charged to the current
-// context's account and zeroed on its stream (Note [Streams and sessions]).
-void* DeviceAlloc(Device device, size_t nbytes) {
-  const int index = device.index;
-  auto fail = [&](const absl::Status& s) { throw EngineError(s); };
-  absl::StatusOr<cuda::StreamId> stream = cuda::CurrentStream(index);
-  if (!stream.ok()) fail(stream.status());
-  absl::StatusOr<void*> p = cuda::Allocator(index).Allocate(std::max<size_t>(nbytes, 1), *stream, cuda::CurrentAccount());
-  if (!p.ok()) fail(p.status());
-  if (absl::Status s = cuda::Get().Zero(index, *p, nbytes, *stream); !s.ok()) {
-    cuda::Allocator(index).Free(*p);
-    fail(s);
-  }
-  return *p;
-}
+// Device memory from the device's backend (Note [Backend registration]);
+// the cuda backend charges it to the current context's account and zeroes it
+// on its stream (Note [Streams and sessions]).
+const Backend& DeviceBackend(Device device) { return *ValueOrThrow(BackendFor(device.type)); }
 
 void* HostAlloc(size_t nbytes) {
   size_t padded = (std::max<size_t>(nbytes, 1) + kAlignment - 1) / kAlignment * kAlignment;
@@ -190,56 +177,89 @@ void* HostAlloc(size_t nbytes) {
   return p;
 }
 
+// A new contiguous tensor with bytes, whatever the scope.
+Tensor Allocate(IntSpan shape, DType dtype, Device device) {
+  auto storage = std::make_shared<Storage>(device, static_cast<size_t>(Numel(shape)) * ItemSize(dtype));
+  return Tensor(std::make_shared<TensorImpl>(std::move(storage), dtype, Shape(shape.begin(), shape.end()),
+                                             ContiguousStrides(shape), 0));
+}
+
+// Host bytes of a meta tensor are not there to read.
+void ThrowIfMeta(const Tensor& t, absl::string_view what) {
+  if (t.is_meta()) throw EngineError(MetaUnknownError(what, "the values of a meta tensor"));
+}
+
 }  // namespace
 
 Storage::Storage(Device device, size_t nbytes)
     : nbytes_(nbytes), device_(device), id_(next_storage_id.fetch_add(1)) {
   // Zero-filled: freshly allocated memory must never show another session's data.
-  data_ = device.type == DeviceType::kCPU ? HostAlloc(nbytes) : DeviceAlloc(device, nbytes);
+  data_ = device.type == DeviceType::kCPU ? HostAlloc(nbytes) : DeviceBackend(device).allocate(device, nbytes);
 }
 
+Storage::Storage(Device device, size_t nbytes, MetaTag)
+    : nbytes_(nbytes), device_(device), id_(next_storage_id.fetch_add(1)), meta_(true) {}
+
 Storage::~Storage() {
+  if (meta_) return;
   if (device_.type == DeviceType::kCPU) std::free(data_);
-  else cuda::Allocator(device_.index).Free(data_);
+  else DeviceBackend(device_).deallocate(device_, data_);
 }
 
 void Storage::Grow(size_t nbytes) {
   if (nbytes <= nbytes_) return;
+  if (meta_) {
+    nbytes_ = nbytes;
+    return;
+  }
   void* fresh;
   if (device_.type == DeviceType::kCPU) {
     fresh = HostAlloc(nbytes);
     if (nbytes_ > 0) std::memcpy(fresh, data_, nbytes_);
     std::free(data_);
   } else {
-    fresh = DeviceAlloc(device_, nbytes);
-    absl::StatusOr<cuda::StreamId> stream = cuda::CurrentStream(device_.index);
-    absl::Status s = stream.status();
-    if (s.ok()) s = cuda::Get().CopyOnDevice(device_.index, fresh, data_, nbytes_, *stream);
-    if (!s.ok()) {
-      cuda::Allocator(device_.index).Free(fresh);
+    const Backend& backend = DeviceBackend(device_);
+    fresh = backend.allocate(device_, nbytes);
+    if (absl::Status s = backend.copy_on_device(device_, fresh, data_, nbytes_); !s.ok()) {
+      backend.deallocate(device_, fresh);
       throw EngineError(s);
     }
-    cuda::Allocator(device_.index).Free(data_);
+    backend.deallocate(device_, data_);
   }
   data_ = fresh;
   nbytes_ = nbytes;
 }
 
 Tensor Tensor::Empty(IntSpan shape, DType dtype, Device device) {
-  auto storage = std::make_shared<Storage>(device, static_cast<size_t>(Numel(shape)) * ItemSize(dtype));
-  return Tensor(std::make_shared<TensorImpl>(std::move(storage), dtype, Shape(shape.begin(), shape.end()),
-                                             ContiguousStrides(shape), 0));
+  if (MetaModeEnabled()) return Meta(dtype, shape, ContiguousStrides(shape), 0, device);
+  return Allocate(shape, dtype, device);
+}
+
+Tensor Tensor::Meta(DType dtype, IntSpan sizes, IntSpan strides, int64_t storage_offset, Device device) {
+  // The bytes the geometry spans (none when a size is 0), for resize_ and accounting.
+  int64_t extent = 1;
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    if (sizes[i] == 0) extent = 0;
+  }
+  if (extent != 0) {
+    for (size_t i = 0; i < sizes.size(); ++i) extent += (sizes[i] - 1) * std::abs(strides[i]);
+  }
+  auto storage = std::make_shared<Storage>(
+      device, static_cast<size_t>(storage_offset + extent) * ItemSize(dtype), Storage::MetaTag{});
+  return Tensor(std::make_shared<TensorImpl>(std::move(storage), dtype, Shape(sizes.begin(), sizes.end()),
+                                             Shape(strides.begin(), strides.end()), storage_offset));
 }
 
 Tensor EmptyStrided(IntSpan shape, IntSpan strides, DType dtype, Device device) {
   if (strides.empty()) return Tensor::Empty(shape, dtype, device);
+  if (MetaModeEnabled()) return Tensor::Meta(dtype, shape, strides, 0, device);  // Note [Metadata-only execution]
   auto storage = std::make_shared<Storage>(device, static_cast<size_t>(Numel(shape)) * ItemSize(dtype));
   return Tensor(std::make_shared<TensorImpl>(std::move(storage), dtype, Shape(shape.begin(), shape.end()),
                                              Shape(strides.begin(), strides.end()), 0));
 }
 
 Tensor Tensor::WrappedScalar(const Scalar& s) {
-  Tensor t = Empty({}, s.dtype());
+  Tensor t = Allocate({}, s.dtype(), kCPU);
   DispatchAll(t.dtype(), [&]<typename T>() { *t.data<T>() = s.to<T>(); });
   t.impl()->wrapped_number = true;
   return t;
@@ -254,21 +274,21 @@ absl::StatusOr<Tensor> Tensor::FromBytes(DType dtype, IntSpan shape, const void*
         DTypeName(dtype), " needs ", numel * ItemSize(dtype)));
   }
   if (device != kCPU) {
-    Tensor host = Empty(shape, dtype);
+    Tensor host = Allocate(shape, dtype, kCPU);
     if (nbytes > 0) std::memcpy(host.raw_data(), data, nbytes);
     if (dtype == DType::kBool) {
       auto* p = host.data<uint8_t>();
       for (int64_t i = 0; i < numel; ++i) p[i] = p[i] != 0;
     }
     try {
-      Tensor t = Empty(shape, dtype, device);
-      TENSORD_RETURN_IF_ERROR(cuda::CopyFromHost(t, host.raw_data(), nbytes));
+      Tensor t = Allocate(shape, dtype, device);
+      TENSORD_RETURN_IF_ERROR(DeviceBackend(device).from_host(t, host.raw_data(), nbytes));
       return t;
     } catch (const EngineError& e) {
       return e.status();
     }
   }
-  Tensor t = Empty(shape, dtype, device);
+  Tensor t = Allocate(shape, dtype, device);
   if (nbytes > 0) std::memcpy(t.raw_data(), data, nbytes);
   if (dtype == DType::kBool) {  // normalise: any nonzero byte is true
     auto* p = t.data<uint8_t>();
@@ -286,6 +306,7 @@ int64_t Tensor::dim() const { return static_cast<int64_t>(impl_->sizes().size())
 int64_t Tensor::numel() const { return Numel(impl_->sizes()); }
 int64_t Tensor::storage_offset() const { return impl_->offset(); }
 bool Tensor::is_wrapped_number() const { return impl_->wrapped_number; }
+bool Tensor::is_meta() const { return impl_->storage()->is_meta(); }
 const std::shared_ptr<Storage>& Tensor::storage() const { return impl_->storage(); }
 uint64_t Tensor::version() const { return impl_->storage()->version(); }
 
@@ -308,21 +329,21 @@ void Tensor::AppendBytes(std::string* out) const {
   size_t old = out->size();
   out->resize(old + nbytes());
   if (nbytes() == 0) return;
-  if (device().type == DeviceType::kCUDA) {
-    ThrowIfError(cuda::CopyToHostContiguous(*this, out->data() + old));
-  } else if (is_contiguous()) {
+  ThrowIfMeta(*this, "fetch");
+  if (device().type == DeviceType::kCPU && is_contiguous()) {
     std::memcpy(out->data() + old, raw_data(), nbytes());
   } else {
-    cpu::CopyToContiguous(*this, out->data() + old);
+    ThrowIfError(DeviceBackend(device()).to_host_contiguous(*this, out->data() + old));
   }
 }
 
 Scalar Tensor::item() const {
+  ThrowIfMeta(*this, "item");
   return DispatchAll(dtype(), [&]<typename T>() -> Scalar {
     T v;
     if (device().type == DeviceType::kCUDA) {
       const Tensor one = MakeView(*this, {}, {}, storage_offset());
-      ThrowIfError(cuda::CopyToHostContiguous(one, &v));
+      ThrowIfError(DeviceBackend(device()).to_host_contiguous(one, &v));
     } else {
       v = *data<T>();
     }

@@ -37,6 +37,9 @@ Shape ContiguousStrides(IntSpan shape);
 class Storage {
  public:
   Storage(Device device, size_t nbytes);  // zero-initialised
+  // A storage of `nbytes` without bytes (Note [Metadata-only execution], meta.h).
+  struct MetaTag {};
+  Storage(Device device, size_t nbytes, MetaTag);
   ~Storage();
   Storage(const Storage&) = delete;
   Storage& operator=(const Storage&) = delete;
@@ -45,6 +48,7 @@ class Storage {
   size_t nbytes() const { return nbytes_; }
   Device device() const { return device_; }
   uint64_t id() const { return id_; }
+  bool is_meta() const { return meta_; }
   uint64_t version() const { return version_.load(std::memory_order_relaxed); }
   void BumpVersion() { version_.fetch_add(1, std::memory_order_relaxed); }
   // Enlarges the buffer (resize_), keeping the bytes and zeroing the rest.
@@ -56,6 +60,7 @@ class Storage {
   size_t nbytes_ = 0;
   Device device_;
   uint64_t id_;
+  bool meta_ = false;
   std::atomic<uint64_t> version_{0};
 };
 
@@ -68,8 +73,10 @@ class Tensor {
   Tensor() = default;
   explicit Tensor(std::shared_ptr<TensorImpl> impl) : impl_(std::move(impl)) {}
 
-  // New contiguous tensor, zero-filled.
+  // New contiguous tensor, zero-filled; a meta tensor inside a MetaScope.
   static Tensor Empty(IntSpan shape, DType dtype, Device device = kCPU);
+  // A tensor of this geometry over a storage without bytes (engine/meta.h).
+  static Tensor Meta(DType dtype, IntSpan sizes, IntSpan strides, int64_t storage_offset, Device device);
   // 0-dim tensor holding a Python number, flagged as a wrapped number for
   // type promotion (PyTorch's is_wrapped_number).
   static Tensor WrappedScalar(const Scalar& s);
@@ -91,6 +98,7 @@ class Tensor {
   int64_t storage_offset() const;
   bool is_contiguous() const;
   bool is_wrapped_number() const;
+  bool is_meta() const;  // no bytes: values cannot be read
   const std::shared_ptr<Storage>& storage() const;
   size_t nbytes() const { return static_cast<size_t>(numel()) * ItemSize(dtype()); }
 

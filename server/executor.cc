@@ -12,6 +12,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 #include "engine/autograd.h"
+#include "engine/backend.h"
 #include "engine/cuda/context.h"
 #include "engine/cuda/runtime.h"
 #include "engine/device.h"
@@ -106,6 +107,7 @@ bool IsPoisoned(const absl::Status& status) {
 }
 
 Executor::Executor(ExecutorLimits limits) : limits_(limits) {
+  engine::RegisterBackends();  // Note [Backend registration]
   // The engine refuses larger op outputs before allocating (op.h).
   engine::SetMaxTensorElements(limits_.max_tensor_elements);
   for (const engine::OpSchema& schema : engine::ListOps()) {

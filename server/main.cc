@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
+#include "engine/backend.h"
 #include "engine/cuda/runtime.h"
 #include "engine/device.h"
 #include "server/auth.h"
@@ -208,6 +209,7 @@ int Main(int argc, char** argv) {
   const Flags flags = ParseFlags(argc, argv);
   SetLogFormat(flags.log_format == "json" ? LogFormat::kJson : LogFormat::kText);
   RouteGrpcLogs();
+  engine::RegisterBackends();  // Note [Backend registration]
 
   // Threads that exist before main (OpenBLAS starts its pool when loaded)
   // would take a blocked-everywhere-else signal with its default action, so

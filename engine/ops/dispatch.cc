@@ -8,10 +8,11 @@
 #include "absl/strings/str_join.h"
 #include "engine/autograd.h"
 #include "engine/autograd_internal.h"
-#include "engine/cpu/kernels.h"
-#include "engine/cuda/kernels.h"
+#include "engine/backend.h"
 #include "engine/functional.h"
 #include "engine/layout.h"
+#include "engine/meta.h"
+#include "engine/ops/kernel_list.h"
 #include "engine/ops/op_def.h"
 #include "engine/random.h"
 #include "engine/status.h"
@@ -95,7 +96,12 @@ std::atomic<int64_t> max_tensor_elements{int64_t{1} << 31};
 }  // namespace
 
 void SetMaxTensorElements(int64_t n) { max_tensor_elements.store(n); }
-int64_t MaxTensorElements() { return max_tensor_elements.load(); }
+int64_t MaxTensorElements() {
+  if (const MetaOptions* meta = CurrentMetaOptions()) {
+    return meta->max_tensor_elements > 0 ? meta->max_tensor_elements : INT64_MAX;
+  }
+  return max_tensor_elements.load();
+}
 
 const OpDef& GetOp(OpId id) { return *OpTable()[static_cast<int>(id)]; }
 
@@ -216,20 +222,29 @@ absl::StatusOr<Device> CommonDevice(absl::string_view op, absl::Span<const Tenso
   return device.value_or(kCPU);
 }
 
+namespace {
+// The backend that moves bytes between two tensors: cuda's when either is there.
+absl::StatusOr<const Backend*> BackendBetween(const Tensor& a, const Tensor& b) {
+  const bool cuda = a.device().type == DeviceType::kCUDA || b.device().type == DeviceType::kCUDA;
+  return BackendFor(cuda ? DeviceType::kCUDA : DeviceType::kCPU);
+}
+}  // namespace
+
 absl::Status CopyInto(const Tensor& src, const Tensor& dst) {
-  if (src.device() == kCPU && dst.device() == kCPU) {
-    cpu::CopyCast(src, dst);
-    return absl::OkStatus();
-  }
-  return cuda::CopyCast(src, dst);
+  if (src.is_meta() || dst.is_meta()) return absl::OkStatus();  // Note [Metadata-only execution]
+  TENSORD_ASSIGN_OR_RETURN(const Backend* backend, BackendBetween(src, dst));
+  return backend->copy_cast(src, dst);
 }
 
 absl::Status AddInto(const Tensor& dst, const Tensor& src) {
-  if (dst.device() == kCPU && src.device() == kCPU) {
-    cpu::AddInPlace(dst, src);
-    return absl::OkStatus();
-  }
-  return cuda::AddInPlace(dst, src);
+  if (src.is_meta() || dst.is_meta()) return absl::OkStatus();
+  TENSORD_ASSIGN_OR_RETURN(const Backend* backend, BackendBetween(dst, src));
+  return backend->add_in_place(dst, src);
+}
+
+absl::StatusOr<Tensor> Nonzero(const Tensor& self) {
+  TENSORD_ASSIGN_OR_RETURN(const Backend* backend, BackendFor(self.device().type));
+  return backend->nonzero(self);
 }
 
 absl::Status CatInto(const OpCall& call, const Tensor& out) {
@@ -249,6 +264,19 @@ absl::Status CatInto(const OpCall& call, const Tensor& out) {
 }
 
 namespace {
+
+// Which primitives have kernels: one list for every backend (Note [Kernel
+// tables]), so metadata-only execution refuses exactly what the server does.
+const std::array<bool, kNumOps>& HasKernel() {
+  static const std::array<bool, kNumOps> table = [] {
+    std::array<bool, kNumOps> t{};
+#define TENSORD_HAS_KERNEL_(Op, entry) t[static_cast<int>(OpId::k##Op)] = true;
+    TENSORD_FORALL_KERNELS(TENSORD_HAS_KERNEL_)
+#undef TENSORD_HAS_KERNEL_
+    return t;
+  }();
+  return table;
+}
 
 // Note [Device routing]
 //   A primitive runs on its inputs' common device (CommonDevice), or for a
@@ -288,6 +316,10 @@ absl::StatusOr<std::vector<Tensor>> Invoke(const OpDef& def, std::vector<Tensor>
   for (size_t i = 0; i < call.inputs.size(); ++i) {
     if (call.inputs[i].defined() && call.inputs[i].is_wrapped_number()) call.scalar_inputs |= 1u << i;
   }
+  const bool meta = MetaModeEnabled();
+  if (meta && def.values_decide_shape) {
+    return MetaUnknownError(def.name, "its output shape depends on the values");
+  }
   std::vector<Tensor> outputs;
   // Note [Transparent prepare]
   //   A prepare rule casts and broadcasts inputs with engine ops (To,
@@ -320,11 +352,14 @@ absl::StatusOr<std::vector<Tensor>> Invoke(const OpDef& def, std::vector<Tensor>
     }
     const bool on_cuda = device.type == DeviceType::kCUDA ||
                          (!call.inputs.empty() && call.in(0).defined() && call.in(0).device().type == DeviceType::kCUDA);
-    const cpu::KernelFn kernel = on_cuda ? cuda::KernelTable()[static_cast<int>(def.id)]
-                                         : cpu::KernelTable()[static_cast<int>(def.id)];
-    if (kernel == nullptr) {
+    if (!HasKernel()[static_cast<int>(def.id)]) {
       return absl::UnimplementedError(
           absl::StrCat("[", def.name, "] is not implemented for ", on_cuda ? "cuda" : "cpu", " tensors yet"));
+    }
+    KernelFn kernel = nullptr;
+    if (!meta) {
+      TENSORD_ASSIGN_OR_RETURN(const Backend* backend, BackendFor(on_cuda ? DeviceType::kCUDA : DeviceType::kCPU));
+      kernel = backend->kernels[static_cast<int>(def.id)];
     }
     for (const TensorMeta& m : metas) {
       if (Numel(m.sizes) > MaxTensorElements()) {
@@ -338,7 +373,7 @@ absl::StatusOr<std::vector<Tensor>> Invoke(const OpDef& def, std::vector<Tensor>
       const Shape& strides = !m.strides.empty() || m.sizes != metas[0].sizes ? m.strides : elementwise;
       outputs.push_back(EmptyStrided(m.sizes, strides, m.dtype, device));
     }
-    TENSORD_RETURN_IF_ERROR(kernel(call, outputs));
+    if (!meta) TENSORD_RETURN_IF_ERROR(kernel(call, outputs));
     // Note [Random fills under autograd]
     //   uniform_/normal_/bernoulli_ of a non-leaf that requires grad (their
     //   prepare refused leaves) overwrite values the graph may still route

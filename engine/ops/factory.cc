@@ -117,7 +117,7 @@ const OpDef& LinspaceOp() {
                          Tensor out = Tensor::Empty({steps}, kDefaultFloat == dtype ? DType::kFloat32 : DType::kFloat64);
                          const double step = steps > 1 ? (b - a) / static_cast<double>(steps - 1) : 0.0;
                          const int64_t half = steps == 1 ? 1 : steps / 2;  // one step is `start`
-                         DispatchFloating("linspace", out.dtype(), [&]<typename T>() {
+                         if (!out.is_meta()) DispatchFloating("linspace", out.dtype(), [&]<typename T>() {
                            T* p = out.data<T>();
                            const T ta = static_cast<T>(a), tb = static_cast<T>(b), ts = static_cast<T>(step);
                            for (int64_t i = 0; i < steps; ++i) {

@@ -18,8 +18,6 @@
 #include <numeric>
 
 #include "absl/strings/match.h"
-#include "engine/cpu/kernels.h"
-#include "engine/cuda/kernels.h"
 #include "engine/layout.h"
 #include "engine/ops/common.h"
 
@@ -287,7 +285,7 @@ const OpDef& IndexSelectOp() {
                          const Tensor& self = call.in(0);
                          TENSORD_ASSIGN_OR_RETURN(int64_t dim, WrapDim("index_select", call.GetInt(0), self.dim()));
                          if (call.in(1).dim() > 1) return Error("index_select", "Index is supposed to be a vector");
-                         {  // unlike indexing, index_select takes no negative indices (checked on the host)
+                         if (!call.in(1).is_meta()) {  // unlike indexing, index_select takes no negative indices (checked on the host)
                            const Tensor idx = fn::Contiguous(
                                call.in(1).device() == kCPU ? call.in(1) : fn::ToDevice(call.in(1), kCPU));
                            bool negative = false;
@@ -367,11 +365,10 @@ const OpDef& NonzeroOp() {
   static const OpDef d{.id = OpId::kNonzero, .name = "nonzero", .inputs = {{"self"}},
                        .doc = "Indices [N, ndim] of the nonzero elements, in row-major order.",
                        .forward = [](OpCall& call) -> absl::StatusOr<std::vector<Tensor>> {
-                         const Tensor& self = call.in(0);
-                         if (self.device() == kCPU) return One(cpu::Nonzero(self));
-                         TENSORD_ASSIGN_OR_RETURN(Tensor found, cuda::Nonzero(self));
+                         TENSORD_ASSIGN_OR_RETURN(Tensor found, Nonzero(call.in(0)));
                          return One(std::move(found));
-                       }};
+                       },
+                       .values_decide_shape = true};
   return d;
 }
 

@@ -9,7 +9,6 @@
 // rebasing its base's history (Note [In-place on views], engine/autograd.h).
 #include "engine/autograd.h"
 #include "engine/autograd_internal.h"
-#include "engine/cpu/kernels.h"
 #include "engine/layout.h"
 #include "engine/ops/common.h"
 

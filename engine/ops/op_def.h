@@ -113,6 +113,8 @@ struct BackwardCtx {
 };
 
 using PrepareFn = absl::StatusOr<std::vector<TensorMeta>> (*)(OpCall& call);
+// A primitive's kernel on one device (Note [Kernel tables]): fills `outputs`.
+using KernelFn = absl::Status (*)(const OpCall& call, std::vector<Tensor>& outputs);
 using ForwardFn = absl::StatusOr<std::vector<Tensor>> (*)(OpCall& call);
 // Returns one gradient per input (undefined where not needed). May throw
 // EngineError (see functional.h).
@@ -153,6 +155,9 @@ struct OpDef {
   // Inputs may live on different devices (index's CPU indices, _to_copy):
   // the prepare rule or kernel moves what it needs (Note [Device routing]).
   bool cross_device = false;
+  // The output shape depends on the input values (nonzero): metadata-only
+  // execution reports it unknown (Note [Metadata-only execution], meta.h).
+  bool values_decide_shape = false;
 };
 
 // The op for an id / a name (nullptr if unknown).
@@ -178,6 +183,8 @@ absl::StatusOr<Device> CommonDevice(absl::string_view op, absl::Span<const Tenso
 absl::Status CopyInto(const Tensor& src, const Tensor& dst);
 // dst += src (same shape and dtype, one device). Gradient accumulation.
 absl::Status AddInto(const Tensor& dst, const Tensor& src);
+// Row-major indices [N, ndim] of self's nonzero elements, on self's device.
+absl::StatusOr<Tensor> Nonzero(const Tensor& self);
 // cat's kernel on every device: each input copied (CopyInto) into its slice of out.
 absl::Status CatInto(const OpCall& call, const Tensor& out);
 // PyTorch's result_type over tensors, honouring dim-0 and wrapped numbers.

@@ -4,6 +4,25 @@
 //   op test table. Adding an op = one row here, its definition in the ops/*.cc
 //   file of its family (a function `const OpDef& CamelNameOp()`), a kernel if
 //   it is a new primitive, and a row in engine/tests/op_table_test.cc.
+//
+//   Files an op touches, counted (a new elementwise primitive, e.g. exp2):
+//     1. engine/ops/op_list.h          X(exp2, Exp2)
+//     2. engine/ops/elementwise.cc     Exp2Op(): shape/dtype rule, backward
+//     3. engine/ops/kernel_list.h      X(Exp2, UnaryKernel)
+//     4. engine/cpu/unary.cc           its CPU loop body
+//     5. engine/cuda/elementwise.cc    its case in the launcher's dtype switch
+//     6. engine/cuda/kernels/elementwise.cu  its CUDA body (also the emulator's)
+//     7. engine/tests/op_table_test.cc one row: forward, gradient, CUDA-vs-CPU,
+//                                      in-place twin, metadata-only parity
+//   Seven files, all in engine/. A composite or view: 1, 2 and 7 only. An
+//   in-place twin: one row in TENSORD_FORALL_INPLACE_OPS. Nothing in the
+//   clients: the server lists the op (ListOps), Client::Call / Tensor::Call
+//   run it by name, and its output metadata and user errors are inferred by
+//   this very definition, linked into the client core as tensord_contract
+//   (Note [Metadata-only execution], engine/meta.h). A named method in a
+//   client's public API (tensord.h + src/ops.cc, the Python Tensor class) is
+//   surface, not rules. An op whose output shape depends on values says so
+//   in its OpDef (values_decide_shape); clients then ask the server.
 #pragma once
 
 #include <cstdint>

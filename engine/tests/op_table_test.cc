@@ -9,6 +9,7 @@
 #include <map>
 #include <set>
 
+#include "engine/meta.h"
 #include "engine/tests/test_util.h"
 
 namespace tensord::engine {
@@ -593,7 +594,7 @@ std::vector<OpCase> Cases() {
   };
 }
 
-void PrintTo(const OpCase& c, std::ostream* os) { *os << c.name; }
+[[maybe_unused]] void PrintTo(const OpCase& c, std::ostream* os) { *os << c.name; }
 
 // Deterministic inputs in [lo, hi).
 std::vector<double> Sample(int64_t n, double lo, double hi, uint64_t seed) {
@@ -614,6 +615,10 @@ Tensor MakeInput(const OpCase& c, size_t i, DType dtype) {
   return FromVector(v, c.shapes[i], DType::kBool);
 }
 
+// Note [Op table rows elsewhere]: client/cpp/tests/contract_test.cc includes
+// this file with TENSORD_OP_TABLE_ROWS_ONLY to run every row through a real
+// server; everything above is shared, the tests below are the engine's.
+#ifndef TENSORD_OP_TABLE_ROWS_ONLY
 class OpTableTest : public ::testing::TestWithParam<OpCase> {};
 
 TEST_P(OpTableTest, ForwardMatchesFloat64Reference) {
@@ -723,6 +728,79 @@ TEST_P(OpTableTest, InplaceVariantMatchesOutOfPlace) {
   for (size_t i = 0; i < a.size(); ++i) EXPECT_NEAR(a[i], b[i], 1e-12) << c.name << " grad " << i;
 }
 
+// Note [Metadata-only execution] (engine/meta.h): for every row, what a
+// client infers from metas alone is what the kernels produced -- dtype,
+// sizes, strides, offset, device -- and for perturbed inputs (a transposed
+// view, a broadcast-breaking or extra dim) the same output or the very same
+// error. Rows with index or mask inputs may only differ where values decide.
+Tensor MetaOf(const Tensor& t) {
+  if (!t.defined()) return t;
+  return Tensor::Meta(t.dtype(), t.sizes(), t.strides(), t.storage_offset(), t.device());
+}
+
+void ExpectMetaMatches(const OpCase& c, const std::vector<Tensor>& inputs, const std::string& variant) {
+  auto real = CallOp(c.op, inputs, c.attrs, {});
+  std::vector<Tensor> metas;
+  for (const Tensor& t : inputs) metas.push_back(MetaOf(t));
+  auto inferred = InferMeta(c.op, metas, c.attrs, MetaOptions{});
+  const std::string where = c.name + " (" + variant + ")";
+  const bool values_matter = c.bool_input >= 0 || !c.long_inputs.empty();
+  if (!real.ok()) {
+    if (inferred.ok() && values_matter) return;  // an index value out of range: the server's to say
+    ASSERT_FALSE(inferred.ok()) << where << ": the server fails with " << real.status() << " but meta says ok";
+    EXPECT_EQ(inferred.status(), real.status()) << where;
+    return;
+  }
+  ASSERT_TRUE(inferred.ok()) << where << ": " << inferred.status();
+  if (!inferred->known && c.bool_input >= 0) return;  // a boolean mask: values decide the shape
+  ASSERT_TRUE(inferred->known) << where << ": " << inferred->why_unknown;
+  ASSERT_EQ(inferred->outputs.size(), real->size()) << where;
+  for (size_t k = 0; k < real->size(); ++k) {
+    const Tensor& t = (*real)[k];
+    const OutputMeta& m = inferred->outputs[k];
+    EXPECT_EQ(m.dtype, t.dtype()) << where << " output " << k;
+    EXPECT_EQ(ShapeOf(t), std::vector<int64_t>(m.sizes.begin(), m.sizes.end())) << where << " output " << k;
+    EXPECT_EQ(std::vector<int64_t>(t.strides().begin(), t.strides().end()),
+              std::vector<int64_t>(m.strides.begin(), m.strides.end())) << where << " output " << k;
+    EXPECT_EQ(m.storage_offset, t.storage_offset()) << where << " output " << k;
+    EXPECT_EQ(m.device, t.device()) << where << " output " << k;
+  }
+}
+
+// One test over all rows (one process: the rows are cheap here).
+TEST(OpTableMetaTest, MetaExecutionMatchesTheKernelsForEveryRow) {
+  size_t rows = 0;
+  for (const OpCase& c : Cases()) {
+    SCOPED_TRACE(c.name);
+    ++rows;
+    std::vector<Tensor> inputs;
+    for (size_t i = 0; i < c.shapes.size(); ++i) inputs.push_back(MakeInput(c, i, DType::kFloat32));
+    ExpectMetaMatches(c, inputs, "as listed");
+    if (!inputs[0].defined() || c.bool_input == 0 || c.long_inputs.count(0)) continue;
+    const std::vector<int64_t> shape = c.shapes[0];
+    std::vector<Tensor> v = inputs;
+    if (shape.size() == 2) {  // the same values through a transposed view
+      Tensor tt = MakeInput({c.name, c.op, {{shape[1], shape[0]}}, {}, nullptr, c.lo, c.hi}, 0, DType::kFloat32);
+      v[0] = Call1("t", {tt});
+      ExpectMetaMatches(c, v, "transposed view");
+    }
+    std::vector<int64_t> wider = shape;
+    if (!wider.empty()) ++wider.back();
+    v[0] = FromVector(Sample(Count(wider), c.lo, c.hi, 3), wider);
+    ExpectMetaMatches(c, v, "last dim + 1");
+    std::vector<int64_t> deeper = shape;
+    deeper.insert(deeper.begin(), 3);
+    v[0] = FromVector(Sample(Count(deeper), c.lo, c.hi, 4), deeper);
+    ExpectMetaMatches(c, v, "extra leading dim");
+    v[0] = FromVector(Sample(Count(shape), c.lo, c.hi, 5), shape, DType::kFloat64);
+    ExpectMetaMatches(c, v, "float64 self");
+    v[0] = FromVector(Sample(Count(shape), c.lo, c.hi, 6), shape, DType::kInt32);
+    ExpectMetaMatches(c, v, "int32 self");
+  }
+  EXPECT_EQ(rows, Cases().size());
+  EXPECT_GT(rows, 100u);
+}
+
 INSTANTIATE_TEST_SUITE_P(Ops, OpTableTest, ::testing::ValuesIn(Cases()),
                          [](const ::testing::TestParamInfo<OpCase>& info) { return info.param.name; });
 
@@ -737,9 +815,11 @@ TEST(OpTableCoverage, EveryDifferentiableOpHasARow) {
   }
 }
 
+#endif  // TENSORD_OP_TABLE_ROWS_ONLY
 }  // namespace
 }  // namespace tensord::engine
 
+#ifndef TENSORD_OP_TABLE_ROWS_ONLY
 namespace tensord::engine {
 namespace {
 using namespace testing;
@@ -835,3 +915,4 @@ INSTANTIATE_TEST_SUITE_P(Ops, CudaOpTableTest, ::testing::ValuesIn(Cases()),
 
 }  // namespace
 }  // namespace tensord::engine
+#endif  // TENSORD_OP_TABLE_ROWS_ONLY

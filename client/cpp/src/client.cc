@@ -12,7 +12,7 @@
 #include <utility>
 
 #include "channel.h"
-#include "shape_infer.h"
+#include "contract.h"
 #include "tensord/v1/tensord.grpc.pb.h"
 
 namespace tensord {
@@ -258,12 +258,10 @@ struct HandleState {
 
   std::shared_ptr<ClientImpl> impl;
   uint64_t handle;
-  // Cached metadata (guarded by the client's mutex). Shape and dtype of a
-  // handle never change except through in-place ops, which clear the cache.
-  bool meta_known = false;
-  DType dtype = DType::kUndefined;
-  std::vector<int64_t> shape;
-  std::string device;
+  // Cached metadata (guarded by the client's mutex; Note [Client-side meta]
+  // in src/contract.h). A handle's meta changes only through in-place ops,
+  // whose inference updates or clears it.
+  MetaCache meta;
 };
 
 namespace {
@@ -492,6 +490,12 @@ class ClientImpl : public std::enable_shared_from_this<ClientImpl> {
                  &(*op->mutable_attrs())[attr_name]);
     }
     op->set_no_grad(!g_grad_enabled);
+    // Note [Client-side meta] (src/contract.h): a user error is thrown here,
+    // at the call site, and the command is not sent.
+    Inference inferred = InferOutputs(name, inputs, op->attrs());
+    if (inferred.outcome == Inference::kError) {
+      throw Error(inferred.code, std::move(inferred.message), std::string(name), SiteOf(loc));
+    }
     std::vector<Tensor> outputs;
     outputs.reserve(schema.num_outputs);
     for (int i = 0; i < schema.num_outputs; ++i) {
@@ -505,41 +509,38 @@ class ClientImpl : public std::enable_shared_from_this<ClientImpl> {
     } else if (name == "grad" && outputs.size() == 1 && !inputs.empty() && inputs[0].is_tensor()) {
       PrefetchGrad(std::get<Tensor>(inputs[0].value()).state_->handle, outputs[0].handle());
     }
-    if (schema.inplace && !inputs.empty() && inputs[0].is_tensor() &&
-        InplaceChangesShape(name)) {
-      // Other in-place ops keep their input's dtype and shape.
-      std::get<Tensor>(inputs[0].value()).state_->meta_known = false;
+    const bool known = inferred.outcome == Inference::kKnown;
+    if (schema.inplace && !inputs.empty() && inputs[0].is_tensor()) {
+      // The op's meta is its input's after the call (t_, resize_ change it).
+      MetaCache& self = std::get<Tensor>(inputs[0].value()).state_->meta;
+      if (known && !inferred.outputs.empty()) {
+        self = std::move(inferred.outputs[0]);
+      } else if (!InplaceKeepsMeta(name)) {
+        self = MetaCache{};
+      }
+    } else if (known && inferred.outputs.size() == outputs.size()) {
+      for (size_t i = 0; i < outputs.size(); ++i) outputs[i].state_->meta = std::move(inferred.outputs[i]);
     }
-    if (outputs.size() == 1) InferOutputMeta(name, inputs, attrs, *outputs[0].state_);
     return outputs;
   }
 
-  // Note [Client-side meta] (shape_infer.h).
-  static void InferOutputMeta(std::string_view name, const std::vector<Operand>& inputs,
-                              const Attrs& attrs, HandleState& out) {
-    std::vector<InputMeta> metas(inputs.size());
+  // The op's outputs as the op contract infers them from the cached metas.
+  Inference InferOutputs(std::string_view name, const std::vector<Operand>& inputs,
+                         const google::protobuf::Map<std::string, v1::AttrValue>& attrs) {
+    std::vector<MetaInput> metas(inputs.size());
     for (size_t i = 0; i < inputs.size(); ++i) {
       const auto& v = inputs[i].value();
-      InputMeta& m = metas[i];
+      MetaInput& m = metas[i];
       if (const Tensor* t = std::get_if<Tensor>(&v)) {
-        const HandleState& st = *t->state_;
-        m.kind = InputMeta::kTensor;
-        m.known = st.meta_known;
-        if (!m.known) return;
-        m.dtype = st.dtype;
-        m.shape = st.shape;
-        m.device = st.device;
+        m.kind = MetaInput::kTensor;
+        if (!t->state_->meta.known) return {};  // unknown: the server answers later
+        m.meta = &t->state_->meta;
       } else if (const Scalar* sc = std::get_if<Scalar>(&v)) {
-        m.kind = InputMeta::kScalar;
+        m.kind = MetaInput::kScalar;
         m.scalar = *sc;
       }
     }
-    std::optional<OutputMeta> meta = InferMeta(name, metas, attrs);
-    if (!meta.has_value()) return;
-    out.meta_known = true;
-    out.dtype = meta->dtype;
-    out.shape = std::move(meta->shape);
-    out.device = std::move(meta->device);
+    return InferOp(name, metas, attrs, server_facts_);
   }
 
   Tensor Create(DType dtype, std::vector<int64_t> shape, const void* data, size_t nbytes,
@@ -579,11 +580,15 @@ class ClientImpl : public std::enable_shared_from_this<ClientImpl> {
       td->set_data(data, nbytes);
       Enqueue(std::move(cmd), "create", site);
     }
-    // A device the server names differently ("cuda" is "cuda:0") is asked for.
-    t.state_->meta_known = IsCanonicalDevice(opts.device);
-    t.state_->dtype = dtype;
-    t.state_->shape = shape;
-    t.state_->device = opts.device.empty() ? "cpu" : opts.device;
+    // The server's name for the device ("cuda" is "cuda:0"), or ask later.
+    MetaCache& meta = t.state_->meta;
+    if (std::optional<std::string> device = CanonicalDevice(opts.device, server_facts_)) {
+      meta.known = meta.layout_known = true;
+      meta.device = *std::move(device);
+    }
+    meta.dtype = dtype;
+    meta.strides = ContiguousStridesOf(shape);
+    meta.shape = shape;
     if (convert) {
       t = RunOp("to", {t}, {{"dtype", *opts.dtype}}, loc)[0];
       if (opts.requires_grad) RequiresGrad(t, true, loc);
@@ -675,10 +680,8 @@ class ClientImpl : public std::enable_shared_from_this<ClientImpl> {
       if (!result.has_info()) throw Error(13, "server sent no TensorInfo", "describe", SiteOf(loc));
       info = InfoFromProto(result.info());
     }
-    state.meta_known = true;
-    state.dtype = info.dtype;
-    state.shape = info.shape;
-    state.device = info.device;
+    state.meta = {.known = true, .layout_known = true, .dtype = info.dtype, .shape = info.shape,
+                  .device = info.device, .strides = info.strides, .storage_offset = info.storage_offset};
     return info;
   }
 
@@ -688,26 +691,36 @@ class ClientImpl : public std::enable_shared_from_this<ClientImpl> {
     std::string device;
   };
 
+  // dtype, shape and device without the layout (a .grad's strides are its own).
   void SetMeta(HandleState& state, DType dtype, std::vector<int64_t> shape, std::string device) {
     std::lock_guard lock(mu_);
-    state.meta_known = true;
-    state.dtype = dtype;
-    state.shape = std::move(shape);
-    state.device = std::move(device);
+    state.meta = {.known = true, .dtype = dtype, .shape = std::move(shape), .device = std::move(device)};
   }
 
   std::optional<std::vector<int64_t>> KnownShape(HandleState& state) {
     std::lock_guard lock(mu_);
-    if (closed_ || !state.meta_known) return std::nullopt;
-    return state.shape;
+    if (closed_ || !state.meta.known) return std::nullopt;
+    return state.meta.shape;
+  }
+
+  std::optional<TensorMeta> KnownMeta(HandleState& state) {
+    std::lock_guard lock(mu_);
+    if (closed_ || !state.meta.known) return std::nullopt;
+    const MetaCache& m = state.meta;
+    TensorMeta out{.dtype = m.dtype, .shape = m.shape, .device = m.device};
+    if (m.layout_known) {
+      out.strides = m.strides;
+      out.storage_offset = m.storage_offset;
+    }
+    return out;
   }
 
   // Shape, dtype and device, from the cache or a Describe.
   Meta GetMeta(HandleState& state, const std::source_location& loc) {
     std::lock_guard lock(mu_);
     CheckOpen(loc);  // tensors of a closed client are inert, cached meta too
-    if (!state.meta_known) Describe(state, loc);
-    return {state.dtype, state.shape, state.device};
+    if (!state.meta.known) Describe(state, loc);
+    return {state.meta.dtype, state.meta.shape, state.meta.device};
   }
 
   Tensor::Fetched Fetch(HandleState& state, const std::source_location& loc) {
@@ -725,8 +738,8 @@ class ClientImpl : public std::enable_shared_from_this<ClientImpl> {
       return out;
     }
     EnsureServerInfo();
-    if (state.meta_known &&
-        static_cast<size_t>(NumelOf(state.shape)) * ItemSize(state.dtype) > inline_limit_) {
+    if (state.meta.known &&
+        static_cast<size_t>(NumelOf(state.meta.shape)) * ItemSize(state.meta.dtype) > inline_limit_) {
       return FetchStreamed(state, site);
     }
     v1::Command cmd;
@@ -748,9 +761,6 @@ class ClientImpl : public std::enable_shared_from_this<ClientImpl> {
     out.shape.assign(td->shape().begin(), td->shape().end());
     out.bytes = std::move(*td->mutable_data());
     CheckFetched(out, site);
-    state.meta_known = true;
-    state.dtype = out.dtype;
-    state.shape = out.shape;
     return out;
   }
 
@@ -945,7 +955,16 @@ class ClientImpl : public std::enable_shared_from_this<ClientImpl> {
     AddCallMetadata(&ctx, session_id_, token_, instance_id_);
     v1::Empty req;
     v1::ServerInfoResponse resp;
-    if (stub_->ServerInfo(&ctx, req, &resp).ok() && resp.max_message_bytes() > 0) {
+    const bool ok = stub_->ServerInfo(&ctx, req, &resp).ok();
+    if (ok) {  // what metadata inference needs (Note [Client-side meta])
+      server_facts_.loaded = true;
+      server_facts_.cuda_status = resp.cuda_status();
+      server_facts_.max_tensor_elements = resp.max_tensor_elements();
+      for (const v1::DeviceInfo& d : resp.devices()) {
+        if (d.name().rfind("cuda:", 0) == 0) ++server_facts_.cuda_devices;
+      }
+    }
+    if (ok && resp.max_message_bytes() > 0) {
       size_t limit = static_cast<size_t>(resp.max_message_bytes());
       size_t headroom = 64 << 10;
       size_t usable = limit > 2 * headroom ? limit / 2 - headroom : limit / 4;
@@ -1165,9 +1184,6 @@ class ClientImpl : public std::enable_shared_from_this<ClientImpl> {
     grpc::Status status = reader->Finish();
     if (!status.ok()) throw FromStatus(status, "fetch", site);
     CheckFetched(out, site);
-    state.meta_known = true;
-    state.dtype = out.dtype;
-    state.shape = out.shape;
     return out;
   }
 
@@ -1215,6 +1231,7 @@ class ClientImpl : public std::enable_shared_from_this<ClientImpl> {
   std::unordered_map<std::string, OpEntry> ops_;
   std::vector<OpInfo> op_infos_;
   bool server_info_loaded_ = false;
+  ServerFacts server_facts_;
   size_t inline_limit_;
   size_t max_batch_bytes_ = 1 << 20;
 };
@@ -1509,6 +1526,11 @@ TensorInfo Tensor::Info(std::source_location loc) const {
 std::optional<std::vector<int64_t>> Tensor::ShapeIfKnown() const {
   if (!state_) return std::nullopt;
   return impl().KnownShape(*state_);
+}
+
+std::optional<TensorMeta> Tensor::MetaIfKnown() const {
+  if (!state_) return std::nullopt;
+  return impl().KnownMeta(*state_);
 }
 
 std::vector<int64_t> Tensor::Shape(std::source_location loc) const {

@@ -314,22 +314,37 @@ TEST_F(ClientTest, BackwardThroughFreedGraphIsFailedPrecondition) {
 
 // ------------------------------------------------------------------ errors
 
+// Errors only values can cause (an index out of range) surface at the next
+// sync point; shape errors are thrown at the call (Note [Client-side meta]).
+Tensor OutOfRange(Client& c) { return c.Tensor(std::vector<int64_t>{0, 7}); }
+
 TEST_F(ClientTest, ErrorSurfacesAtSyncPointWithOpAndSite) {
   auto a = client().Ones({3, 2});
   auto b = client().Ones({3, 2});
   const int line = __LINE__ + 1;
-  auto c = a.Matmul(b);  // queued: no error yet
+  auto c = a.Index({OutOfRange(client())});  // queued: no error yet
   try {
     c.ToVector<float>();
     FAIL() << "expected an error at the sync point";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), 3) << e.what();  // INVALID_ARGUMENT
     EXPECT_EQ(e.code_name(), "INVALID_ARGUMENT");
-    EXPECT_EQ(e.op(), "matmul");
+    EXPECT_EQ(e.op(), "index");
     EXPECT_EQ(e.site(), "client_test.cc:" + std::to_string(line));
-    EXPECT_THAT(e.message(), HasSubstr("mat1 and mat2 shapes cannot be multiplied (3x2 and 3x2)"));
+    EXPECT_THAT(e.message(), HasSubstr("index 7 is out of bounds for dimension 0 with size 3"));
     EXPECT_THAT(std::string(e.what()), HasSubstr("client_test.cc:" + std::to_string(line)));
     EXPECT_FALSE(e.poisoned());
+  }
+  // A shape error is thrown where the op is issued, with the server's words.
+  const int matmul_line = __LINE__ + 2;
+  try {
+    a.Matmul(b);
+    FAIL() << "expected an error at the call";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), 3) << e.what();
+    EXPECT_EQ(e.op(), "matmul");
+    EXPECT_EQ(e.site(), "client_test.cc:" + std::to_string(matmul_line));
+    EXPECT_THAT(e.message(), HasSubstr("mat1 and mat2 shapes cannot be multiplied (3x2 and 3x2)"));
   }
   // The session stays usable.
   EXPECT_FLOAT_EQ((a + 1).Sum().Item<float>(), 12);
@@ -339,10 +354,9 @@ TEST_F(ClientTest, ErrorSurfacesAtSyncPointWithOpAndSite) {
 TEST_F(ClientTest, OperatorErrorsNameTheOperatorLine) {
   auto a = client().Ones({2, 3});
   auto b = client().Ones({4});
-  const int line = __LINE__ + 1;
-  auto c = a + b;
+  const int line = __LINE__ + 2;
   try {
-    client().Synchronize();
+    auto c = a + b;
     FAIL() << "expected a broadcasting error";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), 3) << e.what();
@@ -353,14 +367,14 @@ TEST_F(ClientTest, OperatorErrorsNameTheOperatorLine) {
 
 TEST_F(ClientTest, PoisonedHandleRepeatsTheOriginalError) {
   auto a = client().Ones({2, 2});
-  auto bad = a.Matmul(client().Ones({3, 3}));
+  auto bad = a.Index({OutOfRange(client())});
   auto worse = bad + 1;  // reads a poisoned handle
   std::string original;
   try {
     worse.ToVector<float>();
     FAIL();
   } catch (const Error& e) {
-    EXPECT_EQ(e.op(), "matmul");  // the first failure is raised
+    EXPECT_EQ(e.op(), "index");  // the first failure is raised
     EXPECT_FALSE(e.poisoned());
     original = e.message();
   }
@@ -370,36 +384,36 @@ TEST_F(ClientTest, PoisonedHandleRepeatsTheOriginalError) {
   } catch (const Error& e) {
     EXPECT_TRUE(e.poisoned()) << e.what();
     EXPECT_EQ(e.code(), 3);
-    EXPECT_THAT(e.message(), HasSubstr("cannot be multiplied"));
-    EXPECT_THAT(original, HasSubstr("cannot be multiplied"));
+    EXPECT_THAT(e.message(), HasSubstr("is out of bounds"));
+    EXPECT_THAT(original, HasSubstr("is out of bounds"));
   }
   EXPECT_FLOAT_EQ(a.Sum().Item<float>(), 4);
 }
 
 TEST_F(ClientTest, ErrorInAnEarlierBatchIsRaisedAtTheNextSync) {
   auto a = client().Ones({4});
-  auto bad = a.View({3});  // invalid view
+  auto bad = a.Index({OutOfRange(client())});
   Tensor acc = a;
   for (int i = 0; i < 5000; ++i) acc = acc + 1;  // spans several batches
   try {
     acc.Sum().Item<float>();
-    FAIL() << "expected the view error";
+    FAIL() << "expected the index error";
   } catch (const Error& e) {
-    EXPECT_EQ(e.op(), "view") << e.what();
+    EXPECT_EQ(e.op(), "index") << e.what();
     EXPECT_EQ(e.code(), 3);
   }
   EXPECT_FLOAT_EQ(acc.Sum().Item<float>(), 4 * 5001);
 }
 
 TEST_F(ClientTest, FlushedErrorIsRaisedByAnEmptySynchronize) {
-  auto bad = client().Ones({2}).Matmul(client().Ones({3}));
+  auto bad = client().Ones({2}).Index({OutOfRange(client())});
   client().Flush();  // sent without asking for a reply
   try {
     client().Synchronize();  // nothing queued: an empty batch asks for the reply
     FAIL() << "expected the deferred error";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), 3) << e.what();
-    EXPECT_EQ(e.op(), "matmul");
+    EXPECT_EQ(e.op(), "index");
   }
   client().Synchronize();  // raised once only
 }
@@ -676,9 +690,9 @@ TEST_F(PrefetchTest, LargeTensorsAreNotPrefetchedAndOffMeansOff) {
 
 TEST_F(PrefetchTest, ErrorsOfTheSyncedBatchStillRaiseAndValuesStayRight) {
   auto a = client().Tensor(F({1, 2, 3}), {3});
-  auto bad = a.Matmul(client().Tensor(F({1, 2}), {2}));
+  auto bad = a.Index({client().Tensor(std::vector<int64_t>{5})});  // out of range: the server says so
   auto ok = a * 2;
-  EXPECT_THROW(ok.ToVector<float>(), Error);  // the sync raises matmul's error
+  EXPECT_THROW(ok.ToVector<float>(), Error);  // the sync raises index's error
   EXPECT_THROW(bad.ToVector<float>(), Error);
   EXPECT_THAT(ok.ToVector<float>(), ElementsAre(2, 4, 6));
 }

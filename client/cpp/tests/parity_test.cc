@@ -107,7 +107,8 @@ TEST_F(ParityTest, InPlaceOpsAndCompoundAssignment) {
   EXPECT_THROW(client().Synchronize(), Error);
 }
 
-// Note [Client-side meta]: the client's shape rules agree with the server.
+// Note [Client-side meta]: what the client infers through the op contract is
+// what the server reports (every op-table row: tests/contract_test.cc).
 TEST_F(ParityTest, InferredMetaEqualsTheServers) {
   Client& c = client();
   Tensor a = c.Randn({2, 3});
@@ -169,27 +170,37 @@ TEST_F(ParityTest, InferredMetaEqualsTheServers) {
        }()},
   };
   for (auto& [name, t] : cases) {
-    std::optional<std::vector<int64_t>> known = t.ShapeIfKnown();
+    std::optional<TensorMeta> known = t.MetaIfKnown();
     ASSERT_TRUE(known.has_value()) << name;
     DType inferred = t.DType();  // from the cache
     TensorInfo info = t.Info();  // asks the server
-    EXPECT_EQ(*known, info.shape) << name;
+    EXPECT_EQ(known->shape, info.shape) << name;
     EXPECT_EQ(inferred, info.dtype) << name;
-    EXPECT_EQ(t.Device(), info.device) << name;
+    EXPECT_EQ(known->device, info.device) << name;
+    if (known->strides.has_value()) {
+      EXPECT_EQ(*known->strides, info.strides) << name;
+    }
   }
-  // Rules decline what they cannot be sure of; the server answers then.
-  Tensor mixed = a + d;  // float32 + float64 promotes: left to the server
-  EXPECT_FALSE(mixed.ShapeIfKnown().has_value());
+  // Promotion is the engine's own rule, so mixed dtypes are inferred too.
+  Tensor mixed = a + d;
+  ASSERT_TRUE(mixed.ShapeIfKnown().has_value());
   EXPECT_EQ(mixed.DType(), DType::kFloat64);
-  Tensor bad = a.Mm(a);
-  EXPECT_FALSE(bad.ShapeIfKnown().has_value());
-  EXPECT_THROW(bad.Shape(), Error);  // the error surfaces at the query
-  // "cuda" is reported as "cuda:0": the client does not guess device names.
-  EXPECT_FALSE(c.Zeros({2}, {.device = "cuda"}).ShapeIfKnown().has_value());
-  EXPECT_FALSE(c.Tensor({1.f}, {1}, {.device = "cuda"}).ShapeIfKnown().has_value());
+  // A user error is thrown at the call, with the server's message.
+  EXPECT_THROW(a.Mm(a), Error);
+  // "cuda" is the server's "cuda:0", or refused as the server would refuse it.
   try {
-    c.Synchronize();  // a server without CUDA refused them
+    Tensor z = c.Zeros({2}, {.device = "cuda"});
+    ASSERT_TRUE(z.MetaIfKnown().has_value());
+    EXPECT_EQ(z.MetaIfKnown()->device, "cuda:0");
+  } catch (const Error& e) {
+    EXPECT_THAT(e.message(), HasSubstr("device 'cuda' is not available"));
+  }
+  Tensor up = c.Tensor({1.f}, {1}, {.device = "cuda"});
+  try {
+    c.Synchronize();  // a server without CUDA refused it
+    EXPECT_EQ(up.Device(), "cuda:0");
   } catch (const Error&) {
+    EXPECT_FALSE(up.ShapeIfKnown().has_value());  // the client left it to the server
   }
 }
 

@@ -16,8 +16,10 @@
 //   thrown at the next sync point as a tensord::Error naming the op and the
 //   file:line that issued it; the session stays usable afterwards. Shape,
 //   Dim and DType are answered locally when the client knows them (tensors it
-//   created, results of common ops: Note [Client-side meta] in
-//   src/shape_infer.h); then they are not sync points.
+//   created, and the results of ops, inferred by the server's own op
+//   definitions: Note [Client-side meta] in src/contract.h); then they are not
+//   sync points. So are an op's user errors (bad shapes, dtypes, dims): they
+//   are thrown at the call that issues the op, with the server's message.
 //
 // Note [Handle lifetime]
 //   A Tensor is a reference to a server-side handle, shared by its copies.
@@ -207,6 +209,19 @@ struct TensorInfo {
   uint64_t version = 0;
 };
 
+// What the client knows about a tensor without asking the server
+// (Tensor::MetaIfKnown; Note [Client-side meta] in src/contract.h): exactly
+// the fields Describe would report.
+struct TensorMeta {
+  DType dtype = DType::kUndefined;
+  std::vector<int64_t> shape;
+  std::string device;  // "cpu", "cuda:0"
+  // In elements; unset when the layout is not known (e.g. after an op on a
+  // tensor whose strides were never reported). storage_offset goes with it.
+  std::optional<std::vector<int64_t>> strides;
+  int64_t storage_offset = 0;
+};
+
 // Client::Session(): the session's usage as the server reports it.
 struct SessionInfo {
   std::string session_id;
@@ -267,9 +282,11 @@ class Tensor {
   std::string Device(TENSORD_HERE) const;
   TensorInfo Info(TENSORD_HERE) const;
   // The shape when the client knows it without asking the server (from
-  // creation, an earlier query, or its own shape rules for common ops; see
-  // Note [Client-side meta] in src/shape_infer.h); never a sync point.
+  // creation, an earlier query, or inference through the op contract; see
+  // Note [Client-side meta] in src/contract.h); never a sync point.
   std::optional<std::vector<int64_t>> ShapeIfKnown() const;
+  // dtype, shape, device (and strides when known) on the same terms.
+  std::optional<TensorMeta> MetaIfKnown() const;
 
   // Data out (sync points). T need not match the dtype: values are converted
   // (float16/bfloat16 read as float). Item requires exactly one element.
