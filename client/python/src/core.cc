@@ -466,7 +466,7 @@ class Session {
       v1::CommandResult& r = results[i];
       if (is_fetch[i]) {
         v1::TensorData* td = r.mutable_tensor();
-        out.append(nb::make_tuple(td->dtype(), nb::tuple(nb::cast(std::vector<int64_t>(
+        out.append(nb::make_tuple(static_cast<int>(td->dtype()), nb::tuple(nb::cast(std::vector<int64_t>(
                                                    td->shape().begin(), td->shape().end()))),
                                   BytesArray(std::move(*td->mutable_data()))));
       } else {
@@ -660,6 +660,9 @@ std::unique_ptr<Session> OpenSession(const std::string& address, const std::stri
 
 NB_MODULE(_core, m) {
   m.doc() = "The C++ client core of tensord (see client/python/src/core.cc).";
+  // Sessions and handles referenced from module globals (the default
+  // session) may outlive the module at interpreter exit: that is expected.
+  nb::set_leak_warnings(false);
 
   nb::register_exception_translator([](const std::exception_ptr& p, void*) {
     try {
