@@ -190,8 +190,7 @@ class Session:
     # ------------------------------------------------------------ commands
 
     def op(self, name, inputs, attrs, grad_enabled):
-        """Queues op ``name``; returns its output handles (Note [Pipelining])."""
-        self._check_usable()
+        """Queues op ``name``; returns its output handles (run_op calls the core directly)."""
         outs = self._core.op(name, inputs, attrs, grad_enabled)
         if self.blocking:
             self._core.sync()

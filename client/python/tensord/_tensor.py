@@ -119,7 +119,7 @@ def run_op(name, inputs, attrs=None, session=None):
                                    "in one op (%s)" % name)
     if session is None:
         session = default_session()
-    info = session.op_info(name)
+    info = (session._ops or session.list_ops()).get(name)
     inplace = info.inplace if info is not None else name.endswith("_")
     grad_on = is_grad_enabled()
     if attrs:
@@ -127,8 +127,11 @@ def run_op(name, inputs, attrs=None, session=None):
             if isinstance(v, Tensor):  # a number given as a one-element tensor
                 attrs = {k: (v.item() if isinstance(v, Tensor) else v) for k, v in attrs.items()}
                 break
-    outs = session.op(name, [x._handle if isinstance(x, Tensor) else x for x in inputs], attrs,
-                      grad_on)
+    # The core queues the command (Note [Pipelining and sync points] in tensord.h).
+    outs = session._core.op(name, [x._handle if isinstance(x, Tensor) else x for x in inputs],
+                            attrs, grad_on)
+    if session.blocking:
+        session._core.sync()
     if inplace:
         session.epoch += 1
     results = [Tensor._wrap(session, h) for h in outs]
