@@ -498,7 +498,7 @@ TEST_F(ExecutorTest, CancelledBatchSkipsTheRestButStillReleases) {
   int polls = 0;
   // The client gives up after the first command: the creates after the
   // next poll are skipped, the release still runs.
-  executor_.Execute(session_, batch, &results, [&] { return ++polls > 1; });
+  executor_.Execute(session_, batch, &results, 0, nullptr, [&] { return ++polls > 1; });
   EXPECT_THAT(results, ::testing::IsEmpty());
   EXPECT_THAT(executor_.Describe(session_, 10), IsOk());
   EXPECT_THAT(executor_.Describe(session_, 29),

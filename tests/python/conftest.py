@@ -43,13 +43,16 @@ def _tail(path, n=4000):
 
 
 class ServerProcess:
-    def __init__(self, binary, log_path, env=None, port=None, args=(), session_kwargs=None):
-        """Starts `binary` on `port` (default: a free one) with extra `args`; `env`: extra
-        environment variables for it; `session_kwargs`: what a client needs to connect."""
+    def __init__(self, binary, log_path, env=None, port=None, args=(), session_kwargs=None,
+                 address=None):
+        """Starts `binary` on `address` (default: 127.0.0.1 and `port`, else a free one)
+        with extra `args`; `env`: extra environment variables for it; `session_kwargs`:
+        what a client needs to connect. A "unix:PATH" address cannot race another
+        process for its port."""
         self.binary = binary
         self.log_path = log_path
-        self.port = port or _free_port()
-        self.address = "127.0.0.1:%d" % self.port
+        self.port = port or (None if address else _free_port())
+        self.address = address or "127.0.0.1:%d" % self.port
         self._log = open(log_path, "wb")
         self.proc = subprocess.Popen([binary, "--listen", self.address] + list(args),
                                      stdout=self._log,

@@ -145,8 +145,9 @@ def _binary():
 
 @pytest.fixture
 def own_server(tmp_path_factory):
-    """A server of this test's own (it gets frozen or restarted)."""
-    server = ServerProcess(_binary(), str(tmp_path_factory.mktemp("own") / "server.log"))
+    """A server of this test's own (it gets frozen or restarted), on a Unix socket."""
+    d = tmp_path_factory.mktemp("own")
+    server = ServerProcess(_binary(), str(d / "server.log"), address="unix:%s" % (d / "sock"))
     yield server
     if server.alive():
         os.kill(server.proc.pid, signal.SIGCONT)
@@ -177,7 +178,8 @@ def test_after_a_server_restart_the_error_says_the_session_is_gone(own_server, t
     x = tensord.ones(3)
     assert x.sum().item() == 3.0
     own_server.stop()
-    again = ServerProcess(own_server.binary, str(tmp_path / "again.log"), port=own_server.port)
+    again = ServerProcess(own_server.binary, str(tmp_path / "again.log"),
+                          address=own_server.address)
     try:
         with pytest.raises(tensord.TensordError, match="is gone") as e:
             (x + 1).tolist()

@@ -91,6 +91,13 @@ class Session:
                  idle_ttl_seconds=0, keepalive=True, blocking=None, max_batch_commands=1024,
                  max_batch_bytes=1 << 20, timeout=30.0):
         self.address = address or os.environ.get("TENSORD_ADDRESS") or DEFAULT_ADDRESS
+        # What a replacement session needs (default_session() after a restart).
+        self._options = dict(token=token, tls=tls, tls_ca_file=tls_ca_file,
+                             tls_cert_file=tls_cert_file, tls_key_file=tls_key_file,
+                             tls_server_name=tls_server_name, idle_ttl_seconds=idle_ttl_seconds,
+                             keepalive=keepalive, blocking=blocking,
+                             max_batch_commands=max_batch_commands,
+                             max_batch_bytes=max_batch_bytes, timeout=timeout)
         self.blocking = _env_flag("TENSORD_BLOCKING") if blocking is None else bool(blocking)
         self.timeout = float(timeout)
         self._ops = None
@@ -277,14 +284,16 @@ _default_lock = threading.Lock()
 def default_session():
     """default_session() -> Session
 
-    The session used by module-level functions (created on first use, and
-    again after the server lost the previous one, e.g. by restarting)."""
+    The session used by module-level functions (created on first use; after
+    the server lost it, e.g. by restarting, a new one on the same server)."""
     global _default
     s = _default
     if s is None or s.closed or s.gone:
         with _default_lock:
-            if _default is None or _default.closed or _default.gone:
+            if _default is None or _default.closed:
                 _default = Session()
+            elif _default.gone:
+                _default = Session(_default.address, **_default._options)
             s = _default
     return s
 
