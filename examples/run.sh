@@ -39,17 +39,15 @@ case "$example" in
     ;;
 esac
 
-# True when a tensord answers at $1 (grpc.health.v1 says SERVING).
+# True when a tensord at $1 accepts a session.
 healthy() {
   "$PY" - "$1" <<'EOF' 2>/dev/null
-import sys, grpc
-with grpc.insecure_channel(sys.argv[1]) as ch:
-    check = ch.unary_unary("/grpc.health.v1.Health/Check",
-                           request_serializer=lambda b: b, response_deserializer=lambda b: b)
-    try:
-        sys.exit(0 if check(b"", timeout=1.0) == b"\x08\x01" else 1)
-    except grpc.RpcError:
-        sys.exit(1)
+import sys
+import tensord
+try:
+    tensord.Session(sys.argv[1], timeout=1.0, keepalive=False).close()
+except tensord.TensordError:
+    sys.exit(1)
 EOF
 }
 [ -x "$PY" ] || "$REPO/scripts/bootstrap.sh" --no-build >&2

@@ -9,8 +9,10 @@
 #    only: scripts/test.sh passes it, serve.sh does not); --with-deploy adds
 #    what tests/deploy needs (Docker, compose, nginx, debootstrap, yamllint);
 # 2. creates <repo>/.venv with /usr/bin/python3 and installs the Python client
-#    (editable, with its test extras) -- skipped with --no-python, and skipped
-#    when nothing it depends on changed since the last install;
+#    (editable, with its test extras; its C++ module tensord._core is built by
+#    scikit-build-core in the build directory of step 3) -- skipped with
+#    --no-python, and skipped when nothing it depends on changed since the
+#    last install;
 # 3. configures (CMake + Ninja, ccache) and builds everything C++ into
 #    <repo>/build ($TENSORD_BUILD_DIR) -- skipped with --no-build.
 #
@@ -86,16 +88,29 @@ if ((with_python)); then
     log "creating $VENV"
     /usr/bin/python3 -m venv "$VENV"
   fi
-  # Reinstall when the package definition or the wire contract changed.
+  # The package binds the C++ client core (tensord._core, nanobind), built by
+  # scikit-build-core inside this build directory, so the core and the wire
+  # contract are compiled once for the C++ build and the module. Reinstall
+  # when any of their sources changed.
   stamp_file=$VENV/.tensord-client-stamp
-  stamp=$(cat "$REPO/client/python/pyproject.toml" "$REPO/client/python/setup.py" \
-              "$REPO/proto/tensord/v1/tensord.proto" 2>/dev/null | sha256sum | cut -d' ' -f1)
+  stamp=$(cd "$REPO" && cat client/python/pyproject.toml client/python/CMakeLists.txt \
+              CMakeLists.txt proto/CMakeLists.txt proto/tensord/v1/tensord.proto \
+              client/cpp/CMakeLists.txt client/python/src/* client/cpp/src/* \
+              client/cpp/include/tensord/* 2>/dev/null | sha256sum | cut -d' ' -f1)
   if [[ ! -f "$REPO/client/python/pyproject.toml" ]]; then
     log "no client/python/pyproject.toml; skipping the Python client"
   elif [[ "$(cat "$stamp_file" 2>/dev/null)" != "$stamp" ]] ||
-       ! "$VENV/bin/python" -c 'import tensord.v1.tensord_pb2, pytest' >/dev/null 2>&1; then
-    log "installing the Python client into $VENV"
+       ! "$VENV/bin/python" -c 'import tensord._core, pytest' >/dev/null 2>&1; then
+    log "installing the Python client into $VENV (builds tensord._core in $BUILD_DIR)"
     "$VENV/bin/python" -m pip install -q --disable-pip-version-check \
+      "scikit-build-core>=0.8" "nanobind>=2.0"
+    if [[ -f "$BUILD_DIR/CMakeCache.txt" ]] && ! grep -q '^CMAKE_GENERATOR:INTERNAL=Ninja$' "$BUILD_DIR/CMakeCache.txt"; then
+      rm -rf "$BUILD_DIR/CMakeCache.txt" "$BUILD_DIR/CMakeFiles"
+    fi
+    CMAKE_BUILD_PARALLEL_LEVEL=$JOBS "$VENV/bin/python" -m pip install -q \
+      --disable-pip-version-check --no-build-isolation \
+      --config-settings=build-dir="$BUILD_DIR" --config-settings=cmake.build-type="$BUILD_TYPE" \
+      --config-settings=cmake.define.TENSORD_CLIENT_ONLY=OFF --config-settings=cmake.args=-GNinja \
       -e "$REPO/client/python[test]"
     echo "$stamp" >"$stamp_file"
   fi
@@ -110,7 +125,10 @@ if ((with_build)); then
   fi
   if [[ ! -f "$BUILD_DIR/build.ninja" ]]; then
     log "configuring $BUILD_DIR ($BUILD_TYPE)"
-    cmake -S "$REPO" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="$BUILD_TYPE" >/dev/null
+    python_flag=()
+    ((with_python)) && python_flag=(-DTENSORD_BUILD_PYTHON=ON -DPython_EXECUTABLE="$VENV/bin/python")
+    cmake -S "$REPO" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="$BUILD_TYPE" \
+      "${python_flag[@]}" >/dev/null
   fi
   # ninja re-runs cmake itself when a CMakeLists.txt changed.
   cmake --build "$BUILD_DIR" -j"$JOBS"

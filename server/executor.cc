@@ -569,14 +569,19 @@ absl::Status Executor::Synchronize(Session& s) {
 void Executor::Execute(Session& s, const google::protobuf::RepeatedPtrField<v1::Command>& commands,
                        google::protobuf::RepeatedPtrField<v1::CommandResult>* results,
                        uint32_t prefetch_max_elements,
-                       google::protobuf::RepeatedPtrField<v1::Prefetched>* prefetched) {
+                       google::protobuf::RepeatedPtrField<v1::Prefetched>* prefetched,
+                       const std::function<bool()>& cancelled) {
   absl::MutexLock lock(&s.mu());
   engine::cuda::ContextScope device_work(&s.cuda_context());
   ComputeSlot slot(*this);
   // Fetched payloads share one response message; keep it under the limit.
   int64_t inline_budget = limits_.max_inline_bytes;
+  bool skipping = false;
   for (int i = 0; i < commands.size(); ++i) {
     const v1::Command& cmd = commands[i];
+    // Polled every few commands: a long op is one command, short ones are cheap.
+    if (!skipping && cancelled && i % 8 == 0) skipping = cancelled();
+    if (skipping && cmd.kind_case() != v1::Command::kRelease) continue;
     absl::Status st;
     v1::CommandResult result;
     const absl::Time start = absl::Now();

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -83,11 +84,14 @@ class Executor {
   // return data (fetch, describe), in batch order.
   // With prefetch_max_elements > 0, then adds to `prefetched` the small
   // tensors the batch named, read after it ran (Note [Prefetched values] in
-  // tensord.proto).
+  // tensord.proto). Once `cancelled` (polled between commands) says the
+  // caller gave up (a client's Ctrl-C), the rest of the batch is skipped but
+  // for its releases: skipped commands bind nothing.
   void Execute(Session& s, const google::protobuf::RepeatedPtrField<v1::Command>& commands,
                google::protobuf::RepeatedPtrField<v1::CommandResult>* results,
                uint32_t prefetch_max_elements = 0,
-               google::protobuf::RepeatedPtrField<v1::Prefetched>* prefetched = nullptr);
+               google::protobuf::RepeatedPtrField<v1::Prefetched>* prefetched = nullptr,
+               const std::function<bool()>& cancelled = nullptr);
 
   // Validates dtype and shape against the limits; returns numel * itemsize.
   absl::StatusOr<int64_t> PayloadBytes(absl::string_view op, v1::DType dtype,

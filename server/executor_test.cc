@@ -485,6 +485,28 @@ TEST_F(ExecutorTest, CommandWithoutKindFailsAloneInItsBatch) {
   EXPECT_THAT(Floats(results[1].tensor()), ElementsAre(3));
 }
 
+TEST_F(ExecutorTest, CancelledBatchSkipsTheRestButStillReleases) {
+  ASSERT_THAT(executor_.Create(session_, CreateF32(1, {1}, {3})), IsOk());
+  std::vector<v1::Command> cmds;
+  for (uint64_t h = 10; h < 30; ++h) cmds.push_back(Cmd(CreateF32(h, {1}, {1})));
+  v1::Command release;
+  release.mutable_release()->add_handles(1);
+  cmds.push_back(release);
+  google::protobuf::RepeatedPtrField<v1::Command> batch;
+  for (auto& c : cmds) *batch.Add() = std::move(c);
+  google::protobuf::RepeatedPtrField<v1::CommandResult> results;
+  int polls = 0;
+  // The client gives up after the first command: the creates after the
+  // next poll are skipped, the release still runs.
+  executor_.Execute(session_, batch, &results, 0, nullptr, [&] { return ++polls > 1; });
+  EXPECT_THAT(results, ::testing::IsEmpty());
+  EXPECT_THAT(executor_.Describe(session_, 10), IsOk());
+  EXPECT_THAT(executor_.Describe(session_, 29),
+              StatusIs(absl::StatusCode::kNotFound, "handle 29 not found"));
+  EXPECT_THAT(executor_.Describe(session_, 1),
+              StatusIs(absl::StatusCode::kNotFound, "handle 1 not found"));
+}
+
 TEST_F(ExecutorTest, InlineFetchBeyondTheBudgetAsksForStreamedFetch) {
   std::vector<float> big((1 << 20) / sizeof(float) - 10, 1.0f);  // just under 1 MiB
   ASSERT_THAT(executor_.Create(session_, CreateF32(1, {static_cast<int64_t>(big.size())}, big)),

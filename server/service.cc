@@ -332,7 +332,8 @@ grpc::Status TensordService::Stream(
     v1::StreamResponse resp;
     grpc::Status st = WithSession(ctx, body_id, [&](Session& s) {
       executor_.Execute(s, req.commands(), resp.mutable_results(),
-                        req.reply() ? req.prefetch_max_elements() : 0, resp.mutable_prefetched());
+                        req.reply() ? req.prefetch_max_elements() : 0, resp.mutable_prefetched(),
+                        [ctx] { return ctx->IsCancelled(); });
       return absl::OkStatus();
     });
     if (!st.ok()) return st;

@@ -12,7 +12,6 @@ import socket
 import subprocess
 import time
 
-import grpc
 import pytest
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -25,24 +24,14 @@ def _free_port():
         return s.getsockname()[1]
 
 
-def _healthy(address):
-    """True once grpc.health.v1 (or, lacking it, ServerInfo) answers."""
-    with grpc.insecure_channel(address) as ch:
-        check = ch.unary_unary("/grpc.health.v1.Health/Check",
-                               request_serializer=lambda b: b,
-                               response_deserializer=lambda b: b)
-        try:
-            resp = check(b"", timeout=1.0)
-            return resp == b"\x08\x01"  # HealthCheckResponse{status: SERVING}
-        except grpc.RpcError as e:
-            if e.code() != grpc.StatusCode.UNIMPLEMENTED:
-                return False
-        from tensord.v1 import tensord_pb2, tensord_pb2_grpc
-        try:
-            tensord_pb2_grpc.TensordStub(ch).ServerInfo(tensord_pb2.Empty(), timeout=1.0)
-            return True
-        except grpc.RpcError:
-            return False
+def _healthy(address, **session_kwargs):
+    """True once the server accepts a session (opened with ``session_kwargs``)."""
+    import tensord
+    try:
+        tensord.Session(address, timeout=2.0, keepalive=False, **session_kwargs).close()
+        return True
+    except tensord.TensordError:
+        return False
 
 
 def _tail(path, n=4000):
@@ -54,15 +43,19 @@ def _tail(path, n=4000):
 
 
 class ServerProcess:
-    def __init__(self, binary, log_path, env=None, args=()):
-        """Starts `binary` on a free port; `env`: extra environment variables for
-        it; `args`: more flags."""
+    def __init__(self, binary, log_path, env=None, port=None, args=(), session_kwargs=None,
+                 address=None):
+        """Starts `binary` on `address` (default: 127.0.0.1 and `port`, else a free one)
+        with extra `args`; `env`: extra environment variables for it; `session_kwargs`:
+        what a client needs to connect. A "unix:PATH" address cannot race another
+        process for its port."""
         self.binary = binary
         self.log_path = log_path
-        self.port = _free_port()
-        self.address = "127.0.0.1:%d" % self.port
+        self.port = port or (None if address else _free_port())
+        self.address = address or "127.0.0.1:%d" % self.port
         self._log = open(log_path, "wb")
-        self.proc = subprocess.Popen([binary, "--listen", self.address, *args], stdout=self._log,
+        self.proc = subprocess.Popen([binary, "--listen", self.address] + list(args),
+                                     stdout=self._log,
                                      stderr=subprocess.STDOUT,
                                      env=dict(os.environ, **env) if env else None)
         deadline = time.monotonic() + 30
@@ -70,7 +63,7 @@ class ServerProcess:
             if self.proc.poll() is not None:
                 raise RuntimeError("tensord exited with %s during startup:\n%s"
                                    % (self.proc.returncode, _tail(log_path)))
-            if _healthy(self.address):
+            if _healthy(self.address, **(session_kwargs or {})):
                 return
             time.sleep(0.1)
         self.stop()

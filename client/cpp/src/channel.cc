@@ -1,5 +1,6 @@
 #include "channel.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstdint>
 #include <fstream>
@@ -54,17 +55,22 @@ TlsConfig ResolveTls(TlsConfig config) {
   return config;
 }
 
-std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address, const TlsConfig& tls) {
+std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address, const TlsConfig& tls,
+                                           double keepalive_seconds,
+                                           double keepalive_timeout_seconds) {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(-1);
   args.SetMaxSendMessageSize(-1);
   // One channel per Client: never share a subchannel with another Client in
   // this process, so that one client's stream cannot delay another's.
   args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-  // Detect a dead peer on an idle session within ~40 s; the server accepts
-  // pings every 10 s, with or without calls.
-  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
-  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
+  // Detect a dead or frozen peer (by default within ~40 s), also while a
+  // call waits for it; the server accepts pings every 10 s, with or without
+  // calls.
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS,
+              static_cast<int>(std::max(10.0, keepalive_seconds) * 1000));
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS,
+              static_cast<int>(std::max(0.1, keepalive_timeout_seconds) * 1000));
   args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
   if (!tls.enabled) {

@@ -40,8 +40,13 @@ TlsConfig ResolveTls(TlsConfig config);
 // A channel with unlimited message sizes (the server enforces its own limits
 // and reports them in ServerInfo), over TLS when `tls.enabled`. Throws
 // std::runtime_error if a TLS file cannot be read.
+// keepalive_seconds: ping an idle connection that often (at least 10, what
+// the server accepts) and drop it when a ping is not answered within
+// keepalive_timeout_seconds.
 std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address,
-                                           const TlsConfig& tls = {});
+                                           const TlsConfig& tls = {},
+                                           double keepalive_seconds = 30,
+                                           double keepalive_timeout_seconds = 10);
 
 // Adds the session id, bearer token and the session's instance id (each
 // when non-empty) to a call.

@@ -7,12 +7,14 @@
 #include <cstring>
 #include <deque>
 #include <mutex>
+#include <thread>
 #include <sstream>
 #include <unordered_map>
 #include <utility>
 
 #include "channel.h"
 #include "contract.h"
+#include "session_access.h"
 #include "tensord/v1/tensord.grpc.pb.h"
 
 namespace tensord {
@@ -93,8 +95,20 @@ std::string FormatWhat(int code, const std::string& message, const std::string& 
   return out;
 }
 
+thread_local std::string g_site_override;
+thread_local bool g_site_overridden = false;
+thread_local std::thread::id g_caller_thread;  // default id: none set
+
+// The thread whose sync points raise the errors of this thread's commands
+// (Note [Errors per thread]).
+std::thread::id CallerThread() {
+  return g_caller_thread == std::thread::id() ? std::this_thread::get_id() : g_caller_thread;
+}
+
 // "file.cc:12": the basename keeps messages short and build-dir independent.
+// A binding's ScopedCallSite takes precedence.
 std::string SiteOf(const std::source_location& loc) {
+  if (g_site_overridden) return g_site_override;
   std::string_view file = loc.file_name();
   if (size_t slash = file.find_last_of('/'); slash != std::string_view::npos) {
     file.remove_prefix(slash + 1);
@@ -120,6 +134,32 @@ Error::Error(int code, std::string message, std::string op, std::string site,
       poisoned_(poisoned) {}
 
 std::string_view Error::code_name() const { return StatusCodeName(code_); }
+
+const std::vector<Error>& Error::others() const {
+  static const std::vector<Error> kNone;
+  return others_ != nullptr ? *others_ : kNone;
+}
+
+void Error::set_others(std::vector<Error> others) {
+  others_ = others.empty() ? nullptr
+                           : std::make_shared<const std::vector<Error>>(std::move(others));
+}
+
+namespace client {
+ScopedCallSite::ScopedCallSite(std::string site)
+    : previous_(std::move(g_site_override)), had_previous_(g_site_overridden) {
+  g_site_override = std::move(site);
+  g_site_overridden = true;
+}
+ScopedCallSite::~ScopedCallSite() {
+  g_site_override = std::move(previous_);
+  g_site_overridden = had_previous_;
+}
+ScopedCallerThread::ScopedCallerThread(std::thread::id caller) : previous_(g_caller_thread) {
+  g_caller_thread = caller;
+}
+ScopedCallerThread::~ScopedCallerThread() { g_caller_thread = previous_; }
+}  // namespace client
 
 double Scalar::ToDouble() const {
   return std::visit([](auto v) { return static_cast<double>(v); }, value_);
@@ -269,6 +309,9 @@ namespace {
 struct CommandMeta {
   std::string op;
   std::string site;
+  // Note [Errors per thread]: a deferred error is raised in the thread that
+  // issued the failing command.
+  std::thread::id thread = CallerThread();
 };
 
 struct OpEntry {
@@ -321,6 +364,8 @@ void EncodeAttr(const AttrValue& value, const std::string& type, v1::AttrValue* 
       out->mutable_scalar()->set_b(*b);
     } else if (type == "int") {
       out->set_i(*b);
+    } else if (type == "float") {
+      out->set_f(*b ? 1.0 : 0.0);
     } else {
       out->set_b(*b);
     }
@@ -337,8 +382,16 @@ void EncodeAttr(const AttrValue& value, const std::string& type, v1::AttrValue* 
       out->set_i(*i);
     }
   } else if (const double* f = std::get_if<double>(&v)) {
+    // An int or bool attribute given as a float takes its value as Python's
+    // int() / bool() would (the Python client's rule too).
     if (type == "scalar") {
       out->mutable_scalar()->set_f(*f);
+    } else if (type == "int" && std::isfinite(*f)) {
+      out->set_i(static_cast<int64_t>(*f));
+    } else if (type == "ints" && std::isfinite(*f)) {
+      out->mutable_ints()->add_values(static_cast<int64_t>(*f));
+    } else if (type == "bool") {
+      out->set_b(*f != 0.0);
     } else {
       out->set_f(*f);
     }
@@ -405,7 +458,8 @@ class ClientImpl : public std::enable_shared_from_this<ClientImpl> {
     tls.key_file = options_.tls_key_file;
     tls.server_name = options_.tls_server_name;
     try {
-      channel_ = MakeChannel(address_, ResolveTls(tls));
+      channel_ = MakeChannel(address_, ResolveTls(tls), options_.keepalive_seconds,
+                             options_.keepalive_timeout_seconds);
     } catch (const std::runtime_error& e) {
       throw Error(3, e.what(), "connect");
     }
@@ -449,6 +503,7 @@ class ClientImpl : public std::enable_shared_from_this<ClientImpl> {
       return;
     }
     closed_ = true;
+    SetCancelTarget(nullptr);
     if (stream_ != nullptr) {
       // Half-close, then read what the server still sends so that Finish
       // sees a drained stream.
@@ -1010,6 +1065,7 @@ class ClientImpl : public std::enable_shared_from_this<ClientImpl> {
     AddCallMetadata(stream_ctx_.get(), session_id_, token_, instance_id_);
     stream_ = stub_->Stream(stream_ctx_.get());
     stream_fresh_ = true;
+    SetCancelTarget(stream_ctx_.get());
   }
 
   uint64_t Send(bool reply, const std::string& site) {
@@ -1021,6 +1077,8 @@ class ClientImpl : public std::enable_shared_from_this<ClientImpl> {
     if (stream_fresh_) pending_.set_session_id(session_id_);
     inflight_.emplace_back(seq, std::move(pending_meta_));
     pending_meta_.clear();
+    ++stats_.batches;
+    stats_.commands += pending_.commands_size();
     bool ok = stream_->Write(pending_);
     pending_.Clear();
     pending_bytes_ = 0;
@@ -1030,9 +1088,10 @@ class ClientImpl : public std::enable_shared_from_this<ClientImpl> {
     return seq;
   }
 
-  // Reads responses up to batch `seq`; records the first failure of any
-  // batch in pending_error_. Returns the results of batch `seq`.
+  // Reads responses up to batch `seq`; records each failure of any
+  // batch (Note [Errors per thread]). Returns the results of batch `seq`.
   std::vector<v1::CommandResult> WaitFor(uint64_t seq, const std::string& site) {
+    ++stats_.round_trips;
     v1::StreamResponse resp;
     while (true) {
       if (!stream_->Read(&resp)) StreamBroken(site);
@@ -1048,10 +1107,11 @@ class ClientImpl : public std::enable_shared_from_this<ClientImpl> {
         prefetched_[handle] = std::move(p);
       }
       for (const v1::CommandResult& r : resp.results()) {
-        if (r.code() == 0 || pending_error_.has_value()) continue;
+        if (r.code() == 0) continue;
         CommandMeta meta;
         if (metas != nullptr && r.index() < metas->size()) meta = (*metas)[r.index()];
-        pending_error_.emplace(r.code(), r.message(), meta.op, meta.site, r.poisoned());
+        RecordError(meta.thread,
+                    Error(r.code(), r.message(), meta.op, meta.site, r.poisoned()));
       }
       if (resp.seq() >= seq) break;
     }
@@ -1066,9 +1126,9 @@ class ClientImpl : public std::enable_shared_from_this<ClientImpl> {
   }
 
   void RaisePendingError() {
-    if (pending_error_.has_value()) {
-      Error e = std::move(*pending_error_);
-      pending_error_.reset();
+    std::optional<Error> error = TakeError();
+    if (error.has_value()) {
+      Error e = std::move(*error);
       throw e;
     }
   }
@@ -1076,11 +1136,12 @@ class ClientImpl : public std::enable_shared_from_this<ClientImpl> {
   // The stream failed: collect its status, forget it (the next command opens
   // a new one) and throw. Commands in flight are lost with it.
   [[noreturn]] void StreamBroken(const std::string& site) {
+    SetCancelTarget(nullptr);
     grpc::Status status = stream_->Finish();
     stream_.reset();
     stream_ctx_.reset();
     inflight_.clear();
-    pending_error_.reset();
+    pending_errors_.clear();
     prefetched_.clear();
     unsynced_batches_ = 0;
     if (status.ok()) {
@@ -1092,6 +1153,12 @@ class ClientImpl : public std::enable_shared_from_this<ClientImpl> {
     std::string message = status.error_message();
     if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
       message = "lost the stream to tensord at " + address_ + ": " + message;
+      if (SessionGone()) {
+        throw Error(5,
+                    "session " + session_id_ + " is gone: the server at " + address_ +
+                        " restarted or dropped it, and its tensors with it (" + message + ")",
+                    "session", site);
+      }
     }
     throw Error(static_cast<int>(status.error_code()), message, "stream", site);
   }
@@ -1127,6 +1194,7 @@ class ClientImpl : public std::enable_shared_from_this<ClientImpl> {
               const void* data, size_t nbytes, bool requires_grad, const std::string& device,
               const std::string& site) {
     static constexpr size_t kChunk = 1 << 20;
+    ++stats_.uploads;
     grpc::ClientContext ctx;
     AddCallMetadata(&ctx, session_id_, token_, instance_id_);
     v1::Empty empty;
@@ -1162,6 +1230,7 @@ class ClientImpl : public std::enable_shared_from_this<ClientImpl> {
       WaitFor(seq, site);
     }
     RaisePendingError();
+    ++stats_.streamed_fetches;
     grpc::ClientContext ctx;
     AddCallMetadata(&ctx, session_id_, token_, instance_id_);
     v1::FetchRequest req;
@@ -1198,6 +1267,127 @@ class ClientImpl : public std::enable_shared_from_this<ClientImpl> {
     }
   }
 
+  // Note [Errors per thread]: a sync point raises the calling thread's first
+  // deferred error that is not a mere consequence of an earlier one (or
+  // else its first), and forgets the rest of that thread's errors. Errors of
+  // other threads wait for their own sync points (bounded, oldest dropped).
+  void RecordError(std::thread::id thread, Error error) {
+    static constexpr size_t kMaxPendingErrors = 256;
+    if (pending_errors_.size() >= kMaxPendingErrors) pending_errors_.pop_front();
+    pending_errors_.emplace_back(thread, std::move(error));
+  }
+
+  std::optional<Error> TakeError() {
+    std::thread::id me = CallerThread();
+    std::vector<Error> mine;
+    for (auto it = pending_errors_.begin(); it != pending_errors_.end();) {
+      if (it->first != me) {
+        ++it;
+        continue;
+      }
+      mine.push_back(std::move(it->second));
+      it = pending_errors_.erase(it);
+    }
+    if (mine.empty()) return std::nullopt;
+    auto primary = std::find_if(mine.begin(), mine.end(),
+                                [](const Error& e) { return !e.poisoned(); });
+    if (primary == mine.end()) primary = mine.begin();
+    Error chosen = std::move(*primary);
+    mine.erase(primary);
+    chosen.set_others(std::move(mine));
+    return chosen;
+  }
+
+  // The stream's context, for Cancel() from another thread.
+  void SetCancelTarget(grpc::ClientContext* ctx) {
+    std::lock_guard lock(cancel_mu_);
+    cancel_target_ = ctx;
+  }
+
+  // After the stream broke: true when the server answers but no longer
+  // knows this session (it restarted, or the session expired).
+  bool SessionGone() {
+    grpc::ClientContext ctx;
+    SetTimeout(&ctx, 2);
+    AddCallMetadata(&ctx, session_id_, token_);
+    v1::SessionRequest req;
+    req.set_session_id(session_id_);
+    v1::SessionInfo info;
+    grpc::Status status = stub_->KeepAlive(&ctx, req, &info);
+    session_gone_ = status.error_code() == grpc::StatusCode::NOT_FOUND;
+    return session_gone_;
+  }
+
+ public:
+  void Cancel() {
+    std::lock_guard lock(cancel_mu_);
+    if (cancel_target_ != nullptr) cancel_target_->TryCancel();
+  }
+
+  Client::Stats GetStats() {
+    std::lock_guard lock(mu_);
+    return stats_;
+  }
+
+  bool session_gone() {
+    std::lock_guard lock(mu_);
+    return session_gone_;
+  }
+
+  v1::Tensord::Stub& stub() { return *stub_; }
+  const std::string& token() const { return token_; }
+  std::recursive_mutex& mutex() { return mu_; }
+
+  // Queues a raw command (SessionAccess).
+  void EnqueueRaw(v1::Command&& cmd, std::string op) {
+    std::lock_guard lock(mu_);
+    CheckOpen(std::source_location::current());
+    std::string site = SiteOf(std::source_location());
+    Enqueue(std::move(cmd), std::move(op), std::move(site));
+  }
+
+  // Sends raw commands at the end of one batch (a sync point), waits and
+  // returns their results in order; raises the first deferred error.
+  std::vector<v1::CommandResult> RoundTripMany(std::vector<v1::Command> cmds,
+                                               const std::vector<std::string>& ops) {
+    std::lock_guard lock(mu_);
+    std::string site = SiteOf(std::source_location());
+    CheckOpen(std::source_location());
+    std::vector<v1::CommandResult> out(cmds.size());
+    size_t per_batch = std::max<size_t>(1, options_.max_batch_commands / 2);
+    for (size_t begin = 0; begin < cmds.size(); begin += per_batch) {
+      size_t end = std::min(cmds.size(), begin + per_batch);
+      if (pending_.commands_size() > 0 &&
+          static_cast<size_t>(pending_.commands_size()) + (end - begin) >
+              options_.max_batch_commands) {
+        SendUnsynced(site);
+      }
+      uint32_t first = static_cast<uint32_t>(pending_.commands_size());
+      for (size_t i = begin; i < end; ++i) {
+        std::string op = i < ops.size() ? ops[i] : std::string();
+        if (!site.empty()) cmds[i].set_site(site);
+        pending_.add_commands()->Swap(&cmds[i]);
+        pending_meta_.push_back({std::move(op), site});
+        pending_bytes_ += 64;
+      }
+      uint64_t seq = Send(/*reply=*/true, site);
+      std::vector<v1::CommandResult> results = WaitFor(seq, site);
+      RaisePendingError();
+      for (v1::CommandResult& r : results) {
+        if (r.index() >= first && r.index() < first + (end - begin)) {
+          out[begin + (r.index() - first)] = std::move(r);
+        }
+      }
+    }
+    return out;
+  }
+
+ private:
+  std::mutex cancel_mu_;
+  grpc::ClientContext* cancel_target_ = nullptr;
+  Client::Stats stats_;
+  bool session_gone_ = false;
+
   Client::Options options_;
   std::string address_;
   std::string token_;
@@ -1220,7 +1410,8 @@ class ClientImpl : public std::enable_shared_from_this<ClientImpl> {
   size_t pending_bytes_ = 0;
   std::deque<std::pair<uint64_t, std::vector<CommandMeta>>> inflight_;
   int unsynced_batches_ = 0;
-  std::optional<Error> pending_error_;
+  // Note [Errors per thread]: the deferred errors of each thread, oldest first.
+  std::deque<std::pair<std::thread::id, Error>> pending_errors_;
   // Values and descriptions the last syncs sent along (Note [Prefetched
   // values]), valid until a command that may change a tensor is queued.
   std::unordered_map<uint64_t, v1::Prefetched> prefetched_;
@@ -1502,6 +1693,12 @@ void Client::Close() {
 }
 
 bool Client::closed() const { return impl_ == nullptr || impl_->closed(); }
+
+Client::Stats Client::GetStats() const { return impl_->GetStats(); }
+
+void Client::Cancel() {
+  if (impl_ != nullptr) impl_->Cancel();
+}
 
 // ================================================================== Tensor
 
@@ -1823,3 +2020,33 @@ Tensor operator/(client::SitedScalar a, const Tensor& b) {
 Tensor operator-(const Tensor& a) { return Op1("neg", {a}, {}, std::source_location()); }
 
 }  // namespace tensord
+
+// ================================================================== SessionAccess
+
+namespace tensord::client {
+
+void SessionAccess::Enqueue(Client& client, v1::Command cmd, std::string op) {
+  client.impl_->EnqueueRaw(std::move(cmd), std::move(op));
+}
+
+std::vector<v1::CommandResult> SessionAccess::RoundTrip(Client& client,
+                                                        std::vector<v1::Command> cmds,
+                                                        const std::vector<std::string>& ops) {
+  return client.impl_->RoundTripMany(std::move(cmds), ops);
+}
+
+SessionAccess::Fetched SessionAccess::Fetch(const Tensor& t) {
+  Tensor::Fetched f = t.FetchBytes(std::source_location());
+  return {f.dtype, std::move(f.shape), std::move(f.bytes)};
+}
+
+v1::Tensord::Stub& SessionAccess::Stub(Client& client) { return client.impl_->stub(); }
+
+void SessionAccess::PrepareCall(Client& client, grpc::ClientContext* ctx, double timeout_seconds) {
+  AddCallMetadata(ctx, client.impl_->session_id(), client.impl_->token());
+  if (timeout_seconds > 0) SetTimeout(ctx, timeout_seconds);
+}
+
+bool SessionAccess::SessionGone(Client& client) { return client.impl_->session_gone(); }
+
+}  // namespace tensord::client

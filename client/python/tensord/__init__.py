@@ -18,7 +18,7 @@ Differences from PyTorch: tensors live on the server, so ``from_numpy`` and
 
 from . import _dtype as _dt
 from ._device import device
-from ._errors import TensordError
+from ._errors import StatusCode, TensordError
 from ._format import set_printoptions
 from ._functions import *  # noqa: F401,F403 - the torch.* functions (see its __all__)
 from ._functions import default_generator  # noqa: F401
@@ -61,7 +61,7 @@ bool = _dt.bool_  # noqa: A001
 
 
 __all__ = [
-    "Tensor", "Size", "device", "dtype", "TensordError", "Session", "connect",
+    "Tensor", "Size", "device", "dtype", "TensordError", "StatusCode", "Session", "connect",
     "default_session", "synchronize", "no_grad", "enable_grad", "set_grad_enabled",
     "is_grad_enabled", "set_printoptions", "autograd", "random", "nn", "optim", "return_types",
     "viz", "cuda", "save", "load", "memory_format", "preserve_format", "contiguous_format",

@@ -9,7 +9,7 @@ import numpy as np
 from . import _dtype
 from . import _memory_format
 from ._device import canonical as _canon_device
-from ._session import default_session, pb
+from ._session import default_session
 from ._tensor import Tensor, _reduce_attrs, _shape_args, create_from_array, run1
 
 __all__ = [
@@ -399,7 +399,7 @@ class Generator:
         if seed < 0:
             seed = 0xFFFF_FFFF_FFFF_FFFF + seed
         s = self._session or default_session()
-        s.enqueue(pb.Command(manual_seed=pb.ManualSeedCommand(seed=seed)), "manual_seed")
+        s.manual_seed(seed)
         self._seed = seed
         return self
 

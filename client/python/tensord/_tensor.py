@@ -26,7 +26,7 @@ from . import _shapes
 from ._device import canonical as _canon_device
 from ._device import device as _device_cls
 from ._grad_mode import is_grad_enabled
-from ._session import INLINE_LIMIT, default_session, pb
+from ._session import INLINE_LIMIT, default_session
 from ._size import Size
 
 __all__ = ["Tensor"]
@@ -65,7 +65,7 @@ class Node:
             from .viz import fetch_graph
             graph = fetch_graph([tensor])
             edge = graph.roots[0].grad_fn
-            if edge.none:
+            if edge is None or edge.none:
                 return ()
             index = edge.node
         return tuple((None, 0) if e.none else
@@ -87,26 +87,7 @@ def _node(name, root=None, graph=None, index=None):
     return cls(root, graph, index)
 
 
-# ---------------------------------------------------------------- wire helpers
-
-def _scalar(x):
-    t = type(x)
-    if t is float:
-        return pb.Scalar(f=x)
-    if t is int:
-        return pb.Scalar(i=x)
-    if t is bool:
-        return pb.Scalar(b=x)
-    if isinstance(x, (bool, np.bool_)):
-        return pb.Scalar(b=bool(x))
-    if isinstance(x, numbers.Integral):
-        return pb.Scalar(i=int(x))
-    if isinstance(x, numbers.Real):
-        return pb.Scalar(f=float(x))
-    if isinstance(x, Tensor):
-        return _scalar(x.item())
-    raise TypeError("expected a number, got %s" % type(x).__name__)
-
+# ---------------------------------------------------------------- op helpers
 
 def _is_number(x):
     t = type(x)
@@ -115,43 +96,10 @@ def _is_number(x):
     return isinstance(x, (numbers.Real, np.bool_)) and not isinstance(x, Tensor)
 
 
-def _operand(x, session):
-    if type(x) is Tensor or isinstance(x, Tensor):
-        if x._session is not session:
-            raise RuntimeError("tensors of different tensord sessions cannot be mixed in one op")
-        return pb.Operand(handle=x._handle)
-    if x is None:
-        return pb.Operand(none=True)
-    if _is_number(x):
-        return pb.Operand(scalar=_scalar(x))
-    raise TypeError("expected a Tensor or a number, got %s" % type(x).__name__)
-
-
 def _ints(v):
     if isinstance(v, numbers.Integral):
         return [int(v)]
     return [int(i) for i in v]
-
-
-def _attr(value, typ):
-    """AttrValue for ``value`` given the schema type (None: inferred from Python)."""
-    if value is None:
-        return pb.AttrValue(none=True)
-    if typ == "ints" or (typ is None and isinstance(value, (list, tuple))):
-        return pb.AttrValue(ints=pb.IntList(values=_ints(value)))
-    if typ == "dtype" or (typ is None and isinstance(value, _dtype.dtype)):
-        return pb.AttrValue(dtype=_dtype.canonical(value).wire)
-    if typ == "scalar":
-        return pb.AttrValue(scalar=_scalar(value))
-    if typ == "str" or (typ is None and isinstance(value, (str, _device_cls))):
-        return pb.AttrValue(s=str(value))
-    if typ == "bool" or (typ is None and isinstance(value, (bool, np.bool_))):
-        return pb.AttrValue(b=bool(value))
-    if typ == "int" or (typ is None and isinstance(value, numbers.Integral)):
-        return pb.AttrValue(i=int(value))
-    if typ == "float" or (typ is None and isinstance(value, numbers.Real)):
-        return pb.AttrValue(f=float(value))
-    raise TypeError("unsupported attribute value %r" % (value,))
 
 
 _ACCESSOR_OPS = frozenset(["grad"])
@@ -172,22 +120,23 @@ def run_op(name, inputs, attrs=None, session=None):
                                    "in one op (%s)" % name)
     if session is None:
         session = default_session()
-    info = session.op_info(name)
+    info = (session._ops or session.list_ops()).get(name)
     inplace = info.inplace if info is not None else name.endswith("_")
-    n_out = 0 if inplace else (info.num_outputs if info is not None else 1)
-    types = info.attr_types if info is not None else {}
     grad_on = is_grad_enabled()
-    op = pb.OpCommand(op=name, inputs=[_operand(x, session) for x in inputs],
-                      no_grad=not grad_on)
-    for k, v in (attrs or {}).items():
-        op.attrs[k].CopyFrom(_attr(v, types.get(k)))
-    outs = [session.new_handle() for _ in range(n_out)]
-    op.outputs.extend(outs)
-    session.enqueue(pb.Command(op=op), name)
+    if attrs:
+        for k, v in attrs.items():
+            if isinstance(v, Tensor):  # a number given as a one-element tensor
+                attrs = {k: (v.item() if isinstance(v, Tensor) else v) for k, v in attrs.items()}
+                break
+    # The core queues the command (Note [Pipelining and sync points] in tensord.h).
+    outs = session._core.op(name, [x._handle if isinstance(x, Tensor) else x for x in inputs],
+                            attrs, grad_on)
+    if session.blocking:
+        session._core.sync()
     if inplace:
         session.epoch += 1
     results = [Tensor._wrap(session, h) for h in outs]
-    if n_out == 1 and name in _shapes.RULES:
+    if len(results) == 1 and name in _shapes.RULES:
         _infer_meta(name, inputs, attrs or {}, results[0])
     # Note [Cached metadata]: the unconditional no-grad cases. Accessors
     # (`grad`) return existing tensors, whose autograd state is their own.
@@ -270,11 +219,10 @@ def describe_many(tensors):
     if not tensors:
         return []
     session = tensors[0]._session
-    results = session.sync([(pb.Command(describe=pb.DescribeCommand(handle=t._handle)),
-                             "describe") for t in tensors])
-    for t, r in zip(tensors, results):
-        t._absorb(r.info)
-    return [r.info for r in results]
+    infos = session.describe([t._handle for t in tensors])
+    for t, info in zip(tensors, infos):
+        t._absorb(info)
+    return infos
 
 
 def run1(name, inputs, attrs=None, session=None):
@@ -340,10 +288,10 @@ class Tensor:
         else:
             from ._functions import tensor as _tensor_fn
             src = _tensor_fn(args[0], dtype=_dtype.float32)
-        # Steal the handle of src.
+        # Share the handle of src (src dies with this call).
         for slot in Tensor.__slots__[:-1]:
-            object.__setattr__(self, slot, getattr(src, slot))
-        src._session = None
+            if slot != "_retains_grad":
+                object.__setattr__(self, slot, getattr(src, slot))
 
     @classmethod
     def _wrap(cls, session, handle, shape=None, dtype=None, device=None, contig=None):
@@ -358,14 +306,6 @@ class Tensor:
         t._grad_fn_obj = None
         t._contig = contig
         return t
-
-    def __del__(self):
-        try:
-            s = self._session
-            if s is not None:
-                s.release(self._handle)
-        except Exception:  # noqa: BLE001 - never raise from __del__ (interpreter shutdown)
-            pass
 
     # ------------------------------------------------------------ metadata
 
@@ -387,10 +327,9 @@ class Tensor:
 
     def _describe(self):
         """Describe (a sync point): refreshes the cache, returns TensorInfo."""
-        (r,) = self._session.sync([(pb.Command(describe=pb.DescribeCommand(handle=self._handle)),
-                                    "describe")])
-        self._absorb(r.info)
-        return r.info
+        (info,) = self._session.describe([self._handle])
+        self._absorb(info)
+        return info
 
     def _meta(self):
         if self._shape is None or self._dtype is None or self._device is None:
@@ -592,22 +531,15 @@ class Tensor:
             and self._device is not None
         need_describe = not meta_known or (refresh_ag and self._known_ag() is None)
         small = meta_known and _prod(self._shape) * self._dtype.itemsize <= INLINE_LIMIT
-        fetch = (pb.Command(fetch=pb.FetchCommand(handle=self._handle)), "fetch")
         if need_describe and (small or (not meta_known and allow_unknown_inline)):
-            info_r, data_r = s.sync([
-                (pb.Command(describe=pb.DescribeCommand(handle=self._handle)), "describe"),
-                fetch])
-            self._absorb(info_r.info)
-            td = data_r.tensor
-            return _dtype.from_bytes(td.data, _dtype.from_wire(td.dtype), td.shape)
+            info, (wire, shape, data) = s.query(["describe", "fetch"],
+                                                [self._handle, self._handle])
+            self._absorb(info)
+            return _dtype.from_bytes(data, _dtype.from_wire(wire), shape)
         if need_describe:
             self._describe()
-        if _prod(self._shape) * self._dtype.itemsize > INLINE_LIMIT:
-            d, shape, data = s.fetch_streamed(self._handle)
-            return _dtype.from_bytes(data, d, shape)
-        (r,) = s.sync([fetch])
-        td = r.tensor
-        return _dtype.from_bytes(td.data, _dtype.from_wire(td.dtype), td.shape)
+        d, shape, data = s.fetch(self._handle)
+        return _dtype.from_bytes(data, d, shape)
 
     def item(self):
         """The value of a one-element tensor as a Python number."""
@@ -661,7 +593,7 @@ class Tensor:
 
     def __repr__(self):
         if self._session is None or self._session.closed:
-            return "<tensord.Tensor handle=%s (session closed)>" % self._handle
+            return "<tensord.Tensor handle=%s (session closed)>" % self._handle.id
         shape = None
         if self._shape is None:
             self._describe()
@@ -1665,12 +1597,10 @@ class Tensor:
         """Makes self name ``other``'s server tensor (other is consumed); frees self's old one."""
         if other._session is not self._session:
             raise RuntimeError("cannot rebind a tensor to one of another session")
-        old = self._handle
         for slot in ("_handle", "_shape", "_dtype", "_device", "_ag", "_ag_epoch", "_contig"):
             object.__setattr__(self, slot, getattr(other, slot))
         self._grad_fn_obj = None
         other._session = None
-        self._session.release(old)
         return self
 
 
@@ -1860,14 +1790,7 @@ def create_from_bytes(session, payload, d, shape, requires_grad, dev, label):
     """Binds a new handle to little-endian row-major ``payload`` (inline, or
     through the chunked Upload RPC when large); ``label`` names the call in
     deferred errors."""
-    h = session.new_handle()
-    if len(payload) > INLINE_LIMIT:
-        session.upload(h, payload, d, shape, requires_grad, dev)
-    else:
-        cmd = pb.Command(create=pb.CreateCommand(
-            handle=h, data=pb.TensorData(dtype=d.wire, shape=shape, data=payload),
-            requires_grad=requires_grad, device=dev))
-        session.enqueue(cmd, label, nbytes=len(payload))
+    h = session.create(payload, d, shape, requires_grad, dev)
     return wrap_created(session, h, shape, d, dev if dev == "cpu" or ":" in dev else None,
                         requires_grad)
 

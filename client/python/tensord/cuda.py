@@ -23,7 +23,6 @@ Note [Session memory]
 import weakref
 
 from ._session import default_session
-from .v1 import tensord_pb2 as pb
 
 __all__ = ["is_available", "device_count", "current_device", "get_device_name",
            "get_device_capability", "get_device_properties", "synchronize",
@@ -133,7 +132,7 @@ def synchronize(device=None):
     _device(device)
     s = default_session()
     s.synchronize()
-    s._unary("Synchronize", pb.SessionRequest(session_id=s.id))
+    s.device_synchronize()
 
 
 def manual_seed(seed):
@@ -151,8 +150,7 @@ def manual_seed(seed):
         seed = 0xFFFF_FFFF_FFFF_FFFF + seed
     if not is_available():
         return
-    default_session().enqueue(
-        pb.Command(manual_seed=pb.ManualSeedCommand(seed=seed, device="cuda")), "manual_seed")
+    default_session().manual_seed(seed, "cuda")
 
 
 def manual_seed_all(seed):
@@ -164,8 +162,7 @@ def _stats(device, reset_peak=False):
     info = _device(device)
     s = default_session()
     s.synchronize()  # the statistics follow every command sent so far
-    return s._unary("MemoryStats", pb.MemoryStatsRequest(session_id=s.id, device=info.name,
-                                                         reset_peak=reset_peak))
+    return s.memory_stats(info.name, reset_peak)
 
 
 def memory_allocated(device=None):
@@ -217,4 +214,4 @@ def empty_cache():
         return
     s = default_session()
     s.synchronize()  # tensors released so far count as unused
-    s._unary("EmptyCache", pb.SessionRequest(session_id=s.id))
+    s.empty_cache()

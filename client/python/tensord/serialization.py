@@ -68,7 +68,7 @@ import numpy as np
 
 from . import _dtype
 from ._device import device as _device_cls
-from ._session import INLINE_LIMIT, default_session, pb
+from ._session import INLINE_LIMIT, default_session
 from ._size import Size
 from ._tensor import Tensor, create_from_bytes
 
@@ -176,11 +176,10 @@ def _fetch_payloads(tensors):
         nonlocal small, batch_bytes
         if small:
             session = tensors[small[0]]._session
-            results = session.sync([(pb.Command(fetch=pb.FetchCommand(
-                handle=tensors[i]._handle)), "save") for i in small])
-            for i, r in zip(small, results):
-                td = r.tensor
-                out[i] = (_dtype.from_wire(td.dtype), tuple(td.shape), td.data)
+            results = session.query(["fetch"] * len(small), [tensors[i]._handle for i in small],
+                                    "save")
+            for i, (wire, shape, data) in zip(small, results):
+                out[i] = (_dtype.from_wire(wire), tuple(shape), data)
         small, batch_bytes = [], 0
 
     for i, t in enumerate(tensors):
@@ -188,7 +187,7 @@ def _fetch_payloads(tensors):
             raise RuntimeError("tensord.save: a tensor's session is closed")
         nbytes = t.numel() * t.dtype.itemsize
         if nbytes > INLINE_LIMIT:
-            d, shape, data = t._session.fetch_streamed(t._handle)
+            d, shape, data = t._session.fetch(t._handle)
             out[i] = (d, tuple(shape), data)
             continue
         if small and (batch_bytes + nbytes > _BATCH_BYTES

@@ -27,7 +27,6 @@ import shutil
 import subprocess
 import warnings
 
-from ._session import pb
 from ._tensor import Tensor
 
 __all__ = ["make_dot", "Digraph", "GraphvizNotFoundError"]
@@ -141,12 +140,8 @@ def fetch_graph(tensors, leaves=(), saved_tensors=False, attributes=False):
     for t in list(tensors) + list(leaves):
         if t._session is not session:
             raise RuntimeError("tensord.viz: all tensors must belong to one session")
-    cmd = pb.Command(graph=pb.GraphCommand(handles=[t._handle for t in tensors],
-                                           leaves=[t._handle for t in leaves],
-                                           saved_tensors=saved_tensors,
-                                           attributes=attributes))
-    (r,) = session.sync([(cmd, "graph")])
-    return r.graph
+    return session.graph([t._handle for t in tensors], [t._handle for t in leaves],
+                         saved_tensors, attributes)
 
 
 def _size_str(shape):
@@ -173,7 +168,7 @@ def make_dot(var, params=None, show_attrs=False, show_saved=False, max_attr_char
                         attributes=show_attrs)
     names = {}
     for k, v in named:
-        names.setdefault(v._handle, k)
+        names.setdefault(v._handle.id, k)
     return dot_from_graph(graph, names, show_saved=show_saved, show_attrs=show_attrs,
                           max_attr_chars=max_attr_chars)
 
@@ -218,7 +213,7 @@ def dot_from_graph(graph, names=None, show_saved=False, show_attrs=False, max_at
     seen = set()
     order = []
     for root in graph.roots:
-        if root.grad_fn.none:
+        if root.grad_fn is None or root.grad_fn.none:
             continue
         stack = [root.grad_fn.node]
         while stack:
@@ -242,7 +237,7 @@ def dot_from_graph(graph, names=None, show_saved=False, show_attrs=False, max_at
                     text = label(s.name, s.shape)
                 dot.edge(fn_id(i), sid, dir="none")
                 dot.node(sid, text, fillcolor="orange")
-        if node.name == "AccumulateGrad" and node.HasField("variable"):
+        if node.name == "AccumulateGrad" and node.variable is not None:
             vid = "var%d" % i
             dot.node(vid, label(names.get(node.variable.handle, ""), node.variable.shape),
                      fillcolor="lightblue")
@@ -252,7 +247,7 @@ def dot_from_graph(graph, names=None, show_saved=False, show_attrs=False, max_at
             if not e.none:
                 dot.edge(fn_id(e.node), fn_id(i))
     for r, root in enumerate(graph.roots):
-        if not root.grad_fn.none:
+        if root.grad_fn is not None and not root.grad_fn.none:
             dot.edge(fn_id(root.grad_fn.node), "out%d" % r)
     # torchviz's resize_graph: grow the page with the graph.
     size = max(12, len(dot.body) * 0.15)

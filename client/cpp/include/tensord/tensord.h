@@ -47,6 +47,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <type_traits>
 #include <variant>
 #include <vector>
@@ -111,6 +112,10 @@ class Error : public std::runtime_error {
   // True when the failing command only read an input poisoned by an earlier
   // failure; message() is then that original failure.
   bool poisoned() const noexcept { return poisoned_; }
+  // The further errors raised at the same sync point (pipelined commands of
+  // the same thread that failed too, most of them poisoned()), oldest first.
+  const std::vector<Error>& others() const;
+  void set_others(std::vector<Error> others);
 
  private:
   int code_;
@@ -118,6 +123,7 @@ class Error : public std::runtime_error {
   std::string op_;
   std::string site_;
   bool poisoned_;
+  std::shared_ptr<const std::vector<Error>> others_;
 };
 
 // "OK", "INVALID_ARGUMENT", ... for a numeric gRPC status code.
@@ -258,6 +264,36 @@ class Operand;
 namespace client {
 class ClientImpl;
 struct HandleState;
+class SessionAccess;
+
+// Records `site` ("file.py:12") instead of the C++ caller's file:line as the
+// call site of the commands this thread issues while it lives: language
+// bindings name their own caller's line in errors this way.
+class ScopedCallSite {
+ public:
+  explicit ScopedCallSite(std::string site);
+  ~ScopedCallSite();
+  ScopedCallSite(const ScopedCallSite&) = delete;
+  ScopedCallSite& operator=(const ScopedCallSite&) = delete;
+
+ private:
+  std::string previous_;
+  bool had_previous_;
+};
+
+// Makes the calls of this thread count as `caller`'s while it lives: their
+// deferred errors are raised at `caller`'s sync points (a binding that
+// waits on a helper thread passes the thread it waits for).
+class ScopedCallerThread {
+ public:
+  explicit ScopedCallerThread(std::thread::id caller);
+  ~ScopedCallerThread();
+  ScopedCallerThread(const ScopedCallerThread&) = delete;
+  ScopedCallerThread& operator=(const ScopedCallerThread&) = delete;
+
+ private:
+  std::thread::id previous_;
+};
 }  // namespace client
 
 // Shorthand for the call-site default argument of every issuing call.
@@ -506,6 +542,7 @@ class Tensor {
  private:
   friend class Client;
   friend class client::ClientImpl;
+  friend class client::SessionAccess;
   friend class Operand;
   explicit Tensor(std::shared_ptr<client::HandleState> state) : state_(std::move(state)) {}
   struct Fetched;
@@ -574,6 +611,21 @@ class Client {
     // command may change them (Note [Prefetched values] in tensord.proto).
     // 0 turns it off.
     uint32_t prefetch_max_elements = 16;
+    // A server that stops answering (frozen, or its host gone) fails the
+    // waiting call after about keepalive_seconds + keepalive_timeout_seconds:
+    // the connection is pinged when idle that long. The server accepts pings
+    // every 10 s, so smaller values are raised to 10.
+    double keepalive_seconds = 30;
+    double keepalive_timeout_seconds = 10;
+  };
+
+  // Counters of the session's command stream (tests and benchmarks read them).
+  struct Stats {
+    int64_t batches = 0;           // StreamRequests sent
+    int64_t commands = 0;          // commands in them
+    int64_t round_trips = 0;       // waits for a reply
+    int64_t uploads = 0;           // tensors sent by the chunked Upload RPC
+    int64_t streamed_fetches = 0;  // tensors read by the chunked Fetch RPC
   };
 
   Client();
@@ -653,8 +705,16 @@ class Client {
   void Close();
   bool closed() const;
 
+  Stats GetStats() const;
+  // Interrupts what another thread waits for on this client (Ctrl-C in a
+  // binding): the stream in flight is cancelled, which cancels the commands
+  // the server has not finished, and the waiter gets a CANCELLED error. The
+  // session stays usable. Thread-safe; never blocks.
+  void Cancel();
+
  private:
   friend class tensord::Tensor;
+  friend class client::SessionAccess;
   explicit Client(std::shared_ptr<client::ClientImpl> impl) : impl_(std::move(impl)) {}
   tensord::Tensor CreateFromBytes(tensord::DType dtype, std::vector<int64_t> shape,
                                   const void* data, size_t nbytes,

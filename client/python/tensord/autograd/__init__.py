@@ -1,7 +1,6 @@
 """tensord.autograd: backward() and grad-mode helpers (torch.autograd)."""
 
 from .._grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
-from .._session import pb
 from .._tensor import Node, Tensor
 
 __all__ = ["backward", "grad", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "Node"]
@@ -18,11 +17,11 @@ def _root_grads(session, grad_tensors, n):
     grads = []
     for g in grad_tensors:
         if g is None:
-            grads.append(pb.Operand(none=True))
+            grads.append(None)
         elif isinstance(g, Tensor):
             if g._session is not session:
                 raise RuntimeError("gradient tensors must belong to the roots' session")
-            grads.append(pb.Operand(handle=g._handle))
+            grads.append(g._handle)
         else:
             raise TypeError("gradient must be a Tensor or None, got %s" % type(g).__name__)
     return grads
@@ -48,28 +47,10 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
             raise RuntimeError("grad() tensors must be tensors of one session")
     if retain_graph is None:
         retain_graph = create_graph
-    handles = [session.new_handle() for _ in inputs]
-    cmd = pb.Command(backward=pb.BackwardCommand(
-        roots=[t._handle for t in outputs], grads=_root_grads(session, grad_outputs, len(outputs)),
-        retain_graph=bool(retain_graph), create_graph=bool(create_graph),
-        inputs=[t._handle for t in inputs], outputs=handles, allow_unused=bool(allow_unused)))
-    session.enqueue(cmd, "grad")
-    results = [Tensor._wrap(session, h) for h in handles]
-    session.synchronize()
-    if allow_unused:
-        from .._tensor import describe_many
-        from .._errors import TensordError
-        out = []
-        for t in results:
-            try:
-                describe_many([t])
-                out.append(t)
-            except TensordError as e:
-                if "gradient is None" not in str(e):
-                    raise
-                out.append(None)
-        results = out
-    return tuple(results)
+    handles = session.grad([t._handle for t in outputs], [t._handle for t in inputs],
+                           _root_grads(session, grad_outputs, len(outputs)), retain_graph,
+                           create_graph, allow_unused)
+    return tuple(None if h is None else Tensor._wrap(session, h) for h in handles)
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
@@ -97,7 +78,4 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
     for t in tensors:
         if not isinstance(t, Tensor) or t._session is not session:
             raise RuntimeError("backward() roots must be tensors of one session")
-    cmd = pb.Command(backward=pb.BackwardCommand(
-        roots=[t._handle for t in tensors], grads=grads, retain_graph=bool(retain_graph),
-        create_graph=bool(create_graph)))
-    session.enqueue(cmd, "backward")
+    session.backward([t._handle for t in tensors], grads, retain_graph, create_graph)
