@@ -1148,8 +1148,10 @@ class ClientImpl : public std::enable_shared_from_this<ClientImpl> {
       status = grpc::Status(grpc::StatusCode::UNAVAILABLE, "the server closed the stream");
     }
     // A stream cut by a proxy says little; a unary call on the session asks
-    // the proxy or the daemon behind it why (Note [Session home]).
-    if (grpc::Status why = ProbeSession(); !why.ok()) status = why;
+    // the proxy or the daemon behind it why (Note [Session home]). A frozen
+    // server does not answer it either: then that is the error.
+    const grpc::Status why = ProbeSession();
+    if (!why.ok()) status = why;
     std::string message = status.error_message();
     if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
       message = "lost the stream to tensord at " + address_ + ": " + message;
@@ -1166,7 +1168,7 @@ class ClientImpl : public std::enable_shared_from_this<ClientImpl> {
   // KeepAlive with a short deadline: OK while the session is reachable.
   grpc::Status ProbeSession() {
     grpc::ClientContext ctx;
-    SetTimeout(&ctx, 5);
+    SetTimeout(&ctx, 2);
     AddCallMetadata(&ctx, session_id_, token_, instance_id_);
     v1::SessionRequest req;
     req.set_session_id(session_id_);
