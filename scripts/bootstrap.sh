@@ -91,12 +91,14 @@ if ((with_python)); then
   # The package binds the C++ client core (tensord._core, nanobind), built by
   # scikit-build-core inside this build directory, so the core and the wire
   # contract are compiled once for the C++ build and the module. Reinstall
-  # when any of their sources changed.
+  # when any of their sources changed (the op contract in engine/ included):
+  # the installed module is a copy, so a stale one would test old code.
   stamp_file=$VENV/.tensord-client-stamp
   stamp=$(cd "$REPO" && cat client/python/pyproject.toml client/python/CMakeLists.txt \
               CMakeLists.txt proto/CMakeLists.txt proto/tensord/v1/tensord.proto \
               client/cpp/CMakeLists.txt client/python/src/* client/cpp/src/* \
-              client/cpp/include/tensord/* 2>/dev/null | sha256sum | cut -d' ' -f1)
+              client/cpp/include/tensord/* engine/CMakeLists.txt engine/*.h engine/*.cc \
+              engine/ops/* server/convert.* 2>/dev/null | sha256sum | cut -d' ' -f1)
   if [[ ! -f "$REPO/client/python/pyproject.toml" ]]; then
     log "no client/python/pyproject.toml; skipping the Python client"
   elif [[ "$(cat "$stamp_file" 2>/dev/null)" != "$stamp" ]] ||
