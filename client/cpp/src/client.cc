@@ -546,9 +546,10 @@ class ClientImpl : public std::enable_shared_from_this<ClientImpl> {
     }
     op->set_no_grad(!g_grad_enabled);
     // Note [Client-side meta] (src/contract.h): a user error is thrown here,
-    // at the call site, and the command is not sent.
+    // at the call site, and the command is not sent (unless the client defers
+    // errors to sync points: Options::errors_at_call).
     Inference inferred = InferOutputs(name, inputs, op->attrs());
-    if (inferred.outcome == Inference::kError) {
+    if (inferred.outcome == Inference::kError && options_.errors_at_call) {
       throw Error(inferred.code, std::move(inferred.message), std::string(name), SiteOf(loc));
     }
     std::vector<Tensor> outputs;
@@ -1166,10 +1167,12 @@ class ClientImpl : public std::enable_shared_from_this<ClientImpl> {
   }
 
   // KeepAlive with a short deadline: OK while the session is reachable.
-  grpc::Status ProbeSession() {
+  // `with_home` sends the session's instance id (Note [Session home]); without
+  // it a daemon that does not hold the session says just NOT_FOUND.
+  grpc::Status ProbeSession(bool with_home = true) {
     grpc::ClientContext ctx;
     SetTimeout(&ctx, 2);
-    AddCallMetadata(&ctx, session_id_, token_, instance_id_);
+    AddCallMetadata(&ctx, session_id_, token_, with_home ? instance_id_ : std::string());
     v1::SessionRequest req;
     req.set_session_id(session_id_);
     v1::SessionInfo info;
@@ -1309,14 +1312,7 @@ class ClientImpl : public std::enable_shared_from_this<ClientImpl> {
   // After the stream broke: true when the server answers but no longer
   // knows this session (it restarted, or the session expired).
   bool SessionGone() {
-    grpc::ClientContext ctx;
-    SetTimeout(&ctx, 2);
-    AddCallMetadata(&ctx, session_id_, token_);
-    v1::SessionRequest req;
-    req.set_session_id(session_id_);
-    v1::SessionInfo info;
-    grpc::Status status = stub_->KeepAlive(&ctx, req, &info);
-    session_gone_ = status.error_code() == grpc::StatusCode::NOT_FOUND;
+    session_gone_ = ProbeSession(/*with_home=*/false).error_code() == grpc::StatusCode::NOT_FOUND;
     return session_gone_;
   }
 

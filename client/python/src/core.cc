@@ -652,6 +652,10 @@ std::unique_ptr<Session> OpenSession(const std::string& address, const std::stri
   o.keepalive_timeout_seconds = keepalive_timeout;
   o.max_batch_commands = max_batch_commands;
   o.max_batch_bytes = max_batch_bytes;
+  // Errors of pipelined commands surface at the next sync point in Python
+  // (README "Differences from PyTorch you can see"), those the client's op
+  // contract could name at the call included.
+  o.errors_at_call = false;
   nb::gil_scoped_release release;
   return std::make_unique<Session>(std::move(o));
 }

@@ -611,6 +611,11 @@ class Client {
     // command may change them (Note [Prefetched values] in tensord.proto).
     // 0 turns it off.
     uint32_t prefetch_max_elements = 16;
+    // A user error the op contract finds before sending (a shape, dtype or
+    // dim error: Note [Client-side meta]) is thrown at the call. False queues
+    // the command anyway and the error surfaces at the next sync point, as
+    // errors the server finds do (the Python package's documented behaviour).
+    bool errors_at_call = true;
     // A server that stops answering (frozen, or its host gone) fails the
     // waiting call after about keepalive_seconds + keepalive_timeout_seconds:
     // the connection is pinged when idle that long. The server accepts pings
