@@ -216,12 +216,14 @@ def test_keepalive_thread_keeps_an_idle_session(tensord_server):
     kept = tensord.Session(tensord_server.address, idle_ttl_seconds=2, keepalive=True)
     lost = tensord.Session(tensord_server.address, idle_ttl_seconds=2, keepalive=False)
     try:
-        a = run1("ones", [], {"size": [2]}, session=kept)
-        b = run1("ones", [], {"size": [2]}, session=lost)
+        # More elements than the client prefetches at a sync (Note [Prefetched
+        # values]), so the reads below must ask the server.
+        a = run1("ones", [], {"size": [64]}, session=kept)
+        b = run1("ones", [], {"size": [64]}, session=lost)
         tensord._session.Session.sync(kept)
         tensord._session.Session.sync(lost)
         time.sleep(4.5)
-        assert a.tolist() == [1.0, 1.0]
+        assert a.tolist() == [1.0] * 64
         with pytest.raises(tensord.TensordError) as e:
             b.tolist()
         assert e.value.code == StatusCode.NOT_FOUND
